@@ -1,0 +1,133 @@
+//! The closed set of errors the core returns. Messages never contain record content: only
+//! field names, limits and fixed descriptions, so they can be shown, logged and sent over IPC.
+
+use serde::Serialize;
+use ts_rs::TS;
+
+/// The machine-readable code of an [`Error`]; front ends switch on this, never on the message.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, TS)]
+#[ts(export)]
+pub enum ErrorCode {
+    WrongPassphrase,
+    Forbidden,
+    InvalidInput,
+    NotFound,
+    StoreDamaged,
+    TooLarge,
+    NewerStore,
+    AlreadyExists,
+    NoStore,
+    WeakKdfParameters,
+    Conflict,
+    Io,
+    Internal,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    #[error("wrong passphrase or recovery key, or no such user")]
+    WrongPassphrase,
+    #[error("your role does not allow this")]
+    Forbidden,
+    #[error("invalid {field}: {reason}")]
+    InvalidInput { field: &'static str, reason: &'static str },
+    #[error("{what} not found")]
+    NotFound { what: &'static str },
+    #[error("the store is damaged: {detail}")]
+    StoreDamaged { detail: &'static str },
+    #[error("{field} is too large (the limit is {limit} bytes)")]
+    TooLarge { field: &'static str, limit: usize },
+    #[error(
+        "this store was written by a newer version of Safeguard Desk (schema {found}; this version reads up to {known}): update the application"
+    )]
+    NewerStore { found: i64, known: i64 },
+    #[error("something already exists there: {what}")]
+    AlreadyExists { what: &'static str },
+    #[error("there is no Safeguard Desk store in that folder")]
+    NoStore,
+    #[error("a key slot uses key-derivation parameters below the minimum; refusing to use it")]
+    WeakKdfParameters,
+    #[error("conflict: {what}")]
+    Conflict { what: &'static str },
+    #[error("file system error ({kind})")]
+    Io { kind: String },
+    #[error("internal error ({detail})")]
+    Internal { detail: String },
+}
+
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+impl Error {
+    pub fn code(&self) -> ErrorCode {
+        match self {
+            Error::WrongPassphrase => ErrorCode::WrongPassphrase,
+            Error::Forbidden => ErrorCode::Forbidden,
+            Error::InvalidInput { .. } => ErrorCode::InvalidInput,
+            Error::NotFound { .. } => ErrorCode::NotFound,
+            Error::StoreDamaged { .. } => ErrorCode::StoreDamaged,
+            Error::TooLarge { .. } => ErrorCode::TooLarge,
+            Error::NewerStore { .. } => ErrorCode::NewerStore,
+            Error::AlreadyExists { .. } => ErrorCode::AlreadyExists,
+            Error::NoStore => ErrorCode::NoStore,
+            Error::WeakKdfParameters => ErrorCode::WeakKdfParameters,
+            Error::Conflict { .. } => ErrorCode::Conflict,
+            Error::Io { .. } => ErrorCode::Io,
+            Error::Internal { .. } => ErrorCode::Internal,
+        }
+    }
+
+    pub(crate) fn invalid(field: &'static str, reason: &'static str) -> Self {
+        Error::InvalidInput { field, reason }
+    }
+
+    pub(crate) fn damaged(detail: &'static str) -> Self {
+        Error::StoreDamaged { detail }
+    }
+}
+
+impl From<std::io::Error> for Error {
+    fn from(e: std::io::Error) -> Self {
+        // Only the kind: an io::Error message can carry a path, and paths can name a child.
+        Error::Io { kind: format!("{:?}", e.kind()) }
+    }
+}
+
+impl From<rusqlite::Error> for Error {
+    fn from(e: rusqlite::Error) -> Self {
+        // SQLite messages can echo values (constraint failures, trigger text), so keep only the
+        // primary result code name.
+        match &e {
+            rusqlite::Error::SqliteFailure(f, _) => match f.code {
+                rusqlite::ErrorCode::NotADatabase | rusqlite::ErrorCode::DatabaseCorrupt => {
+                    Error::damaged("the database file cannot be read with this key")
+                }
+                rusqlite::ErrorCode::ConstraintViolation => {
+                    Error::Conflict { what: "a database constraint refused the change" }
+                }
+                rusqlite::ErrorCode::DiskFull => Error::Io { kind: "StorageFull".into() },
+                rusqlite::ErrorCode::ReadOnly | rusqlite::ErrorCode::CannotOpen => {
+                    Error::Io { kind: format!("{:?}", f.code) }
+                }
+                code => Error::Internal { detail: format!("database: {code:?}") },
+            },
+            rusqlite::Error::QueryReturnedNoRows => Error::NotFound { what: "record" },
+            other => Error::Internal { detail: format!("database: {}", variant_name(other)) },
+        }
+    }
+}
+
+fn variant_name(e: &rusqlite::Error) -> &'static str {
+    match e {
+        rusqlite::Error::FromSqlConversionFailure(..) => "conversion",
+        rusqlite::Error::IntegralValueOutOfRange(..) => "range",
+        rusqlite::Error::InvalidColumnType(..) => "column type",
+        rusqlite::Error::InvalidParameterCount(..) => "parameter count",
+        _ => "other",
+    }
+}
+
+impl From<serde_json::Error> for Error {
+    fn from(_: serde_json::Error) -> Self {
+        Error::damaged("a stored record could not be decoded")
+    }
+}

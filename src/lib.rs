@@ -1,0 +1,22 @@
+//! Safeguard Desk core: the encrypted, append-only store of a school's safeguarding records and
+//! the one API (`Session`) that every front end calls. No Tauri here.
+#![forbid(unsafe_code)]
+
+pub mod audit;
+pub mod calendar;
+pub mod clock;
+pub mod demo;
+pub mod error;
+pub mod keyring;
+pub mod records;
+pub mod secret;
+pub mod seed;
+pub mod session;
+pub mod store;
+pub mod time;
+
+#[doc(hidden)]
+pub mod testing;
+
+pub use error::{Error, ErrorCode, Result};
+pub use session::{Session, StoreOptions, create_store, is_store, recover, restore, unlock, user_names};

@@ -1,0 +1,892 @@
+//! Read-side use cases: pupils, a child's file, chronologies, the dashboard and search.
+//! Current views are derived here from the append-only rows and their amendments.
+
+use std::collections::{BTreeSet, HashMap};
+
+use chrono::{DateTime, Duration, NaiveDate, Utc};
+use rusqlite::{OptionalExtension, params};
+use serde::de::DeserializeOwned;
+use serde::{Deserialize, Serialize};
+use ts_rs::TS;
+use uuid::Uuid;
+
+use super::{Session, parse_id, parse_time};
+use crate::error::{Error, Result};
+use crate::records::*;
+use crate::time::{london_date, parse_date};
+
+/// One amendment of a record, shown in its history.
+#[derive(Debug, Clone, PartialEq, Serialize, TS)]
+#[ts(export)]
+pub struct AmendmentView {
+    pub id: Id,
+    pub at: DateTime<Utc>,
+    pub by: String,
+    pub field: String,
+    #[ts(type = "unknown")]
+    pub value: serde_json::Value,
+    pub reason: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, TS)]
+#[ts(export)]
+pub struct PupilSummary {
+    pub id: Id,
+    pub upn: Option<String>,
+    pub name: String,
+    pub legal_name: String,
+    pub year_group: String,
+    pub date_of_birth: Option<NaiveDate>,
+    /// Status flags; `None` for staff, who see names and years only.
+    pub protection_status: Option<ProtectionStatus>,
+    pub looked_after: Option<bool>,
+    pub young_carer: Option<bool>,
+    pub attendance_concern: Option<bool>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[ts(export)]
+pub struct PupilQuery {
+    pub text: Option<String>,
+    pub year_group: Option<String>,
+    pub offset: u32,
+    pub limit: u32,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, TS)]
+#[ts(export)]
+pub struct PupilPage {
+    pub total: u32,
+    pub items: Vec<PupilSummary>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, TS)]
+#[ts(export)]
+pub struct HouseholdMemberView {
+    pub id: Id,
+    pub household_id: Id,
+    pub household_name: String,
+    pub pupil_id: Option<Id>,
+    pub name: String,
+    pub details: MemberDetails,
+    pub left: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, TS)]
+#[ts(export)]
+pub struct PupilFile {
+    pub id: Id,
+    pub details: PupilDetails,
+    pub created_at: DateTime<Utc>,
+    pub amendments: Vec<AmendmentView>,
+    /// Everyone in the pupil's households (siblings here and elsewhere, adults).
+    pub household: Vec<HouseholdMemberView>,
+    /// Pupils of this school who share a household with this pupil.
+    pub siblings: Vec<PupilSummary>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[ts(export)]
+pub struct ChronologyFilter {
+    pub kinds: Vec<RecordKind>,
+    pub categories: Vec<Category>,
+    pub from: Option<NaiveDate>,
+    pub to: Option<NaiveDate>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, TS)]
+#[ts(export)]
+pub struct ChronologyEntry {
+    /// When it happened (observed, spoken, received, made).
+    pub at: DateTime<Utc>,
+    pub kind: RecordKind,
+    pub record_id: Id,
+    pub pupil_id: Id,
+    pub pupil_name: String,
+    pub title: String,
+    pub text: String,
+    /// The child's own words, verbatim, where the record holds them.
+    pub child_words: Option<String>,
+    pub categories: Vec<Category>,
+    pub author: String,
+    pub recorded_at: DateTime<Utc>,
+    pub amendments: Vec<AmendmentView>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, TS)]
+#[ts(export)]
+pub struct FollowUpItem {
+    pub id: Id,
+    pub pupil_id: Id,
+    pub pupil_name: String,
+    pub action: String,
+    pub owner: String,
+    pub due_on: NaiveDate,
+    /// Working days until due (negative: overdue by that many).
+    pub working_days_left: i64,
+    pub source_id: Option<Id>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, TS)]
+#[ts(export)]
+pub struct NotificationItem {
+    pub id: Id,
+    pub received_at: DateTime<Utc>,
+    pub respond_by: DateTime<Utc>,
+    pub overdue: bool,
+    pub pupils: Vec<(Id, String)>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, TS)]
+#[ts(export)]
+pub struct ReferralItem {
+    pub id: Id,
+    pub pupil_id: Id,
+    pub pupil_name: String,
+    pub agency: Agency,
+    pub made_at: DateTime<Utc>,
+    pub decision_due_on: NaiveDate,
+    pub working_days_waiting: i64,
+    pub overdue: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, TS)]
+#[ts(export)]
+pub struct EscalationItem {
+    pub escalation_id: Id,
+    pub pupil_id: Id,
+    pub pupil_name: String,
+    pub stage_no: u32,
+    pub stage_name: String,
+    pub due_on: NaiveDate,
+    pub overdue: bool,
+    pub responded: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, TS)]
+#[ts(export)]
+pub struct ConcernItem {
+    pub id: Id,
+    pub pupil_id: Id,
+    pub pupil_name: String,
+    pub observed_at: DateTime<Utc>,
+    pub recorded_at: DateTime<Utc>,
+    pub categories: Vec<Category>,
+    pub author: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, TS)]
+#[ts(export)]
+pub struct Dashboard {
+    pub today: NaiveDate,
+    pub notifications_awaiting: Vec<NotificationItem>,
+    pub follow_ups_overdue: Vec<FollowUpItem>,
+    pub follow_ups_due: Vec<FollowUpItem>,
+    pub referrals_awaiting_decision: Vec<ReferralItem>,
+    pub escalation_stages_due: Vec<EscalationItem>,
+    pub recent_concerns: Vec<ConcernItem>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, TS)]
+#[ts(export)]
+pub struct SearchHit {
+    pub kind: RecordKind,
+    pub record_id: Id,
+    pub pupil_id: Option<Id>,
+    pub pupil_name: Option<String>,
+    pub at: DateTime<Utc>,
+    pub snippet: String,
+}
+
+/// Applies amendments, in order, to a stored body: each sets one field.
+pub(crate) fn apply_amendments<T: DeserializeOwned>(body: &str, amendments: &[AmendmentView]) -> Result<T> {
+    let mut v: serde_json::Value = serde_json::from_str(body)?;
+    for a in amendments {
+        if let Some(obj) = v.as_object_mut() {
+            obj.insert(a.field.clone(), a.value.clone());
+        }
+    }
+    Ok(serde_json::from_value(v)?)
+}
+
+/// Builds an FTS5 query from what a person typed: every word must appear (the last as a
+/// prefix); operators and quotes typed by the user are treated as text.
+pub(crate) fn fts_query(typed: &str) -> Option<String> {
+    let words: Vec<String> = typed
+        .split(|c: char| !c.is_alphanumeric() && c != '\'' && c != '-')
+        .map(|w| w.trim_matches(|c| c == '\'' || c == '-'))
+        .filter(|w| !w.is_empty())
+        .take(12)
+        .map(|w| format!("\"{}\"", w.replace('"', "")))
+        .collect();
+    if words.is_empty() {
+        return None;
+    }
+    let mut q = words.join(" ");
+    q.push('*');
+    Some(q)
+}
+
+struct Names {
+    users: HashMap<String, String>,
+}
+
+impl Names {
+    fn user(&self, id: &str) -> String {
+        self.users.get(id).cloned().unwrap_or_else(|| "(unknown user)".into())
+    }
+}
+
+impl Session {
+    fn names(&self) -> Result<Names> {
+        let mut stmt = self.conn().prepare_cached("SELECT id, name FROM users")?;
+        let users = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?.collect::<rusqlite::Result<_>>()?;
+        Ok(Names { users })
+    }
+
+    /// Amendments of the given records, grouped by record id, oldest first.
+    fn amendments_for(&self, ids: &[String], names: &Names) -> Result<HashMap<String, Vec<AmendmentView>>> {
+        let mut out: HashMap<String, Vec<AmendmentView>> = HashMap::new();
+        if ids.is_empty() {
+            return Ok(out);
+        }
+        let list = serde_json::to_string(ids).map_err(|_| Error::Internal { detail: "id list".into() })?;
+        let mut stmt = self.conn().prepare_cached(
+            "SELECT record_id, id, at, by_user, field, value, reason FROM amendments
+             WHERE record_id IN (SELECT value FROM json_each(?1)) ORDER BY seq",
+        )?;
+        let mut rows = stmt.query([list])?;
+        while let Some(r) = rows.next()? {
+            let rid: String = r.get(0)?;
+            let value: String = r.get(5)?;
+            out.entry(rid).or_default().push(AmendmentView {
+                id: parse_id(&r.get::<_, String>(1)?)?,
+                at: parse_time(&r.get::<_, String>(2)?)?,
+                by: names.user(&r.get::<_, String>(3)?),
+                field: r.get(4)?,
+                value: serde_json::from_str(&value)?,
+                reason: r.get(6)?,
+            });
+        }
+        Ok(out)
+    }
+
+    fn pupil_details_map(&self, ids: Option<&[Uuid]>) -> Result<Vec<(Uuid, PupilDetails)>> {
+        let names = self.names()?;
+        let (sql, arg) = match ids {
+            Some(ids) => (
+                "SELECT id, body FROM pupils WHERE id IN (SELECT value FROM json_each(?1)) ORDER BY seq",
+                serde_json::to_string(&ids.iter().map(|i| i.to_string()).collect::<Vec<_>>()).unwrap_or_default(),
+            ),
+            None => ("SELECT id, body FROM pupils WHERE ?1 = ?1 ORDER BY seq", String::new()),
+        };
+        let rows: Vec<(String, String)> = {
+            let mut stmt = self.conn().prepare_cached(sql)?;
+            stmt.query_map([arg], |r| Ok((r.get(0)?, r.get(1)?)))?.collect::<rusqlite::Result<_>>()?
+        };
+        let amendments = {
+            let mut stmt = self.conn().prepare_cached(
+                "SELECT record_id, id, at, by_user, field, value, reason FROM amendments WHERE record_kind = 'pupil' ORDER BY seq",
+            )?;
+            let mut map: HashMap<String, Vec<AmendmentView>> = HashMap::new();
+            let mut q = stmt.query([])?;
+            while let Some(r) = q.next()? {
+                let value: String = r.get(5)?;
+                map.entry(r.get(0)?).or_default().push(AmendmentView {
+                    id: parse_id(&r.get::<_, String>(1)?)?,
+                    at: parse_time(&r.get::<_, String>(2)?)?,
+                    by: names.user(&r.get::<_, String>(3)?),
+                    field: r.get(4)?,
+                    value: serde_json::from_str(&value)?,
+                    reason: r.get(6)?,
+                });
+            }
+            map
+        };
+        rows.into_iter()
+            .map(|(id, body)| {
+                let a = amendments.get(&id).map(Vec::as_slice).unwrap_or(&[]);
+                Ok((parse_id(&id)?, apply_amendments(&body, a)?))
+            })
+            .collect()
+    }
+
+    fn summary(&self, id: Uuid, d: &PupilDetails) -> PupilSummary {
+        let full = self.user().role.reads_everything();
+        PupilSummary {
+            id,
+            upn: d.upn.clone(),
+            name: d.display_name(),
+            legal_name: format!("{} {}", d.legal_first_name, d.legal_last_name),
+            year_group: d.year_group.clone(),
+            date_of_birth: full.then_some(d.date_of_birth),
+            protection_status: full.then_some(d.protection_status),
+            looked_after: full.then_some(d.looked_after),
+            young_carer: full.then_some(d.young_carer),
+            attendance_concern: full.then_some(d.attendance_concern),
+        }
+    }
+
+    /// Pupils, filtered by name/UPN text and year, a page at a time. Every role may list pupils
+    /// (staff need to pick the child a concern is about); staff see names and years only.
+    pub fn list_pupils(&self, q: &PupilQuery) -> Result<PupilPage> {
+        let text = q.text.as_deref().map(|t| t.trim().to_lowercase()).filter(|t| !t.is_empty());
+        let mut all: Vec<PupilSummary> = self
+            .pupil_details_map(None)?
+            .iter()
+            .map(|(id, d)| self.summary(*id, d))
+            .filter(|p| q.year_group.as_deref().is_none_or(|y| p.year_group == y))
+            .filter(|p| {
+                text.as_deref().is_none_or(|t| {
+                    p.name.to_lowercase().contains(t)
+                        || p.legal_name.to_lowercase().contains(t)
+                        || p.upn.as_deref().is_some_and(|u| u.to_lowercase() == t)
+                })
+            })
+            .collect();
+        all.sort_by(|a, b| a.name.to_lowercase().cmp(&b.name.to_lowercase()));
+        let total = all.len() as u32;
+        let limit = if q.limit == 0 { 100 } else { q.limit.min(1000) };
+        let items = all.into_iter().skip(q.offset as usize).take(limit as usize).collect();
+        Ok(PupilPage { total, items })
+    }
+
+    pub fn pupil_by_upn(&self, upn: &str) -> Result<Id> {
+        let id: Option<String> =
+            self.conn().query_row("SELECT id FROM pupils WHERE upn = ?1", [upn.trim()], |r| r.get(0)).optional()?;
+        parse_id(&id.ok_or(Error::NotFound { what: "pupil with that UPN" })?)
+    }
+
+    /// Pupils of this school who share a current household with `pupil`.
+    pub fn siblings_of(&self, pupil: Id) -> Result<Vec<Uuid>> {
+        let mut stmt = self.conn().prepare_cached(
+            "SELECT DISTINCT other.pupil_id FROM household_members me
+             JOIN household_members other ON other.household_id = me.household_id
+             WHERE me.pupil_id = ?1 AND other.pupil_id IS NOT NULL AND other.pupil_id != ?1
+               AND NOT EXISTS (SELECT 1 FROM household_member_ends e WHERE e.member_id IN (me.id, other.id))",
+        )?;
+        let ids = stmt.query_map([pupil.to_string()], |r| r.get::<_, String>(0))?.collect::<rusqlite::Result<Vec<_>>>()?;
+        ids.iter().map(|s| parse_id(s)).collect()
+    }
+
+    /// Opens a child's file: details, amendment history, household. Audited.
+    pub fn pupil_file(&mut self, pupil: Id) -> Result<PupilFile> {
+        self.require(Role::reads_everything)?;
+        let names = self.names()?;
+        let (body, created_at): (String, String) = self
+            .conn()
+            .query_row("SELECT body, created_at FROM pupils WHERE id = ?1", [pupil.to_string()], |r| Ok((r.get(0)?, r.get(1)?)))
+            .optional()?
+            .ok_or(Error::NotFound { what: "pupil" })?;
+        let amendments = self.amendments_for(&[pupil.to_string()], &names)?.remove(&pupil.to_string()).unwrap_or_default();
+        let details: PupilDetails = apply_amendments(&body, &amendments)?;
+        let household = self.household_of(pupil, &names)?;
+        let sibling_ids = self.siblings_of(pupil)?;
+        let siblings = self.pupil_details_map(Some(&sibling_ids))?.iter().map(|(id, d)| self.summary(*id, d)).collect();
+        self.audit_read("pupil.open", &[pupil])?;
+        Ok(PupilFile { id: pupil, details, created_at: parse_time(&created_at)?, amendments, household, siblings })
+    }
+
+    fn household_of(&self, pupil: Id, names: &Names) -> Result<Vec<HouseholdMemberView>> {
+        let rows: Vec<(String, String, String, Option<String>, String, bool)> = {
+            let mut stmt = self.conn().prepare_cached(
+                "SELECT m.id, m.household_id, h.body, m.pupil_id, m.body,
+                        EXISTS (SELECT 1 FROM household_member_ends e WHERE e.member_id = m.id)
+                 FROM household_members m JOIN households h ON h.id = m.household_id
+                 WHERE m.household_id IN (SELECT household_id FROM household_members WHERE pupil_id = ?1)
+                 ORDER BY m.seq",
+            )?;
+            stmt.query_map([pupil.to_string()], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?)))?
+                .collect::<rusqlite::Result<_>>()?
+        };
+        let ids: Vec<String> = rows.iter().flat_map(|r| [r.0.clone(), r.1.clone()]).collect();
+        let amendments = self.amendments_for(&ids, names)?;
+        let pupil_ids: Vec<Uuid> = rows.iter().filter_map(|r| r.3.as_deref().and_then(|p| parse_id(p).ok())).collect();
+        let pupils: HashMap<Uuid, PupilDetails> = self.pupil_details_map(Some(&pupil_ids))?.into_iter().collect();
+        rows.into_iter()
+            .map(|(id, hid, hbody, pid, body, left)| {
+                let none = Vec::new();
+                let h: HouseholdDetails = apply_amendments(&hbody, amendments.get(&hid).unwrap_or(&none))?;
+                let details: MemberDetails = apply_amendments(&body, amendments.get(&id).unwrap_or(&none))?;
+                let pupil_id = pid.as_deref().map(parse_id).transpose()?;
+                let name = match pupil_id.and_then(|p| pupils.get(&p)) {
+                    Some(p) => p.display_name(),
+                    None => details.full_name.clone().unwrap_or_else(|| "Not known".into()),
+                };
+                Ok(HouseholdMemberView { id: parse_id(&id)?, household_id: parse_id(&hid)?, household_name: h.name, pupil_id, name, details, left })
+            })
+            .collect()
+    }
+
+    /// A child's chronology: every record about them in date order. Audited as opening the file.
+    /// Staff see only the concerns they recorded.
+    pub fn pupil_chronology(&mut self, pupil: Id, filter: &ChronologyFilter) -> Result<Vec<ChronologyEntry>> {
+        let entries = self.chronology_of(&[pupil], filter)?;
+        self.audit_read("pupil.chronology", &[pupil])?;
+        Ok(entries)
+    }
+
+    /// The family's chronology: the child and every sibling at this school, merged.
+    pub fn family_chronology(&mut self, pupil: Id, filter: &ChronologyFilter) -> Result<Vec<ChronologyEntry>> {
+        self.require(Role::reads_everything)?;
+        let mut ids = vec![pupil];
+        ids.extend(self.siblings_of(pupil)?);
+        let entries = self.chronology_of(&ids, filter)?;
+        self.audit_read("family.chronology", &ids)?;
+        Ok(entries)
+    }
+
+    fn chronology_of(&self, pupils: &[Uuid], filter: &ChronologyFilter) -> Result<Vec<ChronologyEntry>> {
+        for p in pupils {
+            crate::session::writes::pupil_exists(self.conn(), *p)?;
+        }
+        let names = self.names()?;
+        let pupil_names: HashMap<Uuid, String> =
+            self.pupil_details_map(Some(pupils))?.into_iter().map(|(id, d)| (id, d.display_name())).collect();
+        let staff_only = !self.user().role.reads_everything();
+        let me = self.user().id.to_string();
+        let mut raw: Vec<RawEntry> = Vec::new();
+        for p in pupils {
+            let pid = p.to_string();
+            self.collect_concerns(&pid, staff_only.then_some(me.as_str()), &mut raw)?;
+            if !staff_only {
+                self.collect_others(&pid, &mut raw)?;
+            }
+        }
+        let ids: Vec<String> = raw.iter().map(|r| r.record_id.clone()).collect();
+        let amendments = self.amendments_for(&ids, &names)?;
+        let mut out = Vec::with_capacity(raw.len());
+        for r in raw {
+            let a = amendments.get(&r.record_id).cloned().unwrap_or_default();
+            let e = r.build(&a, &names, &pupil_names)?;
+            if !filter.kinds.is_empty() && !filter.kinds.contains(&e.kind) {
+                continue;
+            }
+            if !filter.categories.is_empty() && !e.categories.iter().any(|c| filter.categories.contains(c)) {
+                continue;
+            }
+            let day = london_date(e.at);
+            if filter.from.is_some_and(|f| day < f) || filter.to.is_some_and(|t| day > t) {
+                continue;
+            }
+            out.push(e);
+        }
+        out.sort_by(|a, b| a.at.cmp(&b.at).then(a.recorded_at.cmp(&b.recorded_at)));
+        Ok(out)
+    }
+
+    fn collect_concerns(&self, pid: &str, only_author: Option<&str>, raw: &mut Vec<RawEntry>) -> Result<()> {
+        let mut stmt = self.conn().prepare_cached(
+            "SELECT id, recorded_at, recorded_by, body FROM concerns WHERE pupil_id = ?1 AND (?2 IS NULL OR recorded_by = ?2)",
+        )?;
+        let mut rows = stmt.query(params![pid, only_author])?;
+        while let Some(r) = rows.next()? {
+            raw.push(RawEntry::new(RecordKind::Concern, r.get(0)?, pid, r.get(1)?, r.get(2)?, r.get(3)?, Extra::None));
+        }
+        Ok(())
+    }
+
+    fn collect_others(&self, pid: &str, raw: &mut Vec<RawEntry>) -> Result<()> {
+        let c = self.conn();
+        // Named in another child's concern, with this child's own role.
+        let mut stmt = c.prepare_cached(
+            "SELECT c.id, c.recorded_at, c.recorded_by, c.body, cc.role FROM concern_children cc
+             JOIN concerns c ON c.id = cc.concern_id WHERE cc.pupil_id = ?1",
+        )?;
+        let mut rows = stmt.query([pid])?;
+        while let Some(r) = rows.next()? {
+            raw.push(RawEntry::new(RecordKind::Concern, r.get(0)?, pid, r.get(1)?, r.get(2)?, r.get(3)?, Extra::NamedAs(r.get(4)?)));
+        }
+        let mut stmt = c.prepare_cached(
+            "SELECT ec.id, n.recorded_at, n.recorded_by, ec.body, n.body FROM encompass_children ec
+             JOIN encompass_notifications n ON n.id = ec.notification_id WHERE ec.pupil_id = ?1",
+        )?;
+        let mut rows = stmt.query([pid])?;
+        while let Some(r) = rows.next()? {
+            raw.push(RawEntry::new(RecordKind::EncompassChild, r.get(0)?, pid, r.get(1)?, r.get(2)?, r.get(3)?, Extra::Notification(r.get(4)?)));
+        }
+        let mut stmt = c.prepare_cached("SELECT id, recorded_at, recorded_by, body FROM voice_entries WHERE pupil_id = ?1")?;
+        let mut rows = stmt.query([pid])?;
+        while let Some(r) = rows.next()? {
+            raw.push(RawEntry::new(RecordKind::Voice, r.get(0)?, pid, r.get(1)?, r.get(2)?, r.get(3)?, Extra::None));
+        }
+        let mut stmt = c.prepare_cached(
+            "SELECT f.id, f.created_at, f.created_by, f.body, f.due_on,
+                    (SELECT body FROM follow_up_events e WHERE e.follow_up_id = f.id AND e.event = 'completed' LIMIT 1),
+                    (SELECT at FROM follow_up_events e WHERE e.follow_up_id = f.id AND e.event = 'completed' LIMIT 1)
+             FROM follow_ups f WHERE f.pupil_id = ?1",
+        )?;
+        let mut rows = stmt.query([pid])?;
+        while let Some(r) = rows.next()? {
+            raw.push(RawEntry::new(RecordKind::FollowUp, r.get(0)?, pid, r.get(1)?, r.get(2)?, r.get(3)?, Extra::FollowUp(r.get(4)?, r.get(5)?, r.get(6)?)));
+        }
+        let mut stmt = c.prepare_cached("SELECT id, recorded_at, recorded_by, body FROM referrals WHERE pupil_id = ?1")?;
+        let mut rows = stmt.query([pid])?;
+        while let Some(r) = rows.next()? {
+            raw.push(RawEntry::new(RecordKind::Referral, r.get(0)?, pid, r.get(1)?, r.get(2)?, r.get(3)?, Extra::None));
+        }
+        let mut stmt = c.prepare_cached(
+            "SELECT d.id, d.recorded_at, d.recorded_by, d.body FROM referral_decisions d
+             JOIN referrals r ON r.id = d.referral_id WHERE r.pupil_id = ?1",
+        )?;
+        let mut rows = stmt.query([pid])?;
+        while let Some(r) = rows.next()? {
+            raw.push(RawEntry::new(RecordKind::Decision, r.get(0)?, pid, r.get(1)?, r.get(2)?, r.get(3)?, Extra::None));
+        }
+        let mut stmt = c.prepare_cached("SELECT id, opened_at, opened_by, body FROM escalations WHERE pupil_id = ?1")?;
+        let mut rows = stmt.query([pid])?;
+        while let Some(r) = rows.next()? {
+            raw.push(RawEntry::new(RecordKind::Escalation, r.get(0)?, pid, r.get(1)?, r.get(2)?, r.get(3)?, Extra::None));
+        }
+        let mut stmt = c.prepare_cached(
+            "SELECT s.id, s.recorded_at, s.recorded_by, s.body, s.stage_no, s.due_on FROM escalation_stages s
+             JOIN escalations e ON e.id = s.escalation_id WHERE e.pupil_id = ?1",
+        )?;
+        let mut rows = stmt.query([pid])?;
+        while let Some(r) = rows.next()? {
+            raw.push(RawEntry::new(RecordKind::EscalationStage, r.get(0)?, pid, r.get(1)?, r.get(2)?, r.get(3)?, Extra::Stage(r.get(4)?, r.get(5)?)));
+        }
+        let mut stmt = c.prepare_cached(
+            "SELECT v.id, v.at, v.by_user, v.body, v.event FROM escalation_events v
+             JOIN escalations e ON e.id = v.escalation_id WHERE e.pupil_id = ?1",
+        )?;
+        let mut rows = stmt.query([pid])?;
+        while let Some(r) = rows.next()? {
+            raw.push(RawEntry::new(RecordKind::EscalationEvent, r.get(0)?, pid, r.get(1)?, r.get(2)?, r.get(3)?, Extra::Event(r.get(4)?)));
+        }
+        Ok(())
+    }
+
+    // ---- Today ----
+
+    /// What needs doing: notifications awaiting action, follow-ups overdue and due in the next
+    /// two working days, referrals awaiting a decision, escalation stages due, recent concerns.
+    /// Staff see only follow-ups assigned to them and concerns they recorded.
+    pub fn dashboard(&self) -> Result<Dashboard> {
+        let now = self.now();
+        let today = london_date(now);
+        let cal = self.calendar()?;
+        let horizon = cal.add_working_days(today, 2);
+        let names = self.names()?;
+        let lead = self.user().role.reads_everything();
+        let me = self.user().id.to_string();
+        let mut pupil_ids: BTreeSet<Uuid> = BTreeSet::new();
+
+        let mut follow_rows: Vec<(String, String, String, String, String, Option<String>)> = Vec::new();
+        {
+            let mut stmt = self.conn().prepare_cached(
+                "SELECT f.id, f.pupil_id, f.body, o.owner_id, o.due_on, f.source_id
+                 FROM open_follow_ups o JOIN follow_ups f ON f.id = o.follow_up_id
+                 WHERE o.due_on <= ?1 AND (?2 IS NULL OR o.owner_id = ?2) ORDER BY o.due_on, f.seq",
+            )?;
+            let mut rows = stmt.query(params![crate::time::fmt_date(horizon), (!lead).then_some(me.as_str())])?;
+            while let Some(r) = rows.next()? {
+                follow_rows.push((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?));
+            }
+        }
+        let mut notif_rows: Vec<(String, String, String)> = Vec::new();
+        let mut notif_children: HashMap<String, Vec<Uuid>> = HashMap::new();
+        if lead {
+            let mut stmt = self.conn().prepare_cached(
+                "SELECT DISTINCT n.id, n.received_at, n.respond_by FROM open_follow_ups o
+                 JOIN follow_ups f ON f.id = o.follow_up_id
+                 JOIN encompass_notifications n ON n.id = f.source_id ORDER BY n.respond_by",
+            )?;
+            notif_rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?.collect::<rusqlite::Result<_>>()?;
+            let mut kids = self.conn().prepare_cached("SELECT pupil_id FROM encompass_children WHERE notification_id = ?1 ORDER BY seq")?;
+            for (id, _, _) in &notif_rows {
+                let ps = kids.query_map([id], |r| r.get::<_, String>(0))?.collect::<rusqlite::Result<Vec<_>>>()?;
+                let ps: Vec<Uuid> = ps.iter().map(|s| parse_id(s)).collect::<Result<_>>()?;
+                pupil_ids.extend(ps.iter().copied());
+                notif_children.insert(id.clone(), ps);
+            }
+        }
+        let mut referral_rows: Vec<(String, String, String, String, String)> = Vec::new();
+        let mut stage_rows: Vec<(String, String, i64, String, String, bool)> = Vec::new();
+        if lead {
+            let mut stmt = self.conn().prepare_cached(
+                "SELECT r.id, r.pupil_id, r.made_at, o.decision_due_on, r.body FROM open_referrals o
+                 JOIN referrals r ON r.id = o.referral_id ORDER BY o.decision_due_on",
+            )?;
+            referral_rows = stmt
+                .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?)))?
+                .collect::<rusqlite::Result<_>>()?;
+            let mut stmt = self.conn().prepare_cached(
+                "SELECT e.id, e.pupil_id, s.stage_no, s.due_on, s.body,
+                        EXISTS (SELECT 1 FROM escalation_events v WHERE v.stage_id = s.id AND v.event = 'response')
+                 FROM open_escalations o JOIN escalations e ON e.id = o.escalation_id
+                 JOIN escalation_stages s ON s.escalation_id = e.id
+                 AND s.stage_no = (SELECT max(stage_no) FROM escalation_stages x WHERE x.escalation_id = e.id)
+                 ORDER BY s.due_on",
+            )?;
+            stage_rows = stmt
+                .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?)))?
+                .collect::<rusqlite::Result<_>>()?;
+        }
+        let mut concern_rows: Vec<(String, String, String, String, String)> = Vec::new();
+        {
+            let since = crate::time::fmt_utc(now - Duration::days(7));
+            let mut stmt = self.conn().prepare_cached(
+                "SELECT id, pupil_id, recorded_at, recorded_by, body FROM concerns
+                 WHERE recorded_at >= ?1 AND (?2 IS NULL OR recorded_by = ?2) ORDER BY recorded_at DESC LIMIT 30",
+            )?;
+            let mut rows = stmt.query(params![since, (!lead).then_some(me.as_str())])?;
+            while let Some(r) = rows.next()? {
+                concern_rows.push((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?));
+            }
+        }
+        for p in follow_rows.iter().map(|r| &r.1).chain(referral_rows.iter().map(|r| &r.1)).chain(stage_rows.iter().map(|r| &r.1)).chain(concern_rows.iter().map(|r| &r.1)) {
+            pupil_ids.insert(parse_id(p)?);
+        }
+        let ids: Vec<Uuid> = pupil_ids.into_iter().collect();
+        let pupil_names: HashMap<Uuid, String> =
+            self.pupil_details_map(Some(&ids))?.into_iter().map(|(id, d)| (id, d.display_name())).collect();
+        let pname = |id: &Uuid| pupil_names.get(id).cloned().unwrap_or_default();
+
+        let mut follow_ups_overdue = Vec::new();
+        let mut follow_ups_due = Vec::new();
+        for (id, pupil, body, owner, due, source) in follow_rows {
+            let due = parse_date(&due)?;
+            let pupil = parse_id(&pupil)?;
+            let d: FollowUpDetails = serde_json::from_str(&body)?;
+            let item = FollowUpItem {
+                id: parse_id(&id)?,
+                pupil_id: pupil,
+                pupil_name: pname(&pupil),
+                action: d.action,
+                owner: names.user(&owner),
+                due_on: due,
+                working_days_left: cal.working_days_between(today, due),
+                source_id: source.as_deref().map(parse_id).transpose()?,
+            };
+            if due < today { follow_ups_overdue.push(item) } else { follow_ups_due.push(item) }
+        }
+        let notifications_awaiting = notif_rows
+            .into_iter()
+            .map(|(id, received, respond)| {
+                let respond_by = parse_time(&respond)?;
+                let pupils = notif_children.remove(&id).unwrap_or_default().into_iter().map(|p| (p, pname(&p))).collect();
+                Ok(NotificationItem { id: parse_id(&id)?, received_at: parse_time(&received)?, respond_by, overdue: now > respond_by, pupils })
+            })
+            .collect::<Result<_>>()?;
+        let referrals_awaiting_decision = referral_rows
+            .into_iter()
+            .map(|(id, pupil, made, due, body)| {
+                let pupil = parse_id(&pupil)?;
+                let made_at = parse_time(&made)?;
+                let due = parse_date(&due)?;
+                let d: ReferralDetails = serde_json::from_str(&body)?;
+                Ok(ReferralItem {
+                    id: parse_id(&id)?,
+                    pupil_id: pupil,
+                    pupil_name: pname(&pupil),
+                    agency: d.agency,
+                    made_at,
+                    decision_due_on: due,
+                    working_days_waiting: cal.working_days_between(london_date(made_at), today),
+                    overdue: today > due,
+                })
+            })
+            .collect::<Result<_>>()?;
+        let stage_horizon = cal.add_working_days(today, 1);
+        let escalation_stages_due = stage_rows
+            .into_iter()
+            .filter_map(|(id, pupil, no, due, body, responded)| {
+                let due = match parse_date(&due) {
+                    Ok(d) => d,
+                    Err(e) => return Some(Err(e)),
+                };
+                if due > stage_horizon && !responded {
+                    return None;
+                }
+                let stage_name = serde_json::from_str::<serde_json::Value>(&body)
+                    .ok()
+                    .and_then(|v| v["stage_name"].as_str().map(str::to_owned))
+                    .unwrap_or_default();
+                Some((|| {
+                    let pupil = parse_id(&pupil)?;
+                    Ok(EscalationItem { escalation_id: parse_id(&id)?, pupil_id: pupil, pupil_name: pname(&pupil), stage_no: no as u32, stage_name, due_on: due, overdue: today > due && !responded, responded })
+                })())
+            })
+            .collect::<Result<_>>()?;
+        let recent_concerns = concern_rows
+            .into_iter()
+            .map(|(id, pupil, recorded, by, body)| {
+                let pupil = parse_id(&pupil)?;
+                let d: ConcernDetails = serde_json::from_str(&body)?;
+                Ok(ConcernItem { id: parse_id(&id)?, pupil_id: pupil, pupil_name: pname(&pupil), observed_at: d.observed_at, recorded_at: parse_time(&recorded)?, categories: d.categories, author: names.user(&by) })
+            })
+            .collect::<Result<_>>()?;
+        Ok(Dashboard { today, notifications_awaiting, follow_ups_overdue, follow_ups_due, referrals_awaiting_decision, escalation_stages_due, recent_concerns })
+    }
+
+    /// Full-text search across all records, newest first (FTS5 inside the encrypted database).
+    /// Staff find only their own concerns.
+    pub fn search(&mut self, typed: &str, limit: u32) -> Result<Vec<SearchHit>> {
+        crate::records::limit("search", typed, 1000)?;
+        let Some(q) = fts_query(typed) else { return Ok(Vec::new()) };
+        let lead = self.user().role.reads_everything();
+        let me = self.user().id.to_string();
+        let limit = limit.clamp(1, 200);
+        let rows: Vec<(String, String, Option<String>, String, String)> = {
+            let mut stmt = self.conn().prepare_cached(
+                "SELECT s.record_kind, s.record_id, s.pupil_id, s.at, snippet(search_index, 0, '[', ']', '…', 16)
+                 FROM search_index JOIN search_text s ON s.rowid = search_index.rowid
+                 WHERE search_index MATCH ?1 AND (?2 IS NULL OR (s.author_id = ?2 AND s.record_kind = 'concern'))
+                 ORDER BY search_index.rowid DESC LIMIT ?3",
+            )?;
+            stmt.query_map(params![q, (!lead).then_some(me.as_str()), limit], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?)))?
+                .collect::<rusqlite::Result<_>>()?
+        };
+        let pupil_ids: Vec<Uuid> = rows.iter().filter_map(|r| r.2.as_deref().and_then(|p| parse_id(p).ok())).collect();
+        let pupil_names: HashMap<Uuid, String> =
+            self.pupil_details_map(Some(&pupil_ids))?.into_iter().map(|(id, d)| (id, d.display_name())).collect();
+        let hits: Vec<SearchHit> = rows
+            .into_iter()
+            .map(|(kind, id, pupil, at, snippet)| {
+                let pupil_id = pupil.as_deref().map(parse_id).transpose()?;
+                Ok(SearchHit {
+                    kind: RecordKind::parse(&kind)?,
+                    record_id: parse_id(&id)?,
+                    pupil_name: pupil_id.and_then(|p| pupil_names.get(&p).cloned()),
+                    pupil_id,
+                    at: parse_time(&at)?,
+                    snippet,
+                })
+            })
+            .collect::<Result<_>>()?;
+        self.audit_read("search", &[])?;
+        Ok(hits)
+    }
+}
+
+enum Extra {
+    None,
+    NamedAs(String),
+    Notification(String),
+    FollowUp(String, Option<String>, Option<String>),
+    Stage(i64, String),
+    Event(String),
+}
+
+struct RawEntry {
+    kind: RecordKind,
+    record_id: String,
+    pupil_id: String,
+    recorded_at: String,
+    author: String,
+    body: String,
+    extra: Extra,
+}
+
+impl RawEntry {
+    fn new(kind: RecordKind, record_id: String, pupil_id: &str, recorded_at: String, author: String, body: String, extra: Extra) -> Self {
+        RawEntry { kind, record_id, pupil_id: pupil_id.to_owned(), recorded_at, author, body, extra }
+    }
+
+    fn build(self, amendments: &[AmendmentView], names: &Names, pupils: &HashMap<Uuid, String>) -> Result<ChronologyEntry> {
+        let recorded_at = parse_time(&self.recorded_at)?;
+        let pupil_id = parse_id(&self.pupil_id)?;
+        let mut categories = Vec::new();
+        let mut child_words = None;
+        let (at, title, text) = match (&self.kind, &self.extra) {
+            (RecordKind::Concern, extra) => {
+                let d: ConcernDetails = apply_amendments(&self.body, amendments)?;
+                categories = d.categories.clone();
+                let labels: Vec<&str> = d.categories.iter().map(|c| c.label()).collect();
+                let title = match extra {
+                    Extra::NamedAs(role) => format!("Named in a concern about another child, as: {role}"),
+                    _ => {
+                        child_words = d.child_words.clone();
+                        format!("Concern: {}", labels.join(", "))
+                    }
+                };
+                let text = match extra {
+                    Extra::NamedAs(_) => format!("Reported by {} ({}) at {}.", d.reporter_name, d.reporter_role, d.location),
+                    _ => format!("{}\n\nImmediate action: {}", d.account, d.immediate_action),
+                };
+                (d.observed_at, title, text)
+            }
+            (RecordKind::EncompassChild, Extra::Notification(nbody)) => {
+                let ch: EncompassChild = apply_amendments(&self.body, amendments)?;
+                let n: EncompassDetails = serde_json::from_str(nbody)?;
+                categories = vec![Category::DomesticAbuse];
+                child_words = ch.what_they_said.clone();
+                let present = match ch.present { Some(true) => "present", Some(false) => "not present", None => "presence not known" };
+                (n.received_at, format!("Operation Encompass notification ({})", n.police_reference), format!("{}\n\nChild {present}; {}", n.circumstances, ch.where_during.unwrap_or_default()))
+            }
+            (RecordKind::Voice, _) => {
+                let d: VoiceDetails = apply_amendments(&self.body, amendments)?;
+                child_words = Some(d.words.clone());
+                let mut parts = vec![];
+                if let Some(w) = &d.wishes { parts.push(format!("Wishes: {w}")); }
+                if let Some(f) = &d.feelings { parts.push(format!("Feelings: {f}")); }
+                if let Some(n) = &d.non_verbal { parts.push(format!("Non-verbal: {n}")); }
+                parts.push(format!("Present: {}", d.who_was_present));
+                (d.spoken_at, "Child's voice".to_owned(), parts.join("\n"))
+            }
+            (RecordKind::FollowUp, Extra::FollowUp(due, outcome, done_at)) => {
+                let d: FollowUpDetails = apply_amendments(&self.body, amendments)?;
+                let status = match (outcome, done_at) {
+                    (Some(o), Some(at)) => {
+                        let o: serde_json::Value = serde_json::from_str(o)?;
+                        format!("Completed {}: {}", crate::time::display_london(parse_time(at)?), o["outcome"].as_str().unwrap_or(""))
+                    }
+                    _ => "Open".to_owned(),
+                };
+                (recorded_at, format!("Follow-up due {}", crate::time::display_date(parse_date(due)?)), format!("{}\n\n{status}", d.action))
+            }
+            (RecordKind::Referral, _) => {
+                let d: ReferralDetails = apply_amendments(&self.body, amendments)?;
+                (d.made_at, format!("Referral to {}", d.agency_name.clone().unwrap_or_else(|| d.agency.label().to_owned())), d.what_was_shared.clone())
+            }
+            (RecordKind::Decision, _) => {
+                let d: DecisionDetails = apply_amendments(&self.body, amendments)?;
+                let at = crate::time::noon_london(d.received_on);
+                (at, format!("Referral decision: {}", d.outcome.as_str().replace('_', " ")), d.notes.clone())
+            }
+            (RecordKind::Escalation, _) => {
+                let d: EscalationDetails = apply_amendments(&self.body, amendments)?;
+                (recorded_at, format!("Escalation opened with {}", d.agency), d.subject.clone())
+            }
+            (RecordKind::EscalationStage, Extra::Stage(no, due)) => {
+                let d: StageDetails = apply_amendments(&self.body, amendments)?;
+                let name = serde_json::from_str::<serde_json::Value>(&self.body)?["stage_name"].as_str().unwrap_or("").to_owned();
+                (crate::time::noon_london(d.raised_on), format!("Escalation stage {no}: {name} (due {})", crate::time::display_date(parse_date(due)?)), format!("With {} ({}, {}).\nDisagreement: {}\nEvidence: {}", d.with_name, d.with_role, d.with_agency, d.disagreement, d.evidence))
+            }
+            (RecordKind::EscalationEvent, Extra::Event(ev)) => {
+                let v: serde_json::Value = apply_amendments(&self.body, amendments)?;
+                let title = match ev.as_str() { "response" => "Escalation: response", "resolved" => "Escalation resolved", _ => "Head's review comment" };
+                (recorded_at, title.to_owned(), v["text"].as_str().unwrap_or("").to_owned())
+            }
+            _ => return Err(Error::Internal { detail: "chronology entry kind".into() }),
+        };
+        Ok(ChronologyEntry {
+            at,
+            kind: self.kind,
+            record_id: parse_id(&self.record_id)?,
+            pupil_id,
+            pupil_name: pupils.get(&pupil_id).cloned().unwrap_or_default(),
+            title,
+            text,
+            child_words,
+            categories,
+            author: names.user(&self.author),
+            recorded_at,
+            amendments: amendments.to_vec(),
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn fts_query_quotes_words_and_neutralises_operators() {
+        assert_eq!(fts_query("hungry").as_deref(), Some("\"hungry\"*"));
+        assert_eq!(fts_query("  \"NEAR\" OR x*  ").as_deref(), Some("\"NEAR\" \"OR\" \"x\"*"));
+        assert_eq!(fts_query(" ** "), None);
+        assert_eq!(fts_query("O'Connor").as_deref(), Some("\"O'Connor\"*"));
+    }
+}
