@@ -1,1 +1,265 @@
-fn main(){}
+//! `sgd`: the admin CLI for IT technicians and scripts. Passphrases come from the environment
+//! (`SGD_PASSPHRASE`, `SGD_NEW_PASSPHRASE`) or a no-echo prompt, never from an argument.
+#![forbid(unsafe_code)]
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::sync::Arc;
+
+use clap::{Parser, Subcommand};
+use safeguard_core::clock::SystemClock;
+use safeguard_core::records::{Role, SchoolDetails};
+use safeguard_core::secret::{Passphrase, RecoveryKey};
+use safeguard_core::session::PupilQuery;
+use safeguard_core::{Error, Session, StoreOptions};
+
+#[derive(Parser)]
+#[command(name = "sgd", version, about = "Safeguard Desk admin CLI: stores, users, keys, integrity and backups")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Create a new store with its first DSL; prints the recovery key once.
+    Init {
+        store: PathBuf,
+        #[arg(long)]
+        school: String,
+        #[arg(long)]
+        user: String,
+        #[arg(long, default_value = "Not known")]
+        local_authority: String,
+    },
+    /// Create a store holding a fictional demo school with a realistic history.
+    Demo { store: PathBuf },
+    /// Create a deterministic large synthetic school (for benchmarks and load tests).
+    Seed {
+        store: PathBuf,
+        #[arg(long)]
+        pupils: u32,
+        #[arg(long)]
+        years: u32,
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+    },
+    /// Manage users.
+    User {
+        #[command(subcommand)]
+        command: UserCommand,
+    },
+    /// Change a user's passphrase (your own, or anyone's as the DSL). New one from SGD_NEW_PASSPHRASE.
+    Passwd {
+        store: PathBuf,
+        #[arg(long)]
+        name: String,
+    },
+    /// Reset a user's passphrase with the recovery key (from SGD_RECOVERY_KEY or a prompt).
+    Recover {
+        store: PathBuf,
+        #[arg(long)]
+        name: String,
+    },
+    /// List pupils (id, UPN, name, year).
+    Pupils { store: PathBuf },
+    /// Counts per record type.
+    Stats { store: PathBuf },
+    /// integrity_check, cipher_integrity_check and the audit chain; exit 0 only if all pass.
+    Verify { store: PathBuf },
+    /// A consistent, encrypted backup of the store in one file.
+    Backup { store: PathBuf, file: PathBuf },
+    /// Restore a backup into a new folder (never over an existing store); verified first.
+    Restore { file: PathBuf, store: PathBuf },
+}
+
+#[derive(Subcommand)]
+enum UserCommand {
+    /// Add a user; their first passphrase comes from SGD_NEW_PASSPHRASE or a prompt.
+    Add {
+        store: PathBuf,
+        #[arg(long)]
+        name: String,
+        #[arg(long)]
+        role: String,
+    },
+    /// Remove a user: their key slot goes and the database is rekeyed.
+    Remove {
+        store: PathBuf,
+        #[arg(long)]
+        name: String,
+    },
+    /// List users.
+    List { store: PathBuf },
+}
+
+fn secret_from(var: &str, prompt: &str) -> anyhow::Result<String> {
+    if let Ok(v) = std::env::var(var) {
+        return Ok(v);
+    }
+    rpassword::prompt_password(prompt).map_err(|_| {
+        anyhow::anyhow!("no {var} in the environment and no terminal to ask on; set {var}")
+    })
+}
+
+fn passphrase() -> anyhow::Result<Passphrase> {
+    Ok(Passphrase::new(secret_from("SGD_PASSPHRASE", "Passphrase: ")?))
+}
+
+fn new_passphrase() -> anyhow::Result<Passphrase> {
+    if let Ok(v) = std::env::var("SGD_NEW_PASSPHRASE") {
+        return Ok(Passphrase::new(v));
+    }
+    let a = secret_from("SGD_NEW_PASSPHRASE", "New passphrase: ")?;
+    let b = rpassword::prompt_password("Repeat the new passphrase: ")?;
+    if a != b {
+        anyhow::bail!("the two passphrases differ");
+    }
+    Ok(Passphrase::new(a))
+}
+
+fn opts() -> StoreOptions {
+    StoreOptions::new(Arc::new(SystemClock))
+}
+
+fn open(store: &Path) -> anyhow::Result<Session> {
+    let user = std::env::var("SGD_USER").ok();
+    Ok(safeguard_core::unlock(store, user.as_deref(), &passphrase()?, opts())?)
+}
+
+fn print_recovery_key(key: &RecoveryKey) {
+    println!();
+    println!("RECOVERY KEY (shown once; store it offline, e.g. in the school safe):");
+    println!();
+    println!("    {}", key.expose_grouped().as_str());
+    println!();
+    println!("It can reset any user's passphrase. Anyone holding it and a copy of the store can read the records.");
+}
+
+fn run(cli: Cli) -> anyhow::Result<bool> {
+    match cli.command {
+        Command::Init { store, school, user, local_authority } => {
+            let details = SchoolDetails { name: school, local_authority, dfe_number: None, referral_email: None };
+            let pass = new_or_current_passphrase()?;
+            let (_session, key) = safeguard_core::create_store(&store, &details, &user, &pass, opts())?;
+            println!("Created a store for {} in {}", details.name, store.display());
+            print_recovery_key(&key);
+        }
+        Command::Demo { store } => {
+            let pass = passphrase()?;
+            let (summary, key) = safeguard_core::demo::create(&store, &pass, opts().kdf)?;
+            println!("{summary}");
+            print_recovery_key(&key);
+        }
+        Command::Seed { store, pupils, years, seed } => {
+            let pass = passphrase()?;
+            let started = std::time::Instant::now();
+            let n = safeguard_core::seed::create(&store, &safeguard_core::seed::SeedSpec { pupils, years, seed }, &pass, opts().kdf)?;
+            println!("Seeded {} pupils and {} records in {:.1} s", pupils, n, started.elapsed().as_secs_f64());
+        }
+        Command::User { command } => match command {
+            UserCommand::Add { store, name, role } => {
+                let role = Role::parse(&role)?;
+                let mut s = open(&store)?;
+                let new = new_passphrase()?;
+                s.add_user(&name, role, &new)?;
+                println!("Added {name} ({}).", role.as_str());
+            }
+            UserCommand::Remove { store, name } => {
+                let mut s = open(&store)?;
+                s.remove_user(&name)?;
+                println!("Removed {name}: their key slot is gone and the database has a new key.");
+            }
+            UserCommand::List { store } => {
+                let s = open(&store)?;
+                for u in s.users()? {
+                    println!("{}\t{}\t{}", u.name, u.role.as_str(), if u.active { "active" } else { "removed" });
+                }
+            }
+        },
+        Command::Passwd { store, name } => {
+            let mut s = open(&store)?;
+            let new = new_passphrase()?;
+            s.change_passphrase(&name, &new)?;
+            println!("Changed the passphrase of {name}.");
+        }
+        Command::Recover { store, name } => {
+            let key = RecoveryKey::parse(&secret_from("SGD_RECOVERY_KEY", "Recovery key: ")?)?;
+            let new = new_passphrase()?;
+            safeguard_core::recover(&store, &name, &key, &new, opts())?;
+            println!("Reset the passphrase of {name} with the recovery key.");
+        }
+        Command::Pupils { store } => {
+            let s = open(&store)?;
+            let mut offset = 0;
+            loop {
+                let page = s.list_pupils(&PupilQuery { offset, limit: 1000, ..Default::default() })?;
+                for p in &page.items {
+                    println!("{}\t{}\t{}\t{}", p.id, p.upn.as_deref().unwrap_or("-"), p.name, p.year_group);
+                }
+                offset += page.items.len() as u32;
+                if page.items.is_empty() || offset >= page.total {
+                    break;
+                }
+            }
+        }
+        Command::Stats { store } => {
+            let s = open(&store)?;
+            for (label, n) in s.stats()?.counts {
+                println!("{n:>9}  {label}");
+            }
+        }
+        Command::Verify { store } => {
+            let s = open(&store)?;
+            let r = s.verify()?;
+            println!("integrity_check:        {}", if r.integrity_ok { "ok" } else { "FAILED" });
+            println!("cipher_integrity_check: {}", if r.cipher_integrity_ok { "ok" } else { "FAILED" });
+            println!("audit events:           {}", r.chain.events);
+            for h in &r.chain.heads {
+                println!("chain head:             device {} seq {} hash {}", h.device_id, h.seq, h.hash);
+            }
+            match &r.chain.first_bad {
+                None => println!("audit chain:            ok"),
+                Some((device, seq)) => println!("audit chain:            FAILED at seq {seq} (device {device})"),
+            }
+            return Ok(r.all_ok());
+        }
+        Command::Backup { store, file } => {
+            let mut s = open(&store)?;
+            s.backup(&file)?;
+            println!("Backed up to {} (encrypted; restore with `sgd restore`).", file.display());
+        }
+        Command::Restore { file, store } => {
+            let user = std::env::var("SGD_USER").ok();
+            let r = safeguard_core::restore(&file, &store, user.as_deref(), &passphrase()?, opts())?;
+            println!("Restored into {} and verified ({} audit events).", store.display(), r.chain.events);
+        }
+    }
+    Ok(true)
+}
+
+/// `init` takes the first passphrase from SGD_PASSPHRASE (as demo and seed do) or asks twice.
+fn new_or_current_passphrase() -> anyhow::Result<Passphrase> {
+    if let Ok(v) = std::env::var("SGD_PASSPHRASE") {
+        return Ok(Passphrase::new(v));
+    }
+    new_passphrase()
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match run(cli) {
+        Ok(true) => ExitCode::SUCCESS,
+        Ok(false) => {
+            eprintln!("sgd: verification FAILED");
+            ExitCode::from(1)
+        }
+        Err(e) => {
+            match e.downcast_ref::<Error>() {
+                Some(core) => eprintln!("sgd: {core} [{:?}]", core.code()),
+                None => eprintln!("sgd: {e}"),
+            }
+            ExitCode::from(2)
+        }
+    }
+}

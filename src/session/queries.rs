@@ -557,6 +557,16 @@ impl Session {
         Ok(())
     }
 
+    /// The open follow-ups created from a record (e.g. one per child of a notification).
+    pub fn open_follow_ups_for(&self, source_id: Id) -> Result<Vec<Id>> {
+        self.require(Role::is_safeguarding_lead)?;
+        let mut stmt = self.conn().prepare_cached(
+            "SELECT f.id FROM follow_ups f JOIN open_follow_ups o ON o.follow_up_id = f.id WHERE f.source_id = ?1 ORDER BY f.seq",
+        )?;
+        let ids = stmt.query_map([source_id.to_string()], |r| r.get::<_, String>(0))?.collect::<rusqlite::Result<Vec<_>>>()?;
+        ids.iter().map(|s| parse_id(s)).collect()
+    }
+
     // ---- Today ----
 
     /// What needs doing: notifications awaiting action, follow-ups overdue and due in the next
