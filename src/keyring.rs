@@ -156,7 +156,11 @@ impl Keyring {
         let tmp = dir.join(format!("{KEYRING_FILE}.tmp"));
         let _ = fs::remove_file(&tmp); // a leftover from an interrupted write is ours to replace
         {
-            let mut f = OpenOptions::new().write(true).create_new(true).open(&tmp)?;
+            let mut opts = OpenOptions::new();
+            opts.write(true).create_new(true);
+            #[cfg(unix)]
+            std::os::unix::fs::OpenOptionsExt::mode(&mut opts, 0o600);
+            let mut f = opts.open(&tmp)?;
             f.write_all(&bytes)?;
             f.sync_all()?;
         }

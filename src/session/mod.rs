@@ -168,6 +168,9 @@ pub fn create_store(
     validate_user_name(first_user)?;
     passphrase.check_new()?;
     fs::create_dir_all(dir)?;
+    // Only the account that made the store may list or read its folder.
+    #[cfg(unix)]
+    fs::set_permissions(dir, std::os::unix::fs::PermissionsExt::from_mode(0o700))?;
     let data_key = DataKey::generate()?;
     let recovery = RecoveryKey::generate()?;
     let store_id = Uuid::now_v7();

@@ -1,0 +1,118 @@
+#![allow(dead_code)]
+//! Shared fixtures: a throwaway store with a manual clock and the real KDF parameters.
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use chrono::{DateTime, TimeZone, Utc};
+use safeguard_core::clock::ManualClock;
+use safeguard_core::records::*;
+use safeguard_core::secret::{Passphrase, RecoveryKey};
+use safeguard_core::{Session, StoreOptions};
+
+pub const DSL: &str = "Rachel Adeyemi";
+pub const DSL_PASS: &str = "dsl passphrase one";
+
+pub fn pass(s: &str) -> Passphrase {
+    Passphrase::new(s.to_owned())
+}
+
+/// Monday 23 November 2026, 10:00 London (GMT).
+pub fn monday() -> DateTime<Utc> {
+    Utc.with_ymd_and_hms(2026, 11, 23, 10, 0, 0).unwrap()
+}
+
+pub struct Fixture {
+    pub _tmp: tempfile::TempDir,
+    pub dir: PathBuf,
+    pub clock: Arc<ManualClock>,
+    pub recovery: Option<RecoveryKey>,
+}
+
+impl Fixture {
+    pub fn opts(&self) -> StoreOptions {
+        StoreOptions::new(self.clock.clone())
+    }
+
+    pub fn unlock(&self, user: &str, p: &str) -> safeguard_core::Result<Session> {
+        safeguard_core::unlock(&self.dir, Some(user), &pass(p), self.opts())
+    }
+
+    pub fn dsl(&self) -> Session {
+        self.unlock(DSL, DSL_PASS).unwrap()
+    }
+}
+
+pub fn school() -> SchoolDetails {
+    SchoolDetails { name: "Test Primary".into(), local_authority: "Test LA".into(), dfe_number: None, referral_email: None }
+}
+
+pub fn new_store() -> (Fixture, Session) {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("store");
+    let clock = Arc::new(ManualClock::new(monday()));
+    let (s, key) = safeguard_core::create_store(&dir, &school(), DSL, &pass(DSL_PASS), StoreOptions::new(clock.clone())).unwrap();
+    (Fixture { _tmp: tmp, dir, clock, recovery: Some(key) }, s)
+}
+
+pub fn pupil_details(first: &str, last: &str, upn: &str) -> PupilDetails {
+    PupilDetails {
+        legal_first_name: first.into(),
+        legal_last_name: last.into(),
+        preferred_name: None,
+        date_of_birth: chrono::NaiveDate::from_ymd_opt(2018, 3, 14).unwrap(),
+        gender: "Female".into(),
+        upn: Some(upn.into()),
+        year_group: "Year 3".into(),
+        class_name: None,
+        address: None,
+        ethnicity: None,
+        religion: None,
+        first_language: None,
+        interpreter_needed: false,
+        sen_disability: None,
+        looked_after: false,
+        protection_status: ProtectionStatus::None,
+        young_carer: false,
+        attendance_concern: false,
+        identity_notes: None,
+        gp: None,
+        nhs_number: None,
+    }
+}
+
+pub fn add_pupil(s: &mut Session, first: &str, upn_n: u32) -> Id {
+    s.add_pupil(&pupil_details(first, "Tester", &format!("T{:012}", upn_n))).unwrap()
+}
+
+pub fn concern_for(pupil: Id, at: DateTime<Utc>, account: &str, words: Option<&str>) -> NewConcern {
+    NewConcern {
+        pupil_id: pupil,
+        details: ConcernDetails {
+            reporter_name: "Class teacher".into(),
+            reporter_role: "Teacher".into(),
+            observed_at: at,
+            location: "Classroom".into(),
+            categories: vec![Category::Neglect],
+            account: account.into(),
+            child_words: words.map(Into::into),
+            immediate_action: "DSL informed".into(),
+            body_marks: vec![],
+        },
+        other_children: vec![],
+    }
+}
+
+/// Every file in a folder (recursively), for plaintext scans.
+pub fn all_files(dir: &Path) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    for e in std::fs::read_dir(dir).unwrap() {
+        let p = e.unwrap().path();
+        if p.is_dir() { out.extend(all_files(&p)) } else { out.push(p) }
+    }
+    out
+}
+
+pub fn contains(haystack: &[u8], needle: &[u8]) -> bool {
+    haystack.windows(needle.len()).any(|w| w == needle)
+}
