@@ -137,7 +137,7 @@ pub fn create(dir: &Path, spec: &SeedSpec, passphrase: &Passphrase, kdf: KdfPara
             for (t, ev) in chunk {
                 let at = start + Duration::minutes(*t);
                 clock.set(at + Duration::minutes(30));
-                written += write_event(s, &mut rng, ev, at, &pupils, &families, end, decision_lag)?;
+                written += write_event(s, &clock, &mut rng, ev, at, &pupils, &families, end, decision_lag)?;
             }
             Ok(())
         })?;
@@ -147,7 +147,7 @@ pub fn create(dir: &Path, spec: &SeedSpec, passphrase: &Passphrase, kdf: KdfPara
 }
 
 #[allow(clippy::too_many_arguments)]
-fn write_event(s: &mut Session, rng: &mut ChaCha8Rng, ev: &Ev, at: DateTime<Utc>, pupils: &[Id], families: &[Vec<usize>], end: DateTime<Utc>, lag: Duration) -> Result<u64> {
+fn write_event(s: &mut Session, clock: &ManualClock, rng: &mut ChaCha8Rng, ev: &Ev, at: DateTime<Utc>, pupils: &[Id], families: &[Vec<usize>], end: DateTime<Utc>, lag: Duration) -> Result<u64> {
     let old = end - at > Duration::days(30);
     match ev {
         Ev::Concern { pupil } => {
@@ -180,8 +180,11 @@ fn write_event(s: &mut Session, rng: &mut ChaCha8Rng, ev: &Ev, at: DateTime<Utc>
             let r = s.record_referral(&NewReferral { pupil_id: pupils[*pupil], details: ReferralDetails { made_at: at, agency: Agency::Mash, agency_name: None, method: ReferralMethod::Portal, reference: Some(format!("MASH-{}", rng.random_range(1000..99999))), contact_name: None, parents_aware: Some(true), consent: Consent::Given, no_consent_reason: None, child_view: None, what_was_shared: "The concerns recorded this term.".into(), written_confirmation_sent_on: None } })?;
             if end - at > lag * 3 || rng.random_bool(0.7) {
                 let received: NaiveDate = (at + lag).date_naive().min(end.date_naive());
+                // The decision is recorded when it arrives, not when the referral was made.
+                clock.set((at + lag).min(end));
                 let outcome = [DecisionOutcome::NoFurtherAction, DecisionOutcome::SignpostedToEarlyHelp, DecisionOutcome::ChildAndFamilyAssessment][rng.random_range(0..3)];
                 s.record_decision(r, &DecisionDetails { received_on: received, outcome, decided_by: None, notes: "Decision received by email.".into() })?;
+                clock.set(at + Duration::minutes(30));
                 return Ok(2);
             }
             Ok(1)
