@@ -1,1 +1,187 @@
-fn main(){}
+//! Criterion benchmarks on a seeded school of 2,000 pupils over 10 years (~200k records):
+//! save a concern, a pupil's chronology, the dashboard, a search. The seeded store is built once
+//! into target/ (it takes a few minutes) and reused. `SGD_BENCH_PUPILS`/`SGD_BENCH_YEARS` shrink
+//! it for a quick run. Run: `cargo bench --bench store`.
+//!
+//! For the encrypted/unencrypted ratio the same queries also run against a plaintext copy made
+//! with `sqlcipher_export` (benchmarks only; the application never writes one).
+
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use criterion::{Criterion, criterion_group, criterion_main};
+use safeguard_core::clock::SystemClock;
+use safeguard_core::records::*;
+use safeguard_core::secret::Passphrase;
+use safeguard_core::session::{ChronologyFilter, PupilQuery};
+use safeguard_core::{Session, StoreOptions};
+
+const PASS: &str = "benchmark passphrase";
+
+fn env_u32(name: &str, default: u32) -> u32 {
+    std::env::var(name)
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(default)
+}
+
+fn store() -> (PathBuf, u32) {
+    let pupils = env_u32("SGD_BENCH_PUPILS", 2000);
+    let years = env_u32("SGD_BENCH_YEARS", 10);
+    let target = std::env::var("CARGO_TARGET_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|_| PathBuf::from("target"));
+    let dir = target.join(format!("bench-school-{pupils}x{years}"));
+    if !dir.join("keyring.json").exists() {
+        let _ = std::fs::remove_dir_all(&dir);
+        eprintln!(
+            "seeding {pupils} pupils over {years} years into {} (once)…",
+            dir.display()
+        );
+        let t = std::time::Instant::now();
+        let n = safeguard_core::seed::create(
+            &dir,
+            &safeguard_core::seed::SeedSpec {
+                pupils,
+                years,
+                seed: 1,
+            },
+            &Passphrase::new(PASS.into()),
+            safeguard_core::keyring::KdfParams::DEFAULT,
+        )
+        .unwrap();
+        eprintln!("seeded {n} records in {:.0} s", t.elapsed().as_secs_f64());
+    }
+    (dir, pupils)
+}
+
+fn session(dir: &std::path::Path) -> Session {
+    safeguard_core::unlock(
+        dir,
+        None,
+        &Passphrase::new(PASS.into()),
+        StoreOptions::new(Arc::new(SystemClock)),
+    )
+    .unwrap()
+}
+
+fn benches(c: &mut Criterion) {
+    let (dir, _) = store();
+    let mut s = session(&dir);
+    let page = s
+        .list_pupils(&PupilQuery {
+            limit: 1000,
+            ..Default::default()
+        })
+        .unwrap();
+    let pupil = page.items[page.items.len() / 2].id;
+    let n = s
+        .pupil_chronology(pupil, &ChronologyFilter::default())
+        .unwrap()
+        .len();
+    eprintln!("benchmark pupil has {n} chronology entries");
+
+    let mut g = c.benchmark_group("seeded school (SQLCipher)");
+    g.bench_function("pupil chronology", |b| {
+        b.iter(|| {
+            s.pupil_chronology(pupil, &ChronologyFilter::default())
+                .unwrap()
+        })
+    });
+    g.bench_function("family chronology", |b| {
+        b.iter(|| {
+            s.family_chronology(pupil, &ChronologyFilter::default())
+                .unwrap()
+        })
+    });
+    g.bench_function("dashboard", |b| b.iter(|| s.dashboard().unwrap()));
+    g.bench_function("search rare word (limit 50)", |b| {
+        b.iter(|| s.search("drink quiet", 50).unwrap())
+    });
+    g.bench_function("search common word (limit 50)", |b| {
+        b.iter(|| s.search("pupil", 50).unwrap())
+    });
+    g.bench_function("list pupils (page of 100)", |b| {
+        b.iter(|| {
+            s.list_pupils(&PupilQuery {
+                limit: 100,
+                ..Default::default()
+            })
+            .unwrap()
+        })
+    });
+    let concern = NewConcern {
+        pupil_id: pupil,
+        details: ConcernDetails {
+            reporter_name: "Bench".into(),
+            reporter_role: "Teacher".into(),
+            observed_at: chrono::Utc::now() - chrono::Duration::minutes(5),
+            location: "Classroom".into(),
+            categories: vec![Category::Neglect],
+            account: "The pupil arrived without a coat and said they had not had breakfast. "
+                .repeat(8),
+            child_words: Some("I was hungry".into()),
+            immediate_action: "Breakfast given; DSL informed.".into(),
+            body_marks: vec![],
+        },
+        other_children: vec![],
+    };
+    g.bench_function("save a concern", |b| {
+        b.iter(|| s.record_concern(&concern).unwrap())
+    });
+    g.finish();
+    drop(s);
+    plaintext_comparison(c, &dir);
+}
+
+/// The same read queries on an unencrypted copy, for the ratio.
+fn plaintext_comparison(c: &mut Criterion, dir: &std::path::Path) {
+    let plain = dir.with_extension("plain.db");
+    let key =
+        safeguard_core::testing::data_key(dir, "Seed DSL", &Passphrase::new(PASS.into())).unwrap();
+    if !plain.exists() {
+        let conn = safeguard_core::testing::open_with_key(dir, &key).unwrap();
+        conn.execute_batch(&format!("ATTACH DATABASE '{}' AS plaintext KEY ''; SELECT sqlcipher_export('plaintext'); DETACH DATABASE plaintext;", plain.display())).unwrap();
+    }
+    let enc = safeguard_core::testing::open_with_key(dir, &key).unwrap();
+    let pl = rusqlite::Connection::open(&plain).unwrap();
+    pl.execute_batch("PRAGMA cache_size = -65536;").unwrap();
+    let pupil: String = enc
+        .query_row(
+            "SELECT pupil_id FROM concerns GROUP BY pupil_id ORDER BY count(*) DESC LIMIT 1",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    let chron = "SELECT id, recorded_at, body FROM concerns WHERE pupil_id = ?1 UNION ALL SELECT id, recorded_at, body FROM voice_entries WHERE pupil_id = ?1 UNION ALL SELECT id, recorded_at, body FROM referrals WHERE pupil_id = ?1";
+    let search = "SELECT s.record_id FROM search_index JOIN search_text s ON s.rowid = search_index.rowid WHERE search_index MATCH '\"drink\" \"quiet\"*' ORDER BY search_index.rowid DESC LIMIT 50";
+    let dash = "SELECT count(*) FROM open_follow_ups o JOIN follow_ups f ON f.id = o.follow_up_id";
+    let mut g = c.benchmark_group("raw queries: encrypted vs plain");
+    for (name, conn) in [("sqlcipher", &enc), ("plain", &pl)] {
+        g.bench_function(format!("chronology rows ({name})"), |b| {
+            b.iter(|| {
+                let mut st = conn.prepare_cached(chron).unwrap();
+                st.query_map([&pupil], |r| r.get::<_, String>(2))
+                    .unwrap()
+                    .count()
+            })
+        });
+        g.bench_function(format!("fts limit 50 ({name})"), |b| {
+            b.iter(|| {
+                let mut st = conn.prepare_cached(search).unwrap();
+                st.query_map([], |r| r.get::<_, String>(0)).unwrap().count()
+            })
+        });
+        g.bench_function(format!("open follow-ups ({name})"), |b| {
+            b.iter(|| conn.query_row(dash, [], |r| r.get::<_, i64>(0)).unwrap())
+        });
+    }
+    g.finish();
+}
+
+criterion_group! {
+    name = store_benches;
+    config = Criterion::default().sample_size(30).measurement_time(std::time::Duration::from_secs(4));
+    targets = benches
+}
+criterion_main!(store_benches);

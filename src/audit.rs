@@ -61,7 +61,10 @@ pub fn event_hash(e: &Event<'_>) -> [u8; 32] {
 }
 
 fn decode_hash(s: &str) -> Result<[u8; 32]> {
-    hex::decode(s).ok().and_then(|v| v.try_into().ok()).ok_or(Error::damaged("an audit hash is malformed"))
+    hex::decode(s)
+        .ok()
+        .and_then(|v| v.try_into().ok())
+        .ok_or(Error::damaged("an audit hash is malformed"))
 }
 
 /// Appends an event to this device's chain, inside the caller's transaction.
@@ -81,7 +84,9 @@ pub fn append(
     let at = fmt_utc(at);
     let user = user_id.map(|u| u.to_string()).unwrap_or_default();
     let targets = serde_json::to_string(&targets.iter().map(|t| t.to_string()).collect::<Vec<_>>())
-        .map_err(|_| Error::Internal { detail: "audit targets".into() })?;
+        .map_err(|_| Error::Internal {
+            detail: "audit targets".into(),
+        })?;
     let hash = event_hash(&Event {
         device_id,
         device_seq: seq,
@@ -97,7 +102,11 @@ pub fn append(
          VALUES (?1, ?2, ?3, NULLIF(?4, ''), ?5, ?6, ?7, ?8)",
         params![device_id, seq, at, user, action, targets, hex::encode(prev_hash), hash_hex],
     )?;
-    Ok(ChainHead { device_id: device_id.to_owned(), seq, hash: hash_hex })
+    Ok(ChainHead {
+        device_id: device_id.to_owned(),
+        seq,
+        hash: hash_hex,
+    })
 }
 
 pub fn head_of(conn: &Connection, device_id: &str) -> Result<Option<ChainHead>> {
@@ -106,7 +115,11 @@ pub fn head_of(conn: &Connection, device_id: &str) -> Result<Option<ChainHead>> 
     )?;
     let mut rows = stmt.query([device_id])?;
     match rows.next()? {
-        Some(r) => Ok(Some(ChainHead { device_id: device_id.to_owned(), seq: r.get(0)?, hash: r.get(1)? })),
+        Some(r) => Ok(Some(ChainHead {
+            device_id: device_id.to_owned(),
+            seq: r.get(0)?,
+            hash: r.get(1)?,
+        })),
         None => Ok(None),
     }
 }
@@ -136,7 +149,8 @@ pub fn verify(conn: &Connection) -> Result<ChainReport> {
         events += 1;
         let device: String = r.get(0)?;
         let seq: i64 = r.get(1)?;
-        let (at, user, action, targets): (String, String, String, String) = (r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?);
+        let (at, user, action, targets): (String, String, String, String) =
+            (r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?);
         let prev_stored: String = r.get(6)?;
         let hash_stored: String = r.get(7)?;
         let (expected_seq, expected_prev) = match &current {
@@ -152,7 +166,9 @@ pub fn verify(conn: &Connection) -> Result<ChainReport> {
             targets: &targets,
             prev_hash: &expected_prev,
         });
-        let ok = seq == expected_seq && prev_stored == hex::encode(expected_prev) && hash_stored == hex::encode(recomputed);
+        let ok = seq == expected_seq
+            && prev_stored == hex::encode(expected_prev)
+            && hash_stored == hex::encode(recomputed);
         if !ok && first_bad.is_none() {
             first_bad = Some((device.clone(), seq));
         }
@@ -164,10 +180,18 @@ pub fn verify(conn: &Connection) -> Result<ChainReport> {
                 h.seq = seq;
                 h.hash = hash_stored;
             }
-            _ => heads.push(ChainHead { device_id: device, seq, hash: hash_stored }),
+            _ => heads.push(ChainHead {
+                device_id: device,
+                seq,
+                hash: hash_stored,
+            }),
         }
     }
-    Ok(ChainReport { heads, events, first_bad })
+    Ok(ChainReport {
+        heads,
+        events,
+        first_bad,
+    })
 }
 
 #[cfg(test)]
@@ -176,7 +200,15 @@ mod tests {
     use proptest::prelude::*;
 
     fn event<'a>(action: &'a str, targets: &'a str, prev: &'a [u8; 32]) -> Event<'a> {
-        Event { device_id: "d", device_seq: 1, at: "2026-01-01T00:00:00.000Z", user_id: "u", action, targets, prev_hash: prev }
+        Event {
+            device_id: "d",
+            device_seq: 1,
+            at: "2026-01-01T00:00:00.000Z",
+            user_id: "u",
+            action,
+            targets,
+            prev_hash: prev,
+        }
     }
 
     proptest! {
@@ -192,6 +224,9 @@ mod tests {
     #[test]
     fn the_previous_hash_is_part_of_the_event() {
         let other = [1u8; 32];
-        assert_ne!(event_hash(&event("x", "[]", &GENESIS)), event_hash(&event("x", "[]", &other)));
+        assert_ne!(
+            event_hash(&event("x", "[]", &GENESIS)),
+            event_hash(&event("x", "[]", &other))
+        );
     }
 }

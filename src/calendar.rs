@@ -8,7 +8,8 @@
 use chrono::{DateTime, Datelike, Duration, NaiveDate, NaiveTime, TimeZone, Utc, Weekday};
 use chrono_tz::Europe::London;
 use serde::{Deserialize, Serialize};
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashSet};
+use std::sync::OnceLock;
 use ts_rs::TS;
 
 /// A closed range of dates, both ends included (a half term, a holiday).
@@ -44,9 +45,12 @@ impl Default for CalendarConfig {
     }
 }
 
+/// A month and day.
+type MonthDay = (u32, u32);
+
 /// Dates Easter-and-rule arithmetic gets wrong: moved or added by proclamation.
 /// (year, rule date that did not happen, dates that did).
-const ONE_OFF_CHANGES: &[(i32, Option<(u32, u32)>, &[(u32, u32)])] = &[
+const ONE_OFF_CHANGES: &[(i32, Option<MonthDay>, &[MonthDay])] = &[
     (2012, Some((5, 28)), &[(6, 4), (6, 5)]), // Diamond Jubilee
     (2020, Some((5, 4)), &[(5, 8)]),          // VE Day 75
     (2022, Some((5, 30)), &[(6, 2), (6, 3)]), // Platinum Jubilee
@@ -78,7 +82,8 @@ fn is_weekend(d: NaiveDate) -> bool {
 }
 
 fn first_monday(year: i32, month: u32) -> NaiveDate {
-    NaiveDate::from_weekday_of_month_opt(year, month, Weekday::Mon, 1).expect("every month has a Monday")
+    NaiveDate::from_weekday_of_month_opt(year, month, Weekday::Mon, 1)
+        .expect("every month has a Monday")
 }
 
 fn last_monday(year: i32, month: u32) -> NaiveDate {
@@ -131,6 +136,19 @@ pub fn bank_holidays(year: i32) -> BTreeSet<NaiveDate> {
     set
 }
 
+/// Years whose bank holidays are precomputed once per process; others are computed on demand.
+const CACHED_YEARS: std::ops::RangeInclusive<i32> = 1970..=2100;
+
+/// Working-day arithmetic asks this for every day it steps over, so the rule is evaluated once.
+fn is_rule_bank_holiday(d: NaiveDate) -> bool {
+    static TABLE: OnceLock<HashSet<NaiveDate>> = OnceLock::new();
+    if CACHED_YEARS.contains(&d.year()) {
+        TABLE.get_or_init(|| CACHED_YEARS.flat_map(bank_holidays).collect()).contains(&d)
+    } else {
+        bank_holidays(d.year()).contains(&d)
+    }
+}
+
 /// Answers working-day and school-day questions for one configuration.
 #[derive(Debug, Clone)]
 pub struct WorkingCalendar {
@@ -146,7 +164,11 @@ impl WorkingCalendar {
     pub fn new(config: CalendarConfig) -> Self {
         let extra = config.extra_bank_holidays.iter().copied().collect();
         let inset = config.inset_days.iter().copied().collect();
-        WorkingCalendar { config, extra, inset }
+        WorkingCalendar {
+            config,
+            extra,
+            inset,
+        }
     }
 
     pub fn config(&self) -> &CalendarConfig {
@@ -154,7 +176,7 @@ impl WorkingCalendar {
     }
 
     pub fn is_bank_holiday(&self, d: NaiveDate) -> bool {
-        self.extra.contains(&d) || bank_holidays(d.year()).contains(&d)
+        self.extra.contains(&d) || is_rule_bank_holiday(d)
     }
 
     /// Not a Saturday, Sunday or bank holiday.
@@ -166,7 +188,11 @@ impl WorkingCalendar {
     pub fn is_school_day(&self, d: NaiveDate) -> bool {
         self.is_working_day(d)
             && !self.inset.contains(&d)
-            && !self.config.school_holidays.iter().any(|r| r.start <= d && d <= r.end)
+            && !self
+                .config
+                .school_holidays
+                .iter()
+                .any(|r| r.start <= d && d <= r.end)
     }
 
     /// The date `n` working days after `from` (`n = 0` gives `from`). Negative `n` counts back.
@@ -183,25 +209,34 @@ impl WorkingCalendar {
         d
     }
 
-    /// Working days in `(from, to]`: how many working days `to` is after `from` (negative when
-    /// `to` is earlier). `working_days_between(d, add_working_days(d, n)) == n`.
+    /// How many working days `to` is after `from`: the working days in `(from, to]`, or, when `to`
+    /// is earlier, minus the working days in `[to, from)`. This mirrors `add_working_days`
+    /// exactly: `working_days_between(d, add_working_days(d, n)) == n` for every `d` and `n`.
     pub fn working_days_between(&self, from: NaiveDate, to: NaiveDate) -> i64 {
-        let (lo, hi, sign) = if to >= from { (from, to, 1) } else { (to, from, -1) };
-        let mut count = 0;
-        let mut d = lo + Duration::days(1);
-        while d <= hi {
-            if self.is_working_day(d) {
-                count += 1;
+        let count = |lo: NaiveDate, hi: NaiveDate| {
+            let mut n = 0;
+            let mut d = lo;
+            while d <= hi {
+                if self.is_working_day(d) {
+                    n += 1;
+                }
+                d += Duration::days(1);
             }
-            d += Duration::days(1);
+            n
+        };
+        if to >= from {
+            count(from + Duration::days(1), to)
+        } else {
+            -count(to, from - Duration::days(1))
         }
-        sign * count
     }
 
     /// The first school day strictly after `d`, or `None` when no school day falls within three
     /// years (a calendar configured as one long holiday).
     pub fn next_school_day_after(&self, d: NaiveDate) -> Option<NaiveDate> {
-        (1..=SEARCH_LIMIT_DAYS).map(|i| d + Duration::days(i)).find(|&x| self.is_school_day(x))
+        (1..=SEARCH_LIMIT_DAYS)
+            .map(|i| d + Duration::days(i))
+            .find(|&x| self.is_school_day(x))
     }
 
     /// The start of the next school day after the instant `t`: the earliest school-day start
@@ -212,7 +247,8 @@ impl WorkingCalendar {
         if self.is_school_day(local_date) && today_start.is_some_and(|s| s > t) {
             return today_start;
         }
-        self.next_school_day_after(local_date).and_then(|d| self.school_day_start_on(d))
+        self.next_school_day_after(local_date)
+            .and_then(|d| self.school_day_start_on(d))
     }
 
     fn school_day_start_on(&self, d: NaiveDate) -> Option<DateTime<Utc>> {
@@ -241,10 +277,58 @@ mod tests {
     #[test]
     fn published_bank_holidays_2024_to_2027() {
         let published: &[(i32, &[(u32, u32)])] = &[
-            (2024, &[(1, 1), (3, 29), (4, 1), (5, 6), (5, 27), (8, 26), (12, 25), (12, 26)]),
-            (2025, &[(1, 1), (4, 18), (4, 21), (5, 5), (5, 26), (8, 25), (12, 25), (12, 26)]),
-            (2026, &[(1, 1), (4, 3), (4, 6), (5, 4), (5, 25), (8, 31), (12, 25), (12, 28)]),
-            (2027, &[(1, 1), (3, 26), (3, 29), (5, 3), (5, 31), (8, 30), (12, 27), (12, 28)]),
+            (
+                2024,
+                &[
+                    (1, 1),
+                    (3, 29),
+                    (4, 1),
+                    (5, 6),
+                    (5, 27),
+                    (8, 26),
+                    (12, 25),
+                    (12, 26),
+                ],
+            ),
+            (
+                2025,
+                &[
+                    (1, 1),
+                    (4, 18),
+                    (4, 21),
+                    (5, 5),
+                    (5, 26),
+                    (8, 25),
+                    (12, 25),
+                    (12, 26),
+                ],
+            ),
+            (
+                2026,
+                &[
+                    (1, 1),
+                    (4, 3),
+                    (4, 6),
+                    (5, 4),
+                    (5, 25),
+                    (8, 31),
+                    (12, 25),
+                    (12, 28),
+                ],
+            ),
+            (
+                2027,
+                &[
+                    (1, 1),
+                    (3, 26),
+                    (3, 29),
+                    (5, 3),
+                    (5, 31),
+                    (8, 30),
+                    (12, 27),
+                    (12, 28),
+                ],
+            ),
         ];
         for (year, days) in published {
             let expected: BTreeSet<_> = days.iter().map(|(m, day)| d(*year, *m, *day)).collect();
@@ -280,13 +364,22 @@ mod tests {
         assert_eq!(cal.add_working_days(d(2026, 12, 24), 1), d(2026, 12, 29));
         // Friday + 1 → Monday.
         assert_eq!(cal.add_working_days(d(2026, 11, 20), 1), d(2026, 11, 23));
-        assert_eq!(cal.working_days_between(d(2026, 12, 24), d(2026, 12, 29)), 1);
-        assert_eq!(cal.working_days_between(d(2026, 12, 29), d(2026, 12, 24)), -1);
+        assert_eq!(
+            cal.working_days_between(d(2026, 12, 24), d(2026, 12, 29)),
+            1
+        );
+        assert_eq!(
+            cal.working_days_between(d(2026, 12, 29), d(2026, 12, 24)),
+            -1
+        );
     }
 
     #[test]
     fn extra_bank_holidays_count() {
-        let cfg = CalendarConfig { extra_bank_holidays: vec![d(2026, 11, 24)], ..Default::default() };
+        let cfg = CalendarConfig {
+            extra_bank_holidays: vec![d(2026, 11, 24)],
+            ..Default::default()
+        };
         let cal = WorkingCalendar::new(cfg);
         assert!(!cal.is_working_day(d(2026, 11, 24)));
         assert_eq!(cal.add_working_days(d(2026, 11, 23), 1), d(2026, 11, 25));
@@ -295,32 +388,55 @@ mod tests {
     #[test]
     fn next_school_day_start_skips_holidays_inset_and_weekends() {
         let cfg = CalendarConfig {
-            school_holidays: vec![DateRange { start: d(2026, 12, 21), end: d(2027, 1, 1), label: "Christmas".into() }],
+            school_holidays: vec![DateRange {
+                start: d(2026, 12, 21),
+                end: d(2027, 1, 1),
+                label: "Christmas".into(),
+            }],
             inset_days: vec![d(2027, 1, 4)],
             ..Default::default()
         };
         let cal = WorkingCalendar::new(cfg);
         // Friday evening 18:00 → Monday 08:30 (GMT).
         let fri = Utc.with_ymd_and_hms(2026, 11, 20, 18, 0, 0).unwrap();
-        assert_eq!(cal.next_school_day_start(fri), Some(Utc.with_ymd_and_hms(2026, 11, 23, 8, 30, 0).unwrap()));
+        assert_eq!(
+            cal.next_school_day_start(fri),
+            Some(Utc.with_ymd_and_hms(2026, 11, 23, 8, 30, 0).unwrap())
+        );
         // 07:00 on a school day → 08:30 that day.
         let early = Utc.with_ymd_and_hms(2026, 11, 23, 7, 0, 0).unwrap();
-        assert_eq!(cal.next_school_day_start(early), Some(Utc.with_ymd_and_hms(2026, 11, 23, 8, 30, 0).unwrap()));
+        assert_eq!(
+            cal.next_school_day_start(early),
+            Some(Utc.with_ymd_and_hms(2026, 11, 23, 8, 30, 0).unwrap())
+        );
         // In the Christmas break, with INSET on 4 January → Tuesday 5 January.
         let xmas = Utc.with_ymd_and_hms(2026, 12, 27, 22, 0, 0).unwrap();
-        assert_eq!(cal.next_school_day_start(xmas), Some(Utc.with_ymd_and_hms(2027, 1, 5, 8, 30, 0).unwrap()));
+        assert_eq!(
+            cal.next_school_day_start(xmas),
+            Some(Utc.with_ymd_and_hms(2027, 1, 5, 8, 30, 0).unwrap())
+        );
         // British Summer Time: 08:30 BST is 07:30 UTC.
         let summer = Utc.with_ymd_and_hms(2026, 6, 10, 20, 0, 0).unwrap();
-        assert_eq!(cal.next_school_day_start(summer), Some(Utc.with_ymd_and_hms(2026, 6, 11, 7, 30, 0).unwrap()));
+        assert_eq!(
+            cal.next_school_day_start(summer),
+            Some(Utc.with_ymd_and_hms(2026, 6, 11, 7, 30, 0).unwrap())
+        );
     }
 
     #[test]
     fn a_calendar_with_no_school_days_gives_none_not_a_hang() {
         let cfg = CalendarConfig {
-            school_holidays: vec![DateRange { start: d(2026, 1, 1), end: d(2035, 1, 1), label: "closed".into() }],
+            school_holidays: vec![DateRange {
+                start: d(2026, 1, 1),
+                end: d(2035, 1, 1),
+                label: "closed".into(),
+            }],
             ..Default::default()
         };
-        assert_eq!(WorkingCalendar::new(cfg).next_school_day_after(d(2026, 5, 1)), None);
+        assert_eq!(
+            WorkingCalendar::new(cfg).next_school_day_after(d(2026, 5, 1)),
+            None
+        );
     }
 
     fn any_date() -> impl Strategy<Value = NaiveDate> {
@@ -342,6 +458,12 @@ mod tests {
         fn adding_working_days_is_monotonic(start in any_date(), n in 0i64..30) {
             let cal = WorkingCalendar::default();
             prop_assert!(cal.add_working_days(start, n + 1) > cal.add_working_days(start, n));
+        }
+
+        #[test]
+        fn the_cached_table_agrees_with_the_rule(offset in 0i64..(365 * 140)) {
+            let day = d(1965, 1, 1) + Duration::days(offset);
+            prop_assert_eq!(is_rule_bank_holiday(day), bank_holidays(day.year()).contains(&day));
         }
 
         #[test]

@@ -24,10 +24,11 @@ pub const STAFF_NAME: &str = "Daniel Okoro";
 
 /// A tiny valid PNG standing in for a scanned paper form.
 const SCANNED_FORM_PNG: &[u8] = &[
-    0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A, 0x00, 0x00, 0x00, 0x0D, 0x49, 0x48, 0x44, 0x52, 0x00, 0x00, 0x00,
-    0x01, 0x00, 0x00, 0x00, 0x01, 0x08, 0x06, 0x00, 0x00, 0x00, 0x1F, 0x15, 0xC4, 0x89, 0x00, 0x00, 0x00, 0x0D, 0x49,
-    0x44, 0x41, 0x54, 0x78, 0x9C, 0x63, 0xF8, 0xFF, 0xFF, 0x3F, 0x00, 0x05, 0xFE, 0x02, 0xFE, 0xA7, 0x35, 0x81, 0x84,
-    0x00, 0x00, 0x00, 0x00, 0x49, 0x45, 0x4E, 0x44, 0xAE, 0x42, 0x60, 0x82,
+    0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A, 0x00, 0x00, 0x00, 0x0D, 0x49, 0x48, 0x44, 0x52,
+    0x00, 0x00, 0x00, 0x01, 0x00, 0x00, 0x00, 0x01, 0x08, 0x06, 0x00, 0x00, 0x00, 0x1F, 0x15, 0xC4,
+    0x89, 0x00, 0x00, 0x00, 0x0D, 0x49, 0x44, 0x41, 0x54, 0x78, 0x9C, 0x63, 0xF8, 0xFF, 0xFF, 0x3F,
+    0x00, 0x05, 0xFE, 0x02, 0xFE, 0xA7, 0x35, 0x81, 0x84, 0x00, 0x00, 0x00, 0x00, 0x49, 0x45, 0x4E,
+    0x44, 0xAE, 0x42, 0x60, 0x82,
 ];
 
 struct Timeline {
@@ -39,7 +40,11 @@ impl Timeline {
     /// `days_ago` days before today at `hh:mm` London time.
     fn at(&self, days_ago: i64, hh: u32, mm: u32) -> DateTime<Utc> {
         let d = self.today - Duration::days(days_ago);
-        London.from_local_datetime(&d.and_hms_opt(hh, mm, 0).expect("valid")).earliest().expect("valid").with_timezone(&Utc)
+        London
+            .from_local_datetime(&d.and_hms_opt(hh, mm, 0).expect("valid"))
+            .earliest()
+            .expect("valid")
+            .with_timezone(&Utc)
     }
     fn date(&self, days_ago: i64) -> NaiveDate {
         self.today - Duration::days(days_ago)
@@ -52,7 +57,15 @@ impl Timeline {
     }
 }
 
-fn pupil(first: &str, last: &str, preferred: Option<&str>, dob: (i32, u32, u32), gender: &str, upn: &str, year: &str) -> PupilDetails {
+fn pupil(
+    first: &str,
+    last: &str,
+    preferred: Option<&str>,
+    dob: (i32, u32, u32),
+    gender: &str,
+    upn: &str,
+    year: &str,
+) -> PupilDetails {
     PupilDetails {
         legal_first_name: first.into(),
         legal_last_name: last.into(),
@@ -78,7 +91,13 @@ fn pupil(first: &str, last: &str, preferred: Option<&str>, dob: (i32, u32, u32),
     }
 }
 
-fn member(name: Option<&str>, relationship: &str, is_child: bool, pr: bool, risks: Option<&str>) -> MemberDetails {
+fn member(
+    name: Option<&str>,
+    relationship: &str,
+    is_child: bool,
+    pr: bool,
+    risks: Option<&str>,
+) -> MemberDetails {
     MemberDetails {
         full_name: name.map(Into::into),
         relationship: relationship.into(),
@@ -115,7 +134,12 @@ fn concern(
     }
 }
 
-fn stage(raised_on: NaiveDate, who: (&str, &str, &str), disagreement: &str, evidence: &str) -> StageDetails {
+fn stage(
+    raised_on: NaiveDate,
+    who: (&str, &str, &str),
+    disagreement: &str,
+    evidence: &str,
+) -> StageDetails {
     StageDetails {
         raised_on,
         with_name: who.0.into(),
@@ -127,10 +151,20 @@ fn stage(raised_on: NaiveDate, who: (&str, &str, &str), disagreement: &str, evid
 }
 
 /// Creates the demo store. Every demo user's passphrase is `passphrase`.
-pub fn create(dir: &Path, passphrase: &Passphrase, kdf: KdfParams) -> Result<(String, RecoveryKey)> {
+pub fn create(
+    dir: &Path,
+    passphrase: &Passphrase,
+    kdf: KdfParams,
+) -> Result<(String, RecoveryKey)> {
     let today = crate::time::london_date(SystemClock.now());
-    let tl = Timeline { clock: Arc::new(ManualClock::new(SystemClock.now())), today };
-    let opts = StoreOptions { kdf, clock: tl.clock.clone() };
+    let tl = Timeline {
+        clock: Arc::new(ManualClock::new(SystemClock.now())),
+        today,
+    };
+    let opts = StoreOptions {
+        kdf,
+        clock: tl.clock.clone(),
+    };
     tl.now(120, 8, 0);
     let school = SchoolDetails {
         name: SCHOOL_NAME.into(),
@@ -142,23 +176,55 @@ pub fn create(dir: &Path, passphrase: &Passphrase, kdf: KdfParams) -> Result<(St
     dsl.add_user(DEPUTY_NAME, Role::Deputy, passphrase)?;
     dsl.add_user(HEAD_NAME, Role::Head, passphrase)?;
     dsl.add_user(STAFF_NAME, Role::Staff, passphrase)?;
-    let year = today.format("%Y").to_string().parse::<i32>().unwrap_or(2026);
+    let year = today
+        .format("%Y")
+        .to_string()
+        .parse::<i32>()
+        .unwrap_or(2026);
     let ymd = |y: i32, m: u32, d: u32| NaiveDate::from_ymd_opt(y, m, d).expect("valid");
-    let autumn = if today.format("%m").to_string().parse::<u32>().unwrap_or(1) >= 9 { year } else { year - 1 };
+    let autumn = if today.format("%m").to_string().parse::<u32>().unwrap_or(1) >= 9 {
+        year
+    } else {
+        year - 1
+    };
     dsl.set_calendar_config(&CalendarConfig {
         extra_bank_holidays: vec![],
         school_holidays: vec![
-            DateRange { start: ymd(autumn, 10, 26), end: ymd(autumn, 10, 30), label: "Autumn half term".into() },
-            DateRange { start: ymd(autumn, 12, 21), end: ymd(autumn + 1, 1, 1), label: "Christmas holidays".into() },
-            DateRange { start: ymd(autumn + 1, 2, 15), end: ymd(autumn + 1, 2, 19), label: "Spring half term".into() },
-            DateRange { start: ymd(autumn + 1, 3, 29), end: ymd(autumn + 1, 4, 9), label: "Easter holidays".into() },
+            DateRange {
+                start: ymd(autumn, 10, 26),
+                end: ymd(autumn, 10, 30),
+                label: "Autumn half term".into(),
+            },
+            DateRange {
+                start: ymd(autumn, 12, 21),
+                end: ymd(autumn + 1, 1, 1),
+                label: "Christmas holidays".into(),
+            },
+            DateRange {
+                start: ymd(autumn + 1, 2, 15),
+                end: ymd(autumn + 1, 2, 19),
+                label: "Spring half term".into(),
+            },
+            DateRange {
+                start: ymd(autumn + 1, 3, 29),
+                end: ymd(autumn + 1, 4, 9),
+                label: "Easter holidays".into(),
+            },
         ],
         inset_days: vec![ymd(autumn, 9, 1), ymd(autumn + 1, 1, 4)],
         ..CalendarConfig::default()
     })?;
 
     // ---- pupils and families ----
-    let mut liam_d = pupil("Liam", "Brennan", None, (year - 8, 3, 14), "Male", "A999123400001", "Year 3");
+    let mut liam_d = pupil(
+        "Liam",
+        "Brennan",
+        None,
+        (year - 8, 3, 14),
+        "Male",
+        "A999123400001",
+        "Year 3",
+    );
     liam_d.address = Some("14 Alder Court, Westmere WM4 2QT".into());
     liam_d.ethnicity = Some("White British".into());
     liam_d.gp = Some("Alder Street Surgery".into());
@@ -166,40 +232,99 @@ pub fn create(dir: &Path, passphrase: &Passphrase, kdf: KdfParams) -> Result<(St
     liam_d.attendance_concern = true;
     liam_d.identity_notes = Some("Liam supports Westmere Rovers and talks about his grandad, who he used to visit on Sundays.".into());
     let liam = dsl.add_pupil(&liam_d)?;
-    let mut ava_d = pupil("Ava", "Brennan", None, (year - 10, 7, 2), "Female", "A999123400002", "Year 5");
+    let mut ava_d = pupil(
+        "Ava",
+        "Brennan",
+        None,
+        (year - 10, 7, 2),
+        "Female",
+        "A999123400002",
+        "Year 5",
+    );
     ava_d.address = liam_d.address.clone();
     ava_d.ethnicity = Some("White British".into());
     ava_d.young_carer = true;
     let ava = dsl.add_pupil(&ava_d)?;
-    let mut noah_d = pupil("Noah", "Brennan", None, (year - 5, 1, 20), "Male", "A999123400003", "Reception");
+    let mut noah_d = pupil(
+        "Noah",
+        "Brennan",
+        None,
+        (year - 5, 1, 20),
+        "Male",
+        "A999123400003",
+        "Reception",
+    );
     noah_d.address = liam_d.address.clone();
     noah_d.sen_disability = Some("Speech and language delay; awaiting assessment.".into());
     let noah = dsl.add_pupil(&noah_d)?;
 
-    let mut zoe_d = pupil("Zoë", "Nowak-Łukasiewicz", None, (year - 9, 11, 5), "Female", "A999123400004", "Year 4");
+    let mut zoe_d = pupil(
+        "Zoë",
+        "Nowak-Łukasiewicz",
+        None,
+        (year - 9, 11, 5),
+        "Female",
+        "A999123400004",
+        "Year 4",
+    );
     zoe_d.address = Some("Flat 3, 22 Harbour Road, Westmere WM1 7LS".into());
     zoe_d.ethnicity = Some("White Polish".into());
     zoe_d.religion = Some("Roman Catholic".into());
     zoe_d.first_language = Some("Polish".into());
-    zoe_d.identity_notes = Some("Bilingual; attends Polish Saturday school. Mother prefers to speak Polish at meetings.".into());
+    zoe_d.identity_notes = Some(
+        "Bilingual; attends Polish Saturday school. Mother prefers to speak Polish at meetings."
+            .into(),
+    );
     let zoe = dsl.add_pupil(&zoe_d)?;
-    let mut jakub_d = pupil("Jakub", "Nowak-Łukasiewicz", Some("Kuba"), (year - 6, 4, 18), "Male", "A999123400005", "Year 1");
+    let mut jakub_d = pupil(
+        "Jakub",
+        "Nowak-Łukasiewicz",
+        Some("Kuba"),
+        (year - 6, 4, 18),
+        "Male",
+        "A999123400005",
+        "Year 1",
+    );
     jakub_d.address = zoe_d.address.clone();
     jakub_d.first_language = Some("Polish".into());
     let jakub = dsl.add_pupil(&jakub_d)?;
 
-    let mut siobhan_d = pupil("Siobhán", "O'Connor", None, (year - 11, 2, 27), "Female", "A999123400006", "Year 6");
+    let mut siobhan_d = pupil(
+        "Siobhán",
+        "O'Connor",
+        None,
+        (year - 11, 2, 27),
+        "Female",
+        "A999123400006",
+        "Year 6",
+    );
     siobhan_d.religion = Some("Roman Catholic".into());
     siobhan_d.ethnicity = Some("White Irish".into());
     let siobhan = dsl.add_pupil(&siobhan_d)?;
-    let mut amir_d = pupil("Amir", "Haddad", None, (year - 9, 9, 9), "Male", "A999123400007", "Year 4");
+    let mut amir_d = pupil(
+        "Amir",
+        "Haddad",
+        None,
+        (year - 9, 9, 9),
+        "Male",
+        "A999123400007",
+        "Year 4",
+    );
     amir_d.first_language = Some("Arabic".into());
     amir_d.interpreter_needed = true;
     amir_d.religion = Some("Muslim".into());
     amir_d.looked_after = true;
     amir_d.protection_status = ProtectionStatus::ChildInNeed;
     let amir = dsl.add_pupil(&amir_d)?;
-    let mut grace_d = pupil("Grace", "Mensah", None, (year - 7, 5, 30), "Female", "A999123400008", "Year 2");
+    let mut grace_d = pupil(
+        "Grace",
+        "Mensah",
+        None,
+        (year - 7, 5, 30),
+        "Female",
+        "A999123400008",
+        "Year 2",
+    );
     grace_d.ethnicity = Some("Black British - Ghanaian".into());
     grace_d.religion = Some("Pentecostal Christian".into());
     let grace = dsl.add_pupil(&grace_d)?;
@@ -209,24 +334,74 @@ pub fn create(dir: &Path, passphrase: &Passphrase, kdf: KdfParams) -> Result<(St
         ("Harry", "Wood", 6, "A999123400011", "Year 1"),
         ("Isla", "Hughes", 11, "A999123400012", "Year 6"),
     ] {
-        dsl.add_pupil(&pupil(f, l, None, (year - y, 6, 1), "Not recorded", upn, yr))?;
+        dsl.add_pupil(&pupil(
+            f,
+            l,
+            None,
+            (year - y, 6, 1),
+            "Not recorded",
+            upn,
+            yr,
+        ))?;
     }
 
-    let brennans = dsl.add_household(&HouseholdDetails { name: "Brennan household".into(), address: liam_d.address.clone() })?;
+    let brennans = dsl.add_household(&HouseholdDetails {
+        name: "Brennan household".into(),
+        address: liam_d.address.clone(),
+    })?;
     for p in [liam, ava, noah] {
-        dsl.add_household_member(&NewHouseholdMember { household_id: brennans, pupil_id: Some(p), details: member(None, "child", true, false, None) })?;
+        dsl.add_household_member(&NewHouseholdMember {
+            household_id: brennans,
+            pupil_id: Some(p),
+            details: member(None, "child", true, false, None),
+        })?;
     }
-    dsl.add_household_member(&NewHouseholdMember { household_id: brennans, pupil_id: None, details: member(Some("Kelly Brennan"), "mother", false, true, Some("Reported to be struggling with her mental health; works night shifts.")) })?;
+    dsl.add_household_member(&NewHouseholdMember {
+        household_id: brennans,
+        pupil_id: None,
+        details: member(
+            Some("Kelly Brennan"),
+            "mother",
+            false,
+            true,
+            Some("Reported to be struggling with her mental health; works night shifts."),
+        ),
+    })?;
     dsl.add_household_member(&NewHouseholdMember { household_id: brennans, pupil_id: None, details: member(Some("Craig Dunmore"), "mother's partner", false, false, Some("Police information (Operation Encompass, earlier this year) of a domestic incident at a previous address.")) })?;
     let mut kyle = member(Some("Kyle Brennan"), "brother", true, false, None);
     kyle.school_or_setting = Some("Westmere Academy (Year 8)".into());
-    dsl.add_household_member(&NewHouseholdMember { household_id: brennans, pupil_id: None, details: kyle })?;
-    let nowaks = dsl.add_household(&HouseholdDetails { name: "Nowak-Łukasiewicz household".into(), address: zoe_d.address.clone() })?;
+    dsl.add_household_member(&NewHouseholdMember {
+        household_id: brennans,
+        pupil_id: None,
+        details: kyle,
+    })?;
+    let nowaks = dsl.add_household(&HouseholdDetails {
+        name: "Nowak-Łukasiewicz household".into(),
+        address: zoe_d.address.clone(),
+    })?;
     for p in [zoe, jakub] {
-        dsl.add_household_member(&NewHouseholdMember { household_id: nowaks, pupil_id: Some(p), details: member(None, "child", true, false, None) })?;
+        dsl.add_household_member(&NewHouseholdMember {
+            household_id: nowaks,
+            pupil_id: Some(p),
+            details: member(None, "child", true, false, None),
+        })?;
     }
-    dsl.add_household_member(&NewHouseholdMember { household_id: nowaks, pupil_id: None, details: member(Some("Anna Nowak"), "mother", false, true, None) })?;
-    dsl.add_household_member(&NewHouseholdMember { household_id: nowaks, pupil_id: None, details: member(Some("Marek Łukasiewicz"), "father", false, true, Some("Subject of the police notification (domestic incident).")) })?;
+    dsl.add_household_member(&NewHouseholdMember {
+        household_id: nowaks,
+        pupil_id: None,
+        details: member(Some("Anna Nowak"), "mother", false, true, None),
+    })?;
+    dsl.add_household_member(&NewHouseholdMember {
+        household_id: nowaks,
+        pupil_id: None,
+        details: member(
+            Some("Marek Łukasiewicz"),
+            "father",
+            false,
+            true,
+            Some("Subject of the police notification (domestic incident)."),
+        ),
+    })?;
 
     let teacher = (STAFF_NAME, "Class teacher, Year 3");
     let ta = ("Jo Barnes", "Teaching assistant, Reception");
@@ -242,7 +417,12 @@ pub fn create(dir: &Path, passphrase: &Passphrase, kdf: KdfParams) -> Result<(St
         other_children: vec![],
     })?;
     tl.now(95, 11, 0);
-    dsl.attach_file(c1, "Staff concern form - scanned.png", "image/png", SCANNED_FORM_PNG)?;
+    dsl.attach_file(
+        c1,
+        "Staff concern form - scanned.png",
+        "image/png",
+        SCANNED_FORM_PNG,
+    )?;
     tl.now(88, 12, 30);
     dsl.record_concern(&NewConcern {
         pupil_id: noah,
@@ -262,7 +442,10 @@ pub fn create(dir: &Path, passphrase: &Passphrase, kdf: KdfParams) -> Result<(St
         who_was_present: "Ava and Rachel Adeyemi (DSL), in the library".into(),
         context: Some("'Tell me what it's like for you on a normal day?'".into()),
     };
-    dsl.record_voice(&NewVoice { pupil_id: ava, details: ava_voice.clone() })?;
+    dsl.record_voice(&NewVoice {
+        pupil_id: ava,
+        details: ava_voice.clone(),
+    })?;
     tl.now(84, 10, 0);
     let r1 = dsl.record_referral(&NewReferral {
         pupil_id: liam,
@@ -282,12 +465,16 @@ pub fn create(dir: &Path, passphrase: &Passphrase, kdf: KdfParams) -> Result<(St
         },
     })?;
     tl.now(80, 16, 0);
-    dsl.record_decision(r1, &DecisionDetails {
-        received_on: tl.date(80),
-        outcome: DecisionOutcome::NoFurtherAction,
-        decided_by: Some("MASH team manager".into()),
-        notes: "Threshold not met. Advice to school: signpost to early help and food bank.".into(),
-    })?;
+    dsl.record_decision(
+        r1,
+        &DecisionDetails {
+            received_on: tl.date(80),
+            outcome: DecisionOutcome::NoFurtherAction,
+            decided_by: Some("MASH team manager".into()),
+            notes: "Threshold not met. Advice to school: signpost to early help and food bank."
+                .into(),
+        },
+    )?;
     tl.now(70, 9, 15);
     dsl.record_concern(&NewConcern {
         pupil_id: ava,
@@ -352,8 +539,12 @@ pub fn create(dir: &Path, passphrase: &Passphrase, kdf: KdfParams) -> Result<(St
     tl.now(30, 15, 40);
     ava_voice.spoken_at = tl.at(30, 15, 0);
     ava_voice.words = "Craig said if I tell anyone at school we'll get taken away. I don't want to be taken away, I want mum to be OK.".into();
-    ava_voice.wishes = Some("To stay with her mum and brothers; for 'someone to help at home'.".into());
-    dsl.record_voice(&NewVoice { pupil_id: ava, details: ava_voice })?;
+    ava_voice.wishes =
+        Some("To stay with her mum and brothers; for 'someone to help at home'.".into());
+    dsl.record_voice(&NewVoice {
+        pupil_id: ava,
+        details: ava_voice,
+    })?;
     tl.now(12, 9, 10);
     dsl.record_concern(&NewConcern {
         pupil_id: noah,
@@ -406,7 +597,13 @@ pub fn create(dir: &Path, passphrase: &Passphrase, kdf: KdfParams) -> Result<(St
         other_children: vec![OtherChild { pupil_id: None, name: "Year 2 pupil (named on the paper form)".into(), role: "alleged to have pushed Grace".into() }],
     })?;
     tl.now(39, 9, 0);
-    dsl.amend(RecordKind::Concern, c_grace, "location", serde_json::json!("KS1 playground, by the climbing frame"), "Location made precise after speaking to the midday supervisor.")?;
+    dsl.amend(
+        RecordKind::Concern,
+        c_grace,
+        "location",
+        serde_json::json!("KS1 playground, by the climbing frame"),
+        "Location made precise after speaking to the midday supervisor.",
+    )?;
     tl.now(20, 16, 0);
     dsl.record_concern(&NewConcern {
         pupil_id: siobhan,
@@ -440,24 +637,37 @@ pub fn create(dir: &Path, passphrase: &Passphrase, kdf: KdfParams) -> Result<(St
         source_id: None,
         owner_id: None,
         due_on: tl.date(3),
-        details: FollowUpDetails { action: "Send the PEP and safeguarding notes to Amir's social worker before the LAC review.".into() },
+        details: FollowUpDetails {
+            action:
+                "Send the PEP and safeguarding notes to Amir's social worker before the LAC review."
+                    .into(),
+        },
     })?;
     let f_grace = dsl.add_follow_up(&NewFollowUp {
         pupil_id: grace,
         source_id: Some(c_grace),
         owner_id: None,
         due_on: tl.date(30),
-        details: FollowUpDetails { action: "Check in with Grace weekly for three weeks about playtimes.".into() },
+        details: FollowUpDetails {
+            action: "Check in with Grace weekly for three weeks about playtimes.".into(),
+        },
     })?;
     tl.now(28, 15, 30);
-    dsl.complete_follow_up(f_grace, "Grace says playtimes are 'better now'. No further incidents recorded by midday staff.")?;
+    dsl.complete_follow_up(
+        f_grace,
+        "Grace says playtimes are 'better now'. No further incidents recorded by midday staff.",
+    )?;
     tl.now(4, 9, 0);
     dsl.add_follow_up(&NewFollowUp {
         pupil_id: liam,
         source_id: None,
         owner_id: None,
-        due_on: crate::calendar::WorkingCalendar::new(dsl.calendar_config()?).add_working_days(tl.date(4), 3).max(tl.date(0)),
-        details: FollowUpDetails { action: "Chase the team manager's stage 2 response; prepare stage 3 if none.".into() },
+        due_on: crate::calendar::WorkingCalendar::new(dsl.calendar_config()?)
+            .add_working_days(tl.date(4), 3)
+            .max(tl.date(0)),
+        details: FollowUpDetails {
+            action: "Chase the team manager's stage 2 response; prepare stage 3 if none.".into(),
+        },
     })?;
 
     // A member of staff records a concern themselves.
@@ -489,4 +699,3 @@ pub fn create(dir: &Path, passphrase: &Passphrase, kdf: KdfParams) -> Result<(St
 pub fn user_names() -> [&'static str; 4] {
     [DSL_NAME, DEPUTY_NAME, HEAD_NAME, STAFF_NAME]
 }
-

@@ -30,7 +30,10 @@ pub enum Error {
     #[error("your role does not allow this")]
     Forbidden,
     #[error("invalid {field}: {reason}")]
-    InvalidInput { field: &'static str, reason: &'static str },
+    InvalidInput {
+        field: &'static str,
+        reason: &'static str,
+    },
     #[error("{what} not found")]
     NotFound { what: &'static str },
     #[error("the store is damaged: {detail}")]
@@ -88,7 +91,9 @@ impl Error {
 impl From<std::io::Error> for Error {
     fn from(e: std::io::Error) -> Self {
         // Only the kind: an io::Error message can carry a path, and paths can name a child.
-        Error::Io { kind: format!("{:?}", e.kind()) }
+        Error::Io {
+            kind: format!("{:?}", e.kind()),
+        }
     }
 }
 
@@ -101,17 +106,23 @@ impl From<rusqlite::Error> for Error {
                 rusqlite::ErrorCode::NotADatabase | rusqlite::ErrorCode::DatabaseCorrupt => {
                     Error::damaged("the database file cannot be read with this key")
                 }
-                rusqlite::ErrorCode::ConstraintViolation => {
-                    Error::Conflict { what: "a database constraint refused the change" }
-                }
-                rusqlite::ErrorCode::DiskFull => Error::Io { kind: "StorageFull".into() },
-                rusqlite::ErrorCode::ReadOnly | rusqlite::ErrorCode::CannotOpen => {
-                    Error::Io { kind: format!("{:?}", f.code) }
-                }
-                code => Error::Internal { detail: format!("database: {code:?}") },
+                rusqlite::ErrorCode::ConstraintViolation => Error::Conflict {
+                    what: "a database constraint refused the change",
+                },
+                rusqlite::ErrorCode::DiskFull => Error::Io {
+                    kind: "StorageFull".into(),
+                },
+                rusqlite::ErrorCode::ReadOnly | rusqlite::ErrorCode::CannotOpen => Error::Io {
+                    kind: format!("{:?}", f.code),
+                },
+                code => Error::Internal {
+                    detail: format!("database: {code:?}"),
+                },
             },
             rusqlite::Error::QueryReturnedNoRows => Error::NotFound { what: "record" },
-            other => Error::Internal { detail: format!("database: {}", variant_name(other)) },
+            other => Error::Internal {
+                detail: format!("database: {}", variant_name(other)),
+            },
         }
     }
 }

@@ -37,11 +37,22 @@ pub struct KdfParams {
 
 impl KdfParams {
     /// 64 MiB, 3 passes: the floor the project set for a laptop holding CP files.
-    pub const MINIMUM: KdfParams = KdfParams { m_kib: 64 * 1024, t: 3, p: 1 };
-    pub const DEFAULT: KdfParams = KdfParams { m_kib: 64 * 1024, t: 3, p: 1 };
+    pub const MINIMUM: KdfParams = KdfParams {
+        m_kib: 64 * 1024,
+        t: 3,
+        p: 1,
+    };
+    pub const DEFAULT: KdfParams = KdfParams {
+        m_kib: 64 * 1024,
+        t: 3,
+        p: 1,
+    };
 
     fn is_at_least_minimum(&self) -> bool {
-        self.m_kib >= Self::MINIMUM.m_kib && self.t >= Self::MINIMUM.t && self.p >= 1 && self.p <= 16
+        self.m_kib >= Self::MINIMUM.m_kib
+            && self.t >= Self::MINIMUM.t
+            && self.p >= 1
+            && self.p <= 16
     }
 }
 
@@ -111,13 +122,22 @@ pub struct Unlocked {
 
 impl std::fmt::Debug for Unlocked {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Unlocked").field("slot_id", &self.slot_id).field("user_id", &self.user_id).finish()
+        f.debug_struct("Unlocked")
+            .field("slot_id", &self.slot_id)
+            .field("user_id", &self.user_id)
+            .finish()
     }
 }
 
 impl Keyring {
     pub fn new(store_id: Uuid) -> Self {
-        Keyring { file: KeyringFile { format: FORMAT, store_id, slots: Vec::new() } }
+        Keyring {
+            file: KeyringFile {
+                format: FORMAT,
+                store_id,
+                slots: Vec::new(),
+            },
+        }
     }
 
     pub fn store_id(&self) -> Uuid {
@@ -135,10 +155,13 @@ impl Keyring {
             return Err(Error::damaged("the keyring file is far too large"));
         }
         let bytes = fs::read(&path)?;
-        let file: KeyringFile =
-            serde_json::from_slice(&bytes).map_err(|_| Error::damaged("the keyring file cannot be parsed"))?;
+        let file: KeyringFile = serde_json::from_slice(&bytes)
+            .map_err(|_| Error::damaged("the keyring file cannot be parsed"))?;
         if file.format > FORMAT {
-            return Err(Error::NewerStore { found: file.format as i64, known: FORMAT as i64 });
+            return Err(Error::NewerStore {
+                found: file.format as i64,
+                known: FORMAT as i64,
+            });
         }
         if file.format != FORMAT {
             return Err(Error::damaged("the keyring file has an unknown format"));
@@ -151,8 +174,9 @@ impl Keyring {
 
     /// Writes the keyring atomically: temp file, fsync, rename over the old one, fsync the folder.
     pub fn save(&self, dir: &Path) -> Result<()> {
-        let bytes = serde_json::to_vec_pretty(&self.file)
-            .map_err(|_| Error::Internal { detail: "keyring encoding".into() })?;
+        let bytes = serde_json::to_vec_pretty(&self.file).map_err(|_| Error::Internal {
+            detail: "keyring encoding".into(),
+        })?;
         let tmp = dir.join(format!("{KEYRING_FILE}.tmp"));
         let _ = fs::remove_file(&tmp); // a leftover from an interrupted write is ours to replace
         {
@@ -206,9 +230,21 @@ impl Keyring {
     }
 
     /// Adds the recovery slot (replacing any existing one).
-    pub fn set_recovery_slot(&mut self, key: &RecoveryKey, data_key: &DataKey, params: KdfParams) -> Result<()> {
+    pub fn set_recovery_slot(
+        &mut self,
+        key: &RecoveryKey,
+        data_key: &DataKey,
+        params: KdfParams,
+    ) -> Result<()> {
         self.file.slots.retain(|s| s.kind != SlotKind::Recovery);
-        let slot = new_slot(SlotKind::Recovery, None, None, key.expose_normalised().as_bytes(), data_key, params)?;
+        let slot = new_slot(
+            SlotKind::Recovery,
+            None,
+            None,
+            key.expose_normalised().as_bytes(),
+            data_key,
+            params,
+        )?;
         self.file.slots.push(slot);
         Ok(())
     }
@@ -221,14 +257,21 @@ impl Keyring {
 
     /// Opens a user's slot. With no name, tries every user slot (the CLI acts as whoever the
     /// passphrase opens).
-    pub fn unlock_user(&self, user_name: Option<&str>, passphrase: &Passphrase) -> Result<Unlocked> {
+    pub fn unlock_user(
+        &self,
+        user_name: Option<&str>,
+        passphrase: &Passphrase,
+    ) -> Result<Unlocked> {
         let candidates: Vec<&Slot> = self
             .file
             .slots
             .iter()
             .filter(|s| s.kind == SlotKind::User)
             .filter(|s| match user_name {
-                Some(n) => s.user_name.as_deref().is_some_and(|u| u.eq_ignore_ascii_case(n.trim())),
+                Some(n) => s
+                    .user_name
+                    .as_deref()
+                    .is_some_and(|u| u.eq_ignore_ascii_case(n.trim())),
                 None => true,
             })
             .collect();
@@ -267,7 +310,10 @@ impl Keyring {
     }
 
     pub fn rekey_in_flight(&self) -> bool {
-        self.file.slots.iter().any(|s| s.previous_data_key.is_some())
+        self.file
+            .slots
+            .iter()
+            .any(|s| s.previous_data_key.is_some())
     }
 
     /// The slot ids, for tests that tamper with the file.
@@ -293,7 +339,9 @@ fn derive_kek(secret: &[u8], salt: &[u8], params: KdfParams) -> Result<Zeroizing
     let mut out = Zeroizing::new([0u8; 32]);
     argon
         .hash_password_into(secret, salt, out.as_mut())
-        .map_err(|_| Error::Internal { detail: "key derivation failed".into() })?;
+        .map_err(|_| Error::Internal {
+            detail: "key derivation failed".into(),
+        })?;
     Ok(out)
 }
 
@@ -320,9 +368,16 @@ fn new_slot(
     let slot_secret = StaticSecret::from(random_array::<32>()?);
     let public = PublicKey::from(&slot_secret);
     let nonce: [u8; 24] = random_array()?;
-    let cipher = XChaCha20Poly1305::new_from_slice(kek.as_ref()).map_err(|_| internal("cipher key"))?;
+    let cipher =
+        XChaCha20Poly1305::new_from_slice(kek.as_ref()).map_err(|_| internal("cipher key"))?;
     let secret_ct = cipher
-        .encrypt(&XNonce::from(nonce), Payload { msg: slot_secret.as_bytes(), aad: &ad("secret", id, user_id) })
+        .encrypt(
+            &XNonce::from(nonce),
+            Payload {
+                msg: slot_secret.as_bytes(),
+                aad: &ad("secret", id, user_id),
+            },
+        )
         .map_err(|_| internal("wrap"))?;
     let data_key = seal(&public, data_key.expose_secret(), id, user_id)?;
     Ok(Slot {
@@ -330,7 +385,12 @@ fn new_slot(
         kind,
         user_id,
         user_name,
-        kdf: KdfRecord { algorithm: "argon2id".into(), version: 0x13, params, salt: hex::encode(salt) },
+        kdf: KdfRecord {
+            algorithm: "argon2id".into(),
+            version: 0x13,
+            params,
+            salt: hex::encode(salt),
+        },
         public_key: hex::encode(public.as_bytes()),
         secret_nonce: hex::encode(nonce),
         secret_ciphertext: hex::encode(secret_ct),
@@ -340,53 +400,87 @@ fn new_slot(
 }
 
 fn internal(what: &str) -> Error {
-    Error::Internal { detail: format!("keyring {what}") }
+    Error::Internal {
+        detail: format!("keyring {what}"),
+    }
 }
 
 fn unhex<const N: usize>(s: &str) -> Result<[u8; N]> {
     let v = hex::decode(s).map_err(|_| Error::damaged("a key slot field is not valid hex"))?;
-    v.try_into().map_err(|_| Error::damaged("a key slot field has the wrong length"))
+    v.try_into()
+        .map_err(|_| Error::damaged("a key slot field has the wrong length"))
 }
 
 fn parse_public(s: &str) -> Result<PublicKey> {
     Ok(PublicKey::from(unhex::<32>(s)?))
 }
 
-fn hkdf_key(shared: &[u8], ephemeral: &PublicKey, recipient: &PublicKey) -> Result<Zeroizing<[u8; 32]>> {
+fn hkdf_key(
+    shared: &[u8],
+    ephemeral: &PublicKey,
+    recipient: &PublicKey,
+) -> Result<Zeroizing<[u8; 32]>> {
     let mut salt = [0u8; 64];
     salt[..32].copy_from_slice(ephemeral.as_bytes());
     salt[32..].copy_from_slice(recipient.as_bytes());
     let hk = hkdf::Hkdf::<Sha256>::new(Some(&salt), shared);
     let mut okm = Zeroizing::new([0u8; 32]);
-    hk.expand(b"safeguard-desk/keyring/seal/v1", okm.as_mut()).map_err(|_| internal("hkdf"))?;
+    hk.expand(b"safeguard-desk/keyring/seal/v1", okm.as_mut())
+        .map_err(|_| internal("hkdf"))?;
     Ok(okm)
 }
 
-fn seal(recipient: &PublicKey, key: &[u8; 32], slot_id: Uuid, user_id: Option<Uuid>) -> Result<Sealed> {
+fn seal(
+    recipient: &PublicKey,
+    key: &[u8; 32],
+    slot_id: Uuid,
+    user_id: Option<Uuid>,
+) -> Result<Sealed> {
     let eph = StaticSecret::from(random_array::<32>()?);
     let eph_pub = PublicKey::from(&eph);
     let shared = eph.diffie_hellman(recipient);
     let k = hkdf_key(shared.as_bytes(), &eph_pub, recipient)?;
     let nonce: [u8; 24] = random_array()?;
-    let cipher = XChaCha20Poly1305::new_from_slice(k.as_ref()).map_err(|_| internal("cipher key"))?;
+    let cipher =
+        XChaCha20Poly1305::new_from_slice(k.as_ref()).map_err(|_| internal("cipher key"))?;
     let ct = cipher
-        .encrypt(&XNonce::from(nonce), Payload { msg: key, aad: &ad("data-key", slot_id, user_id) })
+        .encrypt(
+            &XNonce::from(nonce),
+            Payload {
+                msg: key,
+                aad: &ad("data-key", slot_id, user_id),
+            },
+        )
         .map_err(|_| internal("seal"))?;
-    Ok(Sealed { ephemeral: hex::encode(eph_pub.as_bytes()), nonce: hex::encode(nonce), ciphertext: hex::encode(ct) })
+    Ok(Sealed {
+        ephemeral: hex::encode(eph_pub.as_bytes()),
+        nonce: hex::encode(nonce),
+        ciphertext: hex::encode(ct),
+    })
 }
 
-fn unseal(sealed: &Sealed, secret: &StaticSecret, slot_id: Uuid, user_id: Option<Uuid>) -> Result<DataKey> {
+fn unseal(
+    sealed: &Sealed,
+    secret: &StaticSecret,
+    slot_id: Uuid,
+    user_id: Option<Uuid>,
+) -> Result<DataKey> {
     let eph = parse_public(&sealed.ephemeral)?;
     let recipient = PublicKey::from(secret);
     let shared = secret.diffie_hellman(&eph);
     let k = hkdf_key(shared.as_bytes(), &eph, &recipient)?;
-    let cipher = XChaCha20Poly1305::new_from_slice(k.as_ref()).map_err(|_| internal("cipher key"))?;
-    let ct = hex::decode(&sealed.ciphertext).map_err(|_| Error::damaged("a key slot field is not valid hex"))?;
+    let cipher =
+        XChaCha20Poly1305::new_from_slice(k.as_ref()).map_err(|_| internal("cipher key"))?;
+    let ct = hex::decode(&sealed.ciphertext)
+        .map_err(|_| Error::damaged("a key slot field is not valid hex"))?;
     let pt = Zeroizing::new(
         cipher
             .decrypt(
                 &XNonce::from(unhex::<24>(&sealed.nonce)?),
-                Payload { msg: &ct, aad: &ad("data-key", slot_id, user_id) },
+                Payload {
+                    msg: &ct,
+                    aad: &ad("data-key", slot_id, user_id),
+                },
             )
             // The slot's own secret opened, so a failure here is damage, not a wrong passphrase.
             .map_err(|_| Error::damaged("a key slot's sealed data key fails authentication"))?,
@@ -396,37 +490,55 @@ fn unseal(sealed: &Sealed, secret: &StaticSecret, slot_id: Uuid, user_id: Option
 
 fn open_slot(slot: &Slot, secret: &[u8]) -> Result<Unlocked> {
     if slot.kdf.algorithm != "argon2id" || slot.kdf.version != 0x13 {
-        return Err(Error::damaged("a key slot uses an unknown key-derivation algorithm"));
+        return Err(Error::damaged(
+            "a key slot uses an unknown key-derivation algorithm",
+        ));
     }
     if !slot.kdf.params.is_at_least_minimum() {
         return Err(Error::WeakKdfParameters);
     }
-    let salt = hex::decode(&slot.kdf.salt).map_err(|_| Error::damaged("a key slot field is not valid hex"))?;
+    let salt = hex::decode(&slot.kdf.salt)
+        .map_err(|_| Error::damaged("a key slot field is not valid hex"))?;
     if salt.len() < 16 {
         return Err(Error::damaged("a key slot's salt is too short"));
     }
     let kek = derive_kek(secret, &salt, slot.kdf.params)?;
-    let cipher = XChaCha20Poly1305::new_from_slice(kek.as_ref()).map_err(|_| internal("cipher key"))?;
-    let ct = hex::decode(&slot.secret_ciphertext).map_err(|_| Error::damaged("a key slot field is not valid hex"))?;
+    let cipher =
+        XChaCha20Poly1305::new_from_slice(kek.as_ref()).map_err(|_| internal("cipher key"))?;
+    let ct = hex::decode(&slot.secret_ciphertext)
+        .map_err(|_| Error::damaged("a key slot field is not valid hex"))?;
     let pt = Zeroizing::new(
         cipher
             .decrypt(
                 &XNonce::from(unhex::<24>(&slot.secret_nonce)?),
-                Payload { msg: &ct, aad: &ad("secret", slot.id, slot.user_id) },
+                Payload {
+                    msg: &ct,
+                    aad: &ad("secret", slot.id, slot.user_id),
+                },
             )
             .map_err(|_| Error::WrongPassphrase)?,
     );
-    let arr: [u8; 32] = pt.as_slice().try_into().map_err(|_| Error::damaged("a key slot secret has the wrong length"))?;
+    let arr: [u8; 32] = pt
+        .as_slice()
+        .try_into()
+        .map_err(|_| Error::damaged("a key slot secret has the wrong length"))?;
     let slot_secret = StaticSecret::from(arr);
     if PublicKey::from(&slot_secret).as_bytes() != &unhex::<32>(&slot.public_key)? {
-        return Err(Error::damaged("a key slot's public key does not match its secret"));
+        return Err(Error::damaged(
+            "a key slot's public key does not match its secret",
+        ));
     }
     let data_key = unseal(&slot.data_key, &slot_secret, slot.id, slot.user_id)?;
     let previous_data_key = match &slot.previous_data_key {
         Some(p) => Some(unseal(p, &slot_secret, slot.id, slot.user_id)?),
         None => None,
     };
-    Ok(Unlocked { slot_id: slot.id, user_id: slot.user_id, data_key, previous_data_key })
+    Ok(Unlocked {
+        slot_id: slot.id,
+        user_id: slot.user_id,
+        data_key,
+        previous_data_key,
+    })
 }
 
 #[cfg(test)]
@@ -443,34 +555,70 @@ mod tests {
         let dk = DataKey::generate().unwrap();
         let mut kr = Keyring::new(Uuid::now_v7());
         let uid = Uuid::now_v7();
-        kr.set_user_slot(uid, "Ada", &pass("first passphrase"), &dk, KdfParams::DEFAULT).unwrap();
-        let u = kr.unlock_user(Some("ada"), &pass("first passphrase")).unwrap();
+        kr.set_user_slot(
+            uid,
+            "Ada",
+            &pass("first passphrase"),
+            &dk,
+            KdfParams::DEFAULT,
+        )
+        .unwrap();
+        let u = kr
+            .unlock_user(Some("ada"), &pass("first passphrase"))
+            .unwrap();
         assert_eq!(u.user_id, Some(uid));
         assert_eq!(u.data_key.expose_secret(), dk.expose_secret());
-        assert!(matches!(kr.unlock_user(Some("Ada"), &pass("wrong passphrase")), Err(Error::WrongPassphrase)));
-        assert!(matches!(kr.unlock_user(Some("Bob"), &pass("first passphrase")), Err(Error::WrongPassphrase)));
+        assert!(matches!(
+            kr.unlock_user(Some("Ada"), &pass("wrong passphrase")),
+            Err(Error::WrongPassphrase)
+        ));
+        assert!(matches!(
+            kr.unlock_user(Some("Bob"), &pass("first passphrase")),
+            Err(Error::WrongPassphrase)
+        ));
     }
 
     #[test]
     fn slots_below_the_minimum_are_refused() {
         let dk = DataKey::generate().unwrap();
         let mut kr = Keyring::new(Uuid::now_v7());
-        let weak = KdfParams { m_kib: 1024, t: 1, p: 1 };
+        let weak = KdfParams {
+            m_kib: 1024,
+            t: 1,
+            p: 1,
+        };
         assert!(matches!(
             kr.set_user_slot(Uuid::now_v7(), "A", &pass("passphrase1"), &dk, weak),
             Err(Error::WeakKdfParameters)
         ));
         // A slot whose stored parameters were lowered on disk is refused, not tried.
-        kr.set_user_slot(Uuid::now_v7(), "A", &pass("passphrase1"), &dk, KdfParams::DEFAULT).unwrap();
+        kr.set_user_slot(
+            Uuid::now_v7(),
+            "A",
+            &pass("passphrase1"),
+            &dk,
+            KdfParams::DEFAULT,
+        )
+        .unwrap();
         kr.file.slots[0].kdf.params.t = 1;
-        assert!(matches!(kr.unlock_user(None, &pass("passphrase1")), Err(Error::WeakKdfParameters)));
+        assert!(matches!(
+            kr.unlock_user(None, &pass("passphrase1")),
+            Err(Error::WeakKdfParameters)
+        ));
     }
 
     #[test]
     fn a_slot_moved_to_another_user_does_not_open() {
         let dk = DataKey::generate().unwrap();
         let mut kr = Keyring::new(Uuid::now_v7());
-        kr.set_user_slot(Uuid::now_v7(), "A", &pass("passphrase1"), &dk, KdfParams::DEFAULT).unwrap();
+        kr.set_user_slot(
+            Uuid::now_v7(),
+            "A",
+            &pass("passphrase1"),
+            &dk,
+            KdfParams::DEFAULT,
+        )
+        .unwrap();
         kr.file.slots[0].user_id = Some(Uuid::now_v7());
         assert!(kr.unlock_user(None, &pass("passphrase1")).is_err());
     }
@@ -480,12 +628,29 @@ mod tests {
         let old = DataKey::generate().unwrap();
         let new = DataKey::generate().unwrap();
         let mut kr = Keyring::new(Uuid::now_v7());
-        kr.set_user_slot(Uuid::now_v7(), "A", &pass("passphrase A"), &old, KdfParams::DEFAULT).unwrap();
-        kr.set_user_slot(Uuid::now_v7(), "B", &pass("passphrase B"), &old, KdfParams::DEFAULT).unwrap();
+        kr.set_user_slot(
+            Uuid::now_v7(),
+            "A",
+            &pass("passphrase A"),
+            &old,
+            KdfParams::DEFAULT,
+        )
+        .unwrap();
+        kr.set_user_slot(
+            Uuid::now_v7(),
+            "B",
+            &pass("passphrase B"),
+            &old,
+            KdfParams::DEFAULT,
+        )
+        .unwrap();
         kr.reseal_all(&new, Some(&old)).unwrap();
         let b = kr.unlock_user(Some("B"), &pass("passphrase B")).unwrap();
         assert_eq!(b.data_key.expose_secret(), new.expose_secret());
-        assert_eq!(b.previous_data_key.unwrap().expose_secret(), old.expose_secret());
+        assert_eq!(
+            b.previous_data_key.unwrap().expose_secret(),
+            old.expose_secret()
+        );
         kr.reseal_all(&new, None).unwrap();
         assert!(!kr.rekey_in_flight());
     }

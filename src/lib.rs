@@ -19,4 +19,6 @@ pub mod time;
 pub mod testing;
 
 pub use error::{Error, ErrorCode, Result};
-pub use session::{Session, StoreOptions, create_store, is_store, recover, restore, unlock, user_names};
+pub use session::{
+    Session, StoreOptions, create_store, is_store, recover, restore, unlock, user_names,
+};

@@ -169,7 +169,11 @@ pub struct PupilDetails {
 
 impl PupilDetails {
     pub fn display_name(&self) -> String {
-        let first = self.preferred_name.as_deref().filter(|s| !s.trim().is_empty()).unwrap_or(&self.legal_first_name);
+        let first = self
+            .preferred_name
+            .as_deref()
+            .filter(|s| !s.trim().is_empty())
+            .unwrap_or(&self.legal_first_name);
         format!("{} {}", first, self.legal_last_name)
     }
 }
@@ -459,7 +463,10 @@ pub struct ResolutionProcedure {
 
 impl Default for ResolutionProcedure {
     fn default() -> Self {
-        let s = |name: &str, working_days| ProcedureStage { name: name.into(), working_days };
+        let s = |name: &str, working_days| ProcedureStage {
+            name: name.into(),
+            working_days,
+        };
         ResolutionProcedure {
             partnership: "Local safeguarding children partnership".into(),
             stages: vec![
@@ -568,34 +575,93 @@ impl RecordKind {
     pub(crate) fn amendable_fields(self) -> &'static [&'static str] {
         match self {
             RecordKind::Pupil => &[
-                "legal_first_name", "legal_last_name", "preferred_name", "date_of_birth", "gender",
-                "year_group", "class_name", "address", "ethnicity", "religion", "first_language",
-                "interpreter_needed", "sen_disability", "looked_after", "protection_status",
-                "young_carer", "attendance_concern", "identity_notes", "gp", "nhs_number",
+                "legal_first_name",
+                "legal_last_name",
+                "preferred_name",
+                "date_of_birth",
+                "gender",
+                "year_group",
+                "class_name",
+                "address",
+                "ethnicity",
+                "religion",
+                "first_language",
+                "interpreter_needed",
+                "sen_disability",
+                "looked_after",
+                "protection_status",
+                "young_carer",
+                "attendance_concern",
+                "identity_notes",
+                "gp",
+                "nhs_number",
             ],
             RecordKind::Household => &["name", "address"],
             RecordKind::HouseholdMember => &[
-                "full_name", "relationship", "date_of_birth", "parental_responsibility",
-                "lives_in_household", "school_or_setting", "known_risks", "contact",
+                "full_name",
+                "relationship",
+                "date_of_birth",
+                "parental_responsibility",
+                "lives_in_household",
+                "school_or_setting",
+                "known_risks",
+                "contact",
             ],
             RecordKind::Concern => &[
-                "reporter_name", "reporter_role", "observed_at", "location", "categories", "account",
-                "child_words", "immediate_action", "body_marks",
+                "reporter_name",
+                "reporter_role",
+                "observed_at",
+                "location",
+                "categories",
+                "account",
+                "child_words",
+                "immediate_action",
+                "body_marks",
             ],
             RecordKind::Encompass => &[
-                "police_force", "officer", "police_reference", "incident_at", "incident_location",
-                "circumstances", "other_information", "support",
+                "police_force",
+                "officer",
+                "police_reference",
+                "incident_at",
+                "incident_location",
+                "circumstances",
+                "other_information",
+                "support",
             ],
-            RecordKind::EncompassChild => &["present", "where_during", "spoken_to", "what_they_said"],
-            RecordKind::Voice => &["spoken_at", "words", "wishes", "feelings", "non_verbal", "who_was_present", "context"],
+            RecordKind::EncompassChild => {
+                &["present", "where_during", "spoken_to", "what_they_said"]
+            }
+            RecordKind::Voice => &[
+                "spoken_at",
+                "words",
+                "wishes",
+                "feelings",
+                "non_verbal",
+                "who_was_present",
+                "context",
+            ],
             RecordKind::FollowUp => &["action"],
             RecordKind::Referral => &[
-                "agency_name", "method", "reference", "contact_name", "parents_aware", "consent",
-                "no_consent_reason", "child_view", "what_was_shared", "written_confirmation_sent_on",
+                "agency_name",
+                "method",
+                "reference",
+                "contact_name",
+                "parents_aware",
+                "consent",
+                "no_consent_reason",
+                "child_view",
+                "what_was_shared",
+                "written_confirmation_sent_on",
             ],
             RecordKind::Decision => &["decided_by", "notes"],
             RecordKind::Escalation => &["agency", "subject"],
-            RecordKind::EscalationStage => &["with_name", "with_role", "with_agency", "disagreement", "evidence"],
+            RecordKind::EscalationStage => &[
+                "with_name",
+                "with_role",
+                "with_agency",
+                "disagreement",
+                "evidence",
+            ],
             RecordKind::EscalationEvent => &["text"],
         }
     }
@@ -752,7 +818,10 @@ impl Validate for EncompassDetails {
         past_time("received at", self.received_at, now)?;
         past_time("incident at", self.incident_at, now)?;
         if self.incident_at > self.received_at {
-            return Err(Error::invalid("incident at", "is after the notification was received"));
+            return Err(Error::invalid(
+                "incident at",
+                "is after the notification was received",
+            ));
         }
         required("police force", &self.police_force, MAX_SHORT)?;
         limit("officer", &self.officer, MAX_SHORT)?;
@@ -795,11 +864,21 @@ impl Validate for ReferralDetails {
         optional("reference", &self.reference, MAX_SHORT)?;
         optional("contact name", &self.contact_name, MAX_SHORT)?;
         if self.consent != Consent::Given
-            && self.no_consent_reason.as_deref().is_none_or(|r| r.trim().is_empty())
+            && self
+                .no_consent_reason
+                .as_deref()
+                .is_none_or(|r| r.trim().is_empty())
         {
-            return Err(Error::invalid("reason for referring without consent", "is required when consent was not given"));
+            return Err(Error::invalid(
+                "reason for referring without consent",
+                "is required when consent was not given",
+            ));
         }
-        optional("reason for referring without consent", &self.no_consent_reason, MAX_TEXT)?;
+        optional(
+            "reason for referring without consent",
+            &self.no_consent_reason,
+            MAX_TEXT,
+        )?;
         optional("child's view", &self.child_view, MAX_TEXT)?;
         required("what was shared", &self.what_was_shared, MAX_TEXT)?;
         if let Some(d) = self.written_confirmation_sent_on {
@@ -821,12 +900,18 @@ impl Validate for ResolutionProcedure {
     fn validate(&self, _now: DateTime<Utc>) -> Result<()> {
         required("partnership", &self.partnership, MAX_SHORT)?;
         if self.stages.is_empty() || self.stages.len() > 10 {
-            return Err(Error::invalid("procedure stages", "must be between 1 and 10 stages"));
+            return Err(Error::invalid(
+                "procedure stages",
+                "must be between 1 and 10 stages",
+            ));
         }
         for s in &self.stages {
             required("stage name", &s.name, MAX_SHORT)?;
             if s.working_days == 0 || s.working_days > 60 {
-                return Err(Error::invalid("stage timescale", "must be 1 to 60 working days"));
+                return Err(Error::invalid(
+                    "stage timescale",
+                    "must be 1 to 60 working days",
+                ));
             }
         }
         Ok(())
@@ -857,7 +942,11 @@ mod tests {
 
     #[test]
     fn record_kind_names_round_trip() {
-        for k in [RecordKind::Concern, RecordKind::EncompassChild, RecordKind::EscalationStage] {
+        for k in [
+            RecordKind::Concern,
+            RecordKind::EncompassChild,
+            RecordKind::EscalationStage,
+        ] {
             assert_eq!(RecordKind::parse(k.as_str()).unwrap(), k);
         }
         assert!(RecordKind::parse("pupils; DROP TABLE").is_err());
@@ -887,6 +976,9 @@ mod tests {
 
     #[test]
     fn huge_text_is_refused_as_too_large() {
-        assert!(matches!(limit("account", &"x".repeat(5 * 1024 * 1024), MAX_TEXT), Err(Error::TooLarge { .. })));
+        assert!(matches!(
+            limit("account", &"x".repeat(5 * 1024 * 1024), MAX_TEXT),
+            Err(Error::TooLarge { .. })
+        ));
     }
 }

@@ -19,10 +19,16 @@ impl Passphrase {
     /// Checks the length rule applied when a passphrase is set (not when one is typed to unlock).
     pub fn check_new(&self) -> Result<()> {
         if self.0.chars().count() < Self::MIN_CHARS {
-            return Err(Error::invalid("passphrase", "must be at least 10 characters"));
+            return Err(Error::invalid(
+                "passphrase",
+                "must be at least 10 characters",
+            ));
         }
         if self.0.len() > 1024 {
-            return Err(Error::TooLarge { field: "passphrase", limit: 1024 });
+            return Err(Error::TooLarge {
+                field: "passphrase",
+                limit: 1024,
+            });
         }
         Ok(())
     }
@@ -49,8 +55,9 @@ impl DataKey {
     }
 
     pub(crate) fn from_bytes(bytes: &[u8]) -> Result<Self> {
-        let arr: [u8; 32] =
-            bytes.try_into().map_err(|_| Error::damaged("a key slot holds a key of the wrong length"))?;
+        let arr: [u8; 32] = bytes
+            .try_into()
+            .map_err(|_| Error::damaged("a key slot holds a key of the wrong length"))?;
         Ok(DataKey(Zeroizing::new(arr)))
     }
 
@@ -60,7 +67,10 @@ impl DataKey {
 
     /// The `PRAGMA key`/`rekey` statement for this key as a raw key (no KDF inside SQLCipher).
     pub(crate) fn pragma(&self, pragma: &str) -> Zeroizing<String> {
-        Zeroizing::new(format!("PRAGMA {pragma} = \"x'{}'\";", hex::encode(*self.0)))
+        Zeroizing::new(format!(
+            "PRAGMA {pragma} = \"x'{}'\";",
+            hex::encode(*self.0)
+        ))
     }
 }
 
@@ -101,12 +111,18 @@ impl RecoveryKey {
                 c => c,
             };
             if !CROCKFORD.contains(&(c as u8)) || !c.is_ascii() {
-                return Err(Error::invalid("recovery key", "contains a character that is not in a recovery key"));
+                return Err(Error::invalid(
+                    "recovery key",
+                    "contains a character that is not in a recovery key",
+                ));
             }
             s.push(c);
         }
         if s.len() != Self::CHARS {
-            return Err(Error::invalid("recovery key", "must be 32 characters (8 groups of 4)"));
+            return Err(Error::invalid(
+                "recovery key",
+                "must be 32 characters (8 groups of 4)",
+            ));
         }
         Ok(RecoveryKey(s))
     }
@@ -135,9 +151,10 @@ impl fmt::Debug for RecoveryKey {
 }
 
 pub(crate) fn random_fill(buf: &mut [u8]) -> Result<()> {
-    getrandom::fill(buf).map_err(|_| Error::Internal { detail: "the system random source failed".into() })
+    getrandom::fill(buf).map_err(|_| Error::Internal {
+        detail: "the system random source failed".into(),
+    })
 }
-
 
 #[cfg(test)]
 mod tests {
@@ -173,6 +190,10 @@ mod tests {
     #[test]
     fn new_passphrases_have_a_minimum_length() {
         assert!(Passphrase::new("short".into()).check_new().is_err());
-        assert!(Passphrase::new("long enough phrase".into()).check_new().is_ok());
+        assert!(
+            Passphrase::new("long enough phrase".into())
+                .check_new()
+                .is_ok()
+        );
     }
 }

@@ -23,9 +23,25 @@ pub struct SeedSpec {
     pub seed: u64,
 }
 
-const FIRST: &[&str] = &["Amelia", "Noah", "Olivia", "Muhammad", "Isla", "George", "Ava", "Leo", "Mia", "Arthur", "Zoë", "Oscar", "Freya", "Jakub", "Siobhán", "Yusuf", "Grace", "Kacper", "Aisha", "Harry", "Lily", "Kai", "Ruby", "Theo"];
-const LAST: &[&str] = &["Smith", "Jones", "Khan", "Nowak", "O'Connor", "Mensah", "Patel", "Brown", "Taylor", "Wilson", "Evans", "Ahmed", "Kowalski", "Murphy", "Okafor", "Hughes", "Davies", "Ali", "Green", "Walker"];
-const PLACES: &[&str] = &["classroom", "playground", "dining hall", "school gate", "library", "PE lesson", "breakfast club", "corridor"];
+const FIRST: &[&str] = &[
+    "Amelia", "Noah", "Olivia", "Muhammad", "Isla", "George", "Ava", "Leo", "Mia", "Arthur", "Zoë",
+    "Oscar", "Freya", "Jakub", "Siobhán", "Yusuf", "Grace", "Kacper", "Aisha", "Harry", "Lily",
+    "Kai", "Ruby", "Theo",
+];
+const LAST: &[&str] = &[
+    "Smith", "Jones", "Khan", "Nowak", "O'Connor", "Mensah", "Patel", "Brown", "Taylor", "Wilson",
+    "Evans", "Ahmed", "Kowalski", "Murphy", "Okafor", "Hughes", "Davies", "Ali", "Green", "Walker",
+];
+const PLACES: &[&str] = &[
+    "classroom",
+    "playground",
+    "dining hall",
+    "school gate",
+    "library",
+    "PE lesson",
+    "breakfast club",
+    "corridor",
+];
 const OBSERVATIONS: &[&str] = &[
     "arrived without a coat although it was raining",
     "said they had not eaten since lunch yesterday",
@@ -41,8 +57,16 @@ const OBSERVATIONS: &[&str] = &[
     "was absent for three days with no reason given",
 ];
 const WORDS: &[&str] = &[
-    "I was hungry", "Mum was asleep", "I don't want to go home", "My tummy hurts", "He shouted at us",
-    "I looked after my sister", "There was no food", "I like it here", "Dad said not to tell", "I was scared",
+    "I was hungry",
+    "Mum was asleep",
+    "I don't want to go home",
+    "My tummy hurts",
+    "He shouted at us",
+    "I looked after my sister",
+    "There was no food",
+    "I like it here",
+    "Dad said not to tell",
+    "I was scared",
 ];
 
 fn pick<'a>(rng: &mut ChaCha8Rng, xs: &[&'a str]) -> &'a str {
@@ -61,8 +85,16 @@ pub fn create(dir: &Path, spec: &SeedSpec, passphrase: &Passphrase, kdf: KdfPara
     let end = SystemClock.now();
     let start = end - Duration::days(365 * spec.years.max(1) as i64);
     let clock = Arc::new(ManualClock::new(start));
-    let opts = StoreOptions { kdf, clock: clock.clone() };
-    let school = SchoolDetails { name: format!("Seeded School {} (synthetic)", spec.seed), local_authority: "Synthetic LA".into(), dfe_number: None, referral_email: None };
+    let opts = StoreOptions {
+        kdf,
+        clock: clock.clone(),
+    };
+    let school = SchoolDetails {
+        name: format!("Seeded School {} (synthetic)", spec.seed),
+        local_authority: "Synthetic LA".into(),
+        dfe_number: None,
+        referral_email: None,
+    };
     let (mut s, _key) = create_store(dir, &school, "Seed DSL", passphrase, opts)?;
     let mut rng = ChaCha8Rng::seed_from_u64(spec.seed);
     let mut written = 0u64;
@@ -70,11 +102,17 @@ pub fn create(dir: &Path, spec: &SeedSpec, passphrase: &Passphrase, kdf: KdfPara
     // Pupils in families of one to four children.
     let mut pupils: Vec<Id> = Vec::with_capacity(spec.pupils as usize);
     let mut families: Vec<Vec<usize>> = Vec::new();
+    // Pupils are entered as the school's roll today; their history is then written in time order.
+    clock.set(end);
     s.batch(|s| {
         while pupils.len() < spec.pupils as usize {
-            let size = [1, 1, 2, 2, 2, 3, 3, 4][rng.random_range(0..8)].min(spec.pupils as usize - pupils.len());
+            let size = [1, 1, 2, 2, 2, 3, 3, 4][rng.random_range(0..8)]
+                .min(spec.pupils as usize - pupils.len());
             let last = pick(&mut rng, LAST);
-            let hh = s.add_household(&HouseholdDetails { name: format!("{last} household"), address: None })?;
+            let hh = s.add_household(&HouseholdDetails {
+                name: format!("{last} household"),
+                address: None,
+            })?;
             let mut fam = Vec::new();
             for _ in 0..size {
                 let n = pupils.len();
@@ -83,8 +121,13 @@ pub fn create(dir: &Path, spec: &SeedSpec, passphrase: &Passphrase, kdf: KdfPara
                     legal_first_name: pick(&mut rng, FIRST).into(),
                     legal_last_name: last.into(),
                     preferred_name: None,
-                    date_of_birth: (end - Duration::days(365 * age + rng.random_range(0..365))).date_naive(),
-                    gender: if rng.random_bool(0.5) { "Female".into() } else { "Male".into() },
+                    date_of_birth: (end - Duration::days(365 * age + rng.random_range(0..365)))
+                        .date_naive(),
+                    gender: if rng.random_bool(0.5) {
+                        "Female".into()
+                    } else {
+                        "Male".into()
+                    },
                     upn: Some(format!("S{:012}", n)),
                     year_group: format!("Year {}", (age - 4).max(0)),
                     class_name: None,
@@ -95,7 +138,11 @@ pub fn create(dir: &Path, spec: &SeedSpec, passphrase: &Passphrase, kdf: KdfPara
                     interpreter_needed: false,
                     sen_disability: None,
                     looked_after: rng.random_bool(0.01),
-                    protection_status: if rng.random_bool(0.05) { ProtectionStatus::ChildInNeed } else { ProtectionStatus::None },
+                    protection_status: if rng.random_bool(0.05) {
+                        ProtectionStatus::ChildInNeed
+                    } else {
+                        ProtectionStatus::None
+                    },
                     young_carer: rng.random_bool(0.02),
                     attendance_concern: rng.random_bool(0.08),
                     identity_notes: None,
@@ -103,7 +150,21 @@ pub fn create(dir: &Path, spec: &SeedSpec, passphrase: &Passphrase, kdf: KdfPara
                     nhs_number: None,
                 };
                 let id = s.add_pupil(&details)?;
-                s.add_household_member(&NewHouseholdMember { household_id: hh, pupil_id: Some(id), details: MemberDetails { full_name: None, relationship: "child".into(), is_child: true, date_of_birth: None, parental_responsibility: false, lives_in_household: true, school_or_setting: None, known_risks: None, contact: None } })?;
+                s.add_household_member(&NewHouseholdMember {
+                    household_id: hh,
+                    pupil_id: Some(id),
+                    details: MemberDetails {
+                        full_name: None,
+                        relationship: "child".into(),
+                        is_child: true,
+                        date_of_birth: None,
+                        parental_responsibility: false,
+                        lives_in_household: true,
+                        school_or_setting: None,
+                        known_risks: None,
+                        contact: None,
+                    },
+                })?;
                 pupils.push(id);
                 fam.push(n);
                 written += 2;
@@ -126,7 +187,9 @@ pub fn create(dir: &Path, spec: &SeedSpec, passphrase: &Passphrase, kdf: KdfPara
             0..=69 => Ev::Concern { pupil },
             70..=84 => Ev::Voice { pupil },
             85..=94 => Ev::Referral { pupil },
-            _ => Ev::Encompass { family: rng.random_range(0..families.len()) },
+            _ => Ev::Encompass {
+                family: rng.random_range(0..families.len()),
+            },
         };
         events.push((t, ev));
     }
@@ -137,7 +200,17 @@ pub fn create(dir: &Path, spec: &SeedSpec, passphrase: &Passphrase, kdf: KdfPara
             for (t, ev) in chunk {
                 let at = start + Duration::minutes(*t);
                 clock.set(at + Duration::minutes(30));
-                written += write_event(s, &clock, &mut rng, ev, at, &pupils, &families, end, decision_lag)?;
+                written += write_event(
+                    s,
+                    &clock,
+                    &mut rng,
+                    ev,
+                    at,
+                    &pupils,
+                    &families,
+                    end,
+                    decision_lag,
+                )?;
             }
             Ok(())
         })?;
@@ -147,25 +220,60 @@ pub fn create(dir: &Path, spec: &SeedSpec, passphrase: &Passphrase, kdf: KdfPara
 }
 
 #[allow(clippy::too_many_arguments)]
-fn write_event(s: &mut Session, clock: &ManualClock, rng: &mut ChaCha8Rng, ev: &Ev, at: DateTime<Utc>, pupils: &[Id], families: &[Vec<usize>], end: DateTime<Utc>, lag: Duration) -> Result<u64> {
+fn write_event(
+    s: &mut Session,
+    clock: &ManualClock,
+    rng: &mut ChaCha8Rng,
+    ev: &Ev,
+    at: DateTime<Utc>,
+    pupils: &[Id],
+    families: &[Vec<usize>],
+    end: DateTime<Utc>,
+    lag: Duration,
+) -> Result<u64> {
     let old = end - at > Duration::days(30);
     match ev {
         Ev::Concern { pupil } => {
             let cat = Category::ALL[rng.random_range(0..Category::ALL.len())];
             let account = format!(
                 "At {} in the {} the pupil {}. {} Staff member noted the time and spoke to the pupil calmly. {}",
-                at.format("%H:%M"), pick(rng, PLACES), pick(rng, OBSERVATIONS), pick(rng, OBSERVATIONS).to_string() + ".",
-                "The pupil was offered a drink and a quiet space and returned to class.".repeat(rng.random_range(1..6))
+                at.format("%H:%M"),
+                pick(rng, PLACES),
+                pick(rng, OBSERVATIONS),
+                pick(rng, OBSERVATIONS).to_string() + ".",
+                "The pupil was offered a drink and a quiet space and returned to class."
+                    .repeat(rng.random_range(1..6))
             );
             let id = s.record_concern(&NewConcern {
                 pupil_id: pupils[*pupil],
-                details: ConcernDetails { reporter_name: "Class teacher".into(), reporter_role: "Teacher".into(), observed_at: at, location: pick(rng, PLACES).into(), categories: vec![cat], account, child_words: rng.random_bool(0.4).then(|| pick(rng, WORDS).to_owned()), immediate_action: "DSL informed.".into(), body_marks: vec![] },
+                details: ConcernDetails {
+                    reporter_name: "Class teacher".into(),
+                    reporter_role: "Teacher".into(),
+                    observed_at: at,
+                    location: pick(rng, PLACES).into(),
+                    categories: vec![cat],
+                    account,
+                    child_words: rng.random_bool(0.4).then(|| pick(rng, WORDS).to_owned()),
+                    immediate_action: "DSL informed.".into(),
+                    body_marks: vec![],
+                },
                 other_children: vec![],
             })?;
             if rng.random_bool(0.2) {
-                let f = s.add_follow_up(&NewFollowUp { pupil_id: pupils[*pupil], source_id: Some(id), owner_id: None, due_on: (at + Duration::days(3)).date_naive(), details: FollowUpDetails { action: "Check in with the pupil and record what they say.".into() } })?;
+                let f = s.add_follow_up(&NewFollowUp {
+                    pupil_id: pupils[*pupil],
+                    source_id: Some(id),
+                    owner_id: None,
+                    due_on: (at + Duration::days(3)).date_naive(),
+                    details: FollowUpDetails {
+                        action: "Check in with the pupil and record what they say.".into(),
+                    },
+                })?;
                 if old || rng.random_bool(0.5) {
-                    s.complete_follow_up(f, "Spoken to; pupil settled. No further concern at this time.")?;
+                    s.complete_follow_up(
+                        f,
+                        "Spoken to; pupil settled. No further concern at this time.",
+                    )?;
                     return Ok(3);
                 }
                 return Ok(2);
@@ -173,29 +281,93 @@ fn write_event(s: &mut Session, clock: &ManualClock, rng: &mut ChaCha8Rng, ev: &
             Ok(1)
         }
         Ev::Voice { pupil } => {
-            s.record_voice(&NewVoice { pupil_id: pupils[*pupil], details: VoiceDetails { spoken_at: at, words: format!("{}. {}.", pick(rng, WORDS), pick(rng, WORDS)), wishes: Some("To feel safe at home.".into()), feelings: None, non_verbal: None, who_was_present: "Pupil and DSL".into(), context: None } })?;
+            s.record_voice(&NewVoice {
+                pupil_id: pupils[*pupil],
+                details: VoiceDetails {
+                    spoken_at: at,
+                    words: format!("{}. {}.", pick(rng, WORDS), pick(rng, WORDS)),
+                    wishes: Some("To feel safe at home.".into()),
+                    feelings: None,
+                    non_verbal: None,
+                    who_was_present: "Pupil and DSL".into(),
+                    context: None,
+                },
+            })?;
             Ok(1)
         }
         Ev::Referral { pupil } => {
-            let r = s.record_referral(&NewReferral { pupil_id: pupils[*pupil], details: ReferralDetails { made_at: at, agency: Agency::Mash, agency_name: None, method: ReferralMethod::Portal, reference: Some(format!("MASH-{}", rng.random_range(1000..99999))), contact_name: None, parents_aware: Some(true), consent: Consent::Given, no_consent_reason: None, child_view: None, what_was_shared: "The concerns recorded this term.".into(), written_confirmation_sent_on: None } })?;
+            let r = s.record_referral(&NewReferral {
+                pupil_id: pupils[*pupil],
+                details: ReferralDetails {
+                    made_at: at,
+                    agency: Agency::Mash,
+                    agency_name: None,
+                    method: ReferralMethod::Portal,
+                    reference: Some(format!("MASH-{}", rng.random_range(1000..99999))),
+                    contact_name: None,
+                    parents_aware: Some(true),
+                    consent: Consent::Given,
+                    no_consent_reason: None,
+                    child_view: None,
+                    what_was_shared: "The concerns recorded this term.".into(),
+                    written_confirmation_sent_on: None,
+                },
+            })?;
             if end - at > lag * 3 || rng.random_bool(0.7) {
                 let received: NaiveDate = (at + lag).date_naive().min(end.date_naive());
                 // The decision is recorded when it arrives, not when the referral was made.
                 clock.set((at + lag).min(end));
-                let outcome = [DecisionOutcome::NoFurtherAction, DecisionOutcome::SignpostedToEarlyHelp, DecisionOutcome::ChildAndFamilyAssessment][rng.random_range(0..3)];
-                s.record_decision(r, &DecisionDetails { received_on: received, outcome, decided_by: None, notes: "Decision received by email.".into() })?;
+                let outcome = [
+                    DecisionOutcome::NoFurtherAction,
+                    DecisionOutcome::SignpostedToEarlyHelp,
+                    DecisionOutcome::ChildAndFamilyAssessment,
+                ][rng.random_range(0..3)];
+                s.record_decision(
+                    r,
+                    &DecisionDetails {
+                        received_on: received,
+                        outcome,
+                        decided_by: None,
+                        notes: "Decision received by email.".into(),
+                    },
+                )?;
                 clock.set(at + Duration::minutes(30));
                 return Ok(2);
             }
             Ok(1)
         }
         Ev::Encompass { family } => {
-            let children: Vec<EncompassChild> = families[*family].iter().map(|&p| EncompassChild { pupil_id: pupils[p], present: Some(rng.random_bool(0.7)), where_during: None, spoken_to: Some(false), what_they_said: None }).collect();
-            let n = s.record_encompass(&NewEncompass { details: EncompassDetails { received_at: at, police_force: "Synthetic Police".into(), officer: "PC 1".into(), police_reference: format!("SP/{}", rng.random_range(10000..99999)), incident_at: at - Duration::hours(8), incident_location: "Home".into(), circumstances: "Verbal argument between adults at the home address.".into(), other_information: None, support: SupportType::Silent }, children })?;
+            let children: Vec<EncompassChild> = families[*family]
+                .iter()
+                .map(|&p| EncompassChild {
+                    pupil_id: pupils[p],
+                    present: Some(rng.random_bool(0.7)),
+                    where_during: None,
+                    spoken_to: Some(false),
+                    what_they_said: None,
+                })
+                .collect();
+            let n = s.record_encompass(&NewEncompass {
+                details: EncompassDetails {
+                    received_at: at,
+                    police_force: "Synthetic Police".into(),
+                    officer: "PC 1".into(),
+                    police_reference: format!("SP/{}", rng.random_range(10000..99999)),
+                    incident_at: at - Duration::hours(8),
+                    incident_location: "Home".into(),
+                    circumstances: "Verbal argument between adults at the home address.".into(),
+                    other_information: None,
+                    support: SupportType::Silent,
+                },
+                children,
+            })?;
             let mut count = 1 + families[*family].len() as u64;
             if old || rng.random_bool(0.8) {
                 for f in s.open_follow_ups_for(n)? {
-                    s.complete_follow_up(f, "Seen before the start of the school day; silent support given.")?;
+                    s.complete_follow_up(
+                        f,
+                        "Seen before the start of the school day; silent support given.",
+                    )?;
                     count += 1;
                 }
             }

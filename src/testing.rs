@@ -18,7 +18,9 @@ pub fn raw_connection(dir: &Path, user: &str, passphrase: &Passphrase) -> Result
 
 /// The data key itself (to check that an old key no longer opens a rekeyed store).
 pub fn data_key(dir: &Path, user: &str, passphrase: &Passphrase) -> Result<DataKey> {
-    Ok(Keyring::load(dir)?.unlock_user(Some(user), passphrase)?.data_key)
+    Ok(Keyring::load(dir)?
+        .unlock_user(Some(user), passphrase)?
+        .data_key)
 }
 
 /// Tries to open the database with a given key.

@@ -21,7 +21,8 @@ pub fn fmt_date(d: NaiveDate) -> String {
 }
 
 pub fn parse_date(s: &str) -> Result<NaiveDate> {
-    NaiveDate::parse_from_str(s, "%Y-%m-%d").map_err(|_| Error::damaged("a stored date is malformed"))
+    NaiveDate::parse_from_str(s, "%Y-%m-%d")
+        .map_err(|_| Error::damaged("a stored date is malformed"))
 }
 
 /// The local (Europe/London) calendar date of an instant.
@@ -31,11 +32,23 @@ pub fn london_date(t: DateTime<Utc>) -> NaiveDate {
 
 /// `dd/mm/yyyy HH:MM` in Europe/London, as British readers expect.
 pub fn display_london(t: DateTime<Utc>) -> String {
-    t.with_timezone(&London).format("%d/%m/%Y %H:%M").to_string()
+    t.with_timezone(&London)
+        .format("%d/%m/%Y %H:%M")
+        .to_string()
 }
 
 pub fn display_date(d: NaiveDate) -> String {
     d.format("%d/%m/%Y").to_string()
+}
+
+/// A date placed at midday London time, for ordering date-only events among timed ones.
+pub fn noon_london(d: NaiveDate) -> DateTime<Utc> {
+    use chrono::TimeZone;
+    London
+        .from_local_datetime(&d.and_hms_opt(12, 0, 0).expect("valid time"))
+        .earliest()
+        .map(|t| t.with_timezone(&Utc))
+        .unwrap_or_else(|| d.and_hms_opt(12, 0, 0).expect("valid time").and_utc())
 }
 
 #[cfg(test)]
@@ -56,14 +69,4 @@ mod tests {
         let summer = Utc.with_ymd_and_hms(2026, 7, 1, 8, 0, 0).unwrap();
         assert_eq!(display_london(summer), "01/07/2026 09:00");
     }
-}
-
-/// A date placed at midday London time, for ordering date-only events among timed ones.
-pub fn noon_london(d: NaiveDate) -> DateTime<Utc> {
-    use chrono::TimeZone;
-    London
-        .from_local_datetime(&d.and_hms_opt(12, 0, 0).expect("valid time"))
-        .earliest()
-        .map(|t| t.with_timezone(&Utc))
-        .unwrap_or_else(|| d.and_hms_opt(12, 0, 0).expect("valid time").and_utc())
 }

@@ -8,7 +8,12 @@ const SGD: &str = env!("CARGO_BIN_EXE_sgd");
 
 fn sgd(args: &[&str], env: &[(&str, &str)]) -> Output {
     let mut c = Command::new(SGD);
-    c.args(args).stdin(Stdio::null()).env_remove("SGD_PASSPHRASE").env_remove("SGD_NEW_PASSPHRASE").env_remove("SGD_USER").env_remove("SGD_RECOVERY_KEY");
+    c.args(args)
+        .stdin(Stdio::null())
+        .env_remove("SGD_PASSPHRASE")
+        .env_remove("SGD_NEW_PASSPHRASE")
+        .env_remove("SGD_USER")
+        .env_remove("SGD_RECOVERY_KEY");
     for (k, v) in env {
         c.env(k, v);
     }
@@ -16,13 +21,21 @@ fn sgd(args: &[&str], env: &[(&str, &str)]) -> Output {
 }
 
 fn text(o: &Output) -> String {
-    format!("{}{}", String::from_utf8_lossy(&o.stdout), String::from_utf8_lossy(&o.stderr))
+    format!(
+        "{}{}",
+        String::from_utf8_lossy(&o.stdout),
+        String::from_utf8_lossy(&o.stderr)
+    )
 }
 
 const PASS: (&str, &str) = ("SGD_PASSPHRASE", "cli passphrase one");
 
 fn recovery_key_from(out: &str) -> String {
-    out.lines().map(str::trim).find(|l| l.len() == 39 && l.matches('-').count() == 7).expect("recovery key printed").to_owned()
+    out.lines()
+        .map(str::trim)
+        .find(|l| l.len() == 39 && l.matches('-').count() == 7)
+        .expect("recovery key printed")
+        .to_owned()
 }
 
 #[test]
@@ -30,7 +43,10 @@ fn init_users_passwd_recover_verify_backup_restore() {
     let tmp = tempfile::tempdir().unwrap();
     let store = tmp.path().join("store");
     let s = store.to_str().unwrap();
-    let out = sgd(&["init", s, "--school", "CLI Primary", "--user", "Ann DSL"], &[PASS]);
+    let out = sgd(
+        &["init", s, "--school", "CLI Primary", "--user", "Ann DSL"],
+        &[PASS],
+    );
     assert!(out.status.success(), "{}", text(&out));
     let key = recovery_key_from(&text(&out));
     // Again over the same folder: refused.
@@ -38,50 +54,114 @@ fn init_users_passwd_recover_verify_backup_restore() {
     assert!(!again.status.success());
     assert!(text(&again).contains("already exists"), "{}", text(&again));
 
-    let add = sgd(&["user", "add", s, "--name", "Ben Staff", "--role", "staff"], &[PASS, ("SGD_NEW_PASSPHRASE", "ben passphrase 1")]);
+    let add = sgd(
+        &["user", "add", s, "--name", "Ben Staff", "--role", "staff"],
+        &[PASS, ("SGD_NEW_PASSPHRASE", "ben passphrase 1")],
+    );
     assert!(add.status.success(), "{}", text(&add));
-    let bad_role = sgd(&["user", "add", s, "--name", "C", "--role", "janitor"], &[PASS, ("SGD_NEW_PASSPHRASE", "c passphrase 12")]);
+    let bad_role = sgd(
+        &["user", "add", s, "--name", "C", "--role", "janitor"],
+        &[PASS, ("SGD_NEW_PASSPHRASE", "c passphrase 12")],
+    );
     assert!(!bad_role.status.success() && text(&bad_role).contains("role"));
     // Ben (staff) may not add users.
-    let forbidden = sgd(&["user", "add", s, "--name", "D", "--role", "staff"], &[("SGD_PASSPHRASE", "ben passphrase 1"), ("SGD_NEW_PASSPHRASE", "d passphrase 12")]);
+    let forbidden = sgd(
+        &["user", "add", s, "--name", "D", "--role", "staff"],
+        &[
+            ("SGD_PASSPHRASE", "ben passphrase 1"),
+            ("SGD_NEW_PASSPHRASE", "d passphrase 12"),
+        ],
+    );
     assert!(!forbidden.status.success());
-    assert!(text(&forbidden).contains("Forbidden"), "{}", text(&forbidden));
+    assert!(
+        text(&forbidden).contains("Forbidden"),
+        "{}",
+        text(&forbidden)
+    );
 
     let wrong = sgd(&["stats", s], &[("SGD_PASSPHRASE", "not it at all")]);
     assert_eq!(wrong.status.code(), Some(2));
-    assert!(text(&wrong).contains("wrong passphrase"), "{}", text(&wrong));
+    assert!(
+        text(&wrong).contains("wrong passphrase"),
+        "{}",
+        text(&wrong)
+    );
     let no_secret = sgd(&["stats", s], &[]);
-    assert!(!no_secret.status.success(), "no passphrase and no terminal must fail, not hang");
-    assert!(text(&no_secret).contains("SGD_PASSPHRASE"), "{}", text(&no_secret));
+    assert!(
+        !no_secret.status.success(),
+        "no passphrase and no terminal must fail, not hang"
+    );
+    assert!(
+        text(&no_secret).contains("SGD_PASSPHRASE"),
+        "{}",
+        text(&no_secret)
+    );
 
     let verify = sgd(&["verify", s], &[PASS]);
     assert!(verify.status.success(), "{}", text(&verify));
-    assert!(text(&verify).contains("chain head:") && text(&verify).contains("audit chain:            ok"));
+    assert!(
+        text(&verify).contains("chain head:")
+            && text(&verify).contains("audit chain:            ok")
+    );
 
-    let rec = sgd(&["recover", s, "--name", "Ann DSL"], &[("SGD_RECOVERY_KEY", &key), ("SGD_NEW_PASSPHRASE", "ann new passphrase")]);
+    let rec = sgd(
+        &["recover", s, "--name", "Ann DSL"],
+        &[
+            ("SGD_RECOVERY_KEY", &key),
+            ("SGD_NEW_PASSPHRASE", "ann new passphrase"),
+        ],
+    );
     assert!(rec.status.success(), "{}", text(&rec));
     assert!(!sgd(&["stats", s], &[PASS]).status.success());
     let ann = ("SGD_PASSPHRASE", "ann new passphrase");
     assert!(sgd(&["stats", s], &[ann]).status.success());
-    let pw = sgd(&["passwd", s, "--name", "Ben Staff"], &[ann, ("SGD_NEW_PASSPHRASE", "ben passphrase 2")]);
+    let pw = sgd(
+        &["passwd", s, "--name", "Ben Staff"],
+        &[ann, ("SGD_NEW_PASSPHRASE", "ben passphrase 2")],
+    );
     assert!(pw.status.success(), "{}", text(&pw));
     let rm = sgd(&["user", "remove", s, "--name", "Ben Staff"], &[ann]);
     assert!(rm.status.success(), "{}", text(&rm));
-    assert!(!sgd(&["stats", s], &[("SGD_PASSPHRASE", "ben passphrase 2")]).status.success());
+    assert!(
+        !sgd(&["stats", s], &[("SGD_PASSPHRASE", "ben passphrase 2")])
+            .status
+            .success()
+    );
 
     let file = tmp.path().join("b.sgdbackup");
     let b = sgd(&["backup", s, file.to_str().unwrap()], &[ann]);
     assert!(b.status.success(), "{}", text(&b));
     let over = sgd(&["restore", file.to_str().unwrap(), s], &[ann]);
-    assert!(!over.status.success(), "restore must refuse an existing store");
+    assert!(
+        !over.status.success(),
+        "restore must refuse an existing store"
+    );
     let target = tmp.path().join("restored");
-    let r = sgd(&["restore", file.to_str().unwrap(), target.to_str().unwrap()], &[ann]);
+    let r = sgd(
+        &["restore", file.to_str().unwrap(), target.to_str().unwrap()],
+        &[ann],
+    );
     assert!(r.status.success(), "{}", text(&r));
-    assert!(sgd(&["verify", target.to_str().unwrap()], &[ann]).status.success());
+    assert!(
+        sgd(&["verify", target.to_str().unwrap()], &[ann])
+            .status
+            .success()
+    );
     let garbage = tmp.path().join("garbage");
     std::fs::write(&garbage, b"not a backup at all").unwrap();
-    let g = sgd(&["restore", garbage.to_str().unwrap(), tmp.path().join("r3").to_str().unwrap()], &[ann]);
-    assert!(!g.status.success() && text(&g).contains("not a complete Safeguard Desk backup"), "{}", text(&g));
+    let g = sgd(
+        &[
+            "restore",
+            garbage.to_str().unwrap(),
+            tmp.path().join("r3").to_str().unwrap(),
+        ],
+        &[ann],
+    );
+    assert!(
+        !g.status.success() && text(&g).contains("not a complete Safeguard Desk backup"),
+        "{}",
+        text(&g)
+    );
 }
 
 #[test]
@@ -97,7 +177,10 @@ fn demo_has_every_record_type_and_users_act_as_themselves() {
         assert!(n > 0, "demo has none of: {line}");
     }
     let pupils = text(&sgd(&["pupils", s], &[PASS]));
-    assert!(pupils.contains("Zoë Nowak-Łukasiewicz") && pupils.contains("Siobhán O'Connor"), "{pupils}");
+    assert!(
+        pupils.contains("Zoë Nowak-Łukasiewicz") && pupils.contains("Siobhán O'Connor"),
+        "{pupils}"
+    );
     // The staff user cannot read stats; SGD_USER picks the user.
     let staff = sgd(&["stats", s], &[PASS, ("SGD_USER", "Daniel Okoro")]);
     assert!(!staff.status.success());
@@ -110,9 +193,25 @@ fn seed_is_deterministic_in_its_counts() {
     let tmp = tempfile::tempdir().unwrap();
     let counts = |name: &str| {
         let store = tmp.path().join(name);
-        let out = sgd(&["seed", store.to_str().unwrap(), "--pupils", "30", "--years", "1", "--seed", "7"], &[PASS]);
+        let out = sgd(
+            &[
+                "seed",
+                store.to_str().unwrap(),
+                "--pupils",
+                "30",
+                "--years",
+                "1",
+                "--seed",
+                "7",
+            ],
+            &[PASS],
+        );
         assert!(out.status.success(), "{}", text(&out));
-        text(&sgd(&["stats", store.to_str().unwrap()], &[PASS])).lines().filter(|l| !l.contains("audit")).map(str::to_owned).collect::<Vec<_>>()
+        text(&sgd(&["stats", store.to_str().unwrap()], &[PASS]))
+            .lines()
+            .filter(|l| !l.contains("audit"))
+            .map(str::to_owned)
+            .collect::<Vec<_>>()
     };
     assert_eq!(counts("a"), counts("b"));
 }

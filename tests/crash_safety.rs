@@ -19,13 +19,25 @@ const CHILD_PUPIL: &str = "SGD_CRASH_CHILD_PUPIL";
 /// The writer. Does nothing unless started by the parent test below.
 #[test]
 fn crash_child_writer() {
-    let (Ok(dir), Ok(pupil)) = (std::env::var(CHILD_DIR), std::env::var(CHILD_PUPIL)) else { return };
+    let (Ok(dir), Ok(pupil)) = (std::env::var(CHILD_DIR), std::env::var(CHILD_PUPIL)) else {
+        return;
+    };
     let pupil = uuid::Uuid::parse_str(&pupil).unwrap();
-    let opts = safeguard_core::StoreOptions::new(std::sync::Arc::new(safeguard_core::clock::SystemClock));
-    let mut s = safeguard_core::unlock(std::path::Path::new(&dir), Some(DSL), &pass(DSL_PASS), opts).unwrap();
+    let opts =
+        safeguard_core::StoreOptions::new(std::sync::Arc::new(safeguard_core::clock::SystemClock));
+    let mut s =
+        safeguard_core::unlock(std::path::Path::new(&dir), Some(DSL), &pass(DSL_PASS), opts)
+            .unwrap();
     let mut i = 0u64;
     loop {
-        let id = s.record_concern(&concern_for(pupil, chrono::Utc::now(), &format!("crash round write {i}"), Some("words"))).unwrap();
+        let id = s
+            .record_concern(&concern_for(
+                pupil,
+                chrono::Utc::now(),
+                &format!("crash round write {i}"),
+                Some("words"),
+            ))
+            .unwrap();
         println!("ACK {id}");
         i += 1;
     }
@@ -33,7 +45,10 @@ fn crash_child_writer() {
 
 #[test]
 fn killed_writers_never_lose_an_acknowledged_record() {
-    let rounds: u32 = std::env::var("SGD_CRASH_ROUNDS").ok().and_then(|v| v.parse().ok()).unwrap_or(50);
+    let rounds: u32 = std::env::var("SGD_CRASH_ROUNDS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(50);
     let (fx, mut s) = new_store();
     let pupil = add_pupil(&mut s, "Crash", 1);
     drop(s);
@@ -42,7 +57,12 @@ fn killed_writers_never_lose_an_acknowledged_record() {
     let exe = std::env::current_exe().unwrap();
     for round in 0..rounds {
         let mut child = Command::new(&exe)
-            .args(["crash_child_writer", "--exact", "--nocapture", "--test-threads=1"])
+            .args([
+                "crash_child_writer",
+                "--exact",
+                "--nocapture",
+                "--test-threads=1",
+            ])
             .env(CHILD_DIR, &fx.dir)
             .env(CHILD_PUPIL, pupil.to_string())
             .stdout(Stdio::piped())
@@ -55,7 +75,10 @@ fn killed_writers_never_lose_an_acknowledged_record() {
             BufReader::new(stdout)
                 .lines()
                 .map_while(Result::ok)
-                .filter_map(|l| l.strip_prefix("ACK ").map(|id| uuid::Uuid::parse_str(id.trim()).unwrap()))
+                .filter_map(|l| {
+                    l.strip_prefix("ACK ")
+                        .map(|id| uuid::Uuid::parse_str(id.trim()).unwrap())
+                })
                 .collect::<Vec<_>>()
         });
         std::thread::sleep(Duration::from_millis(rng.random_range(60..500)));
@@ -66,10 +89,25 @@ fn killed_writers_never_lose_an_acknowledged_record() {
 
         let mut s = fx.dsl();
         let report = s.verify().unwrap();
-        assert!(report.all_ok(), "round {round}: store does not verify: {report:?}");
-        let present: BTreeSet<uuid::Uuid> = s.pupil_chronology(pupil, &Default::default()).unwrap().into_iter().map(|e| e.record_id).collect();
+        assert!(
+            report.all_ok(),
+            "round {round}: store does not verify: {report:?}"
+        );
+        let present: BTreeSet<uuid::Uuid> = s
+            .pupil_chronology(pupil, &Default::default())
+            .unwrap()
+            .into_iter()
+            .map(|e| e.record_id)
+            .collect();
         let missing: Vec<_> = acknowledged.difference(&present).collect();
-        assert!(missing.is_empty(), "round {round}: acknowledged records missing: {missing:?}");
+        assert!(
+            missing.is_empty(),
+            "round {round}: acknowledged records missing: {missing:?}"
+        );
     }
-    assert!(acknowledged.len() > rounds as usize, "the writer wrote in most rounds ({} acks)", acknowledged.len());
+    assert!(
+        acknowledged.len() > rounds as usize,
+        "the writer wrote in most rounds ({} acks)",
+        acknowledged.len()
+    );
 }

@@ -14,7 +14,11 @@ use safeguard_core::session::PupilQuery;
 use safeguard_core::{Error, Session, StoreOptions};
 
 #[derive(Parser)]
-#[command(name = "sgd", version, about = "Safeguard Desk admin CLI: stores, users, keys, integrity and backups")]
+#[command(
+    name = "sgd",
+    version,
+    about = "Safeguard Desk admin CLI: stores, users, keys, integrity and backups"
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -103,7 +107,10 @@ fn secret_from(var: &str, prompt: &str) -> anyhow::Result<String> {
 }
 
 fn passphrase() -> anyhow::Result<Passphrase> {
-    Ok(Passphrase::new(secret_from("SGD_PASSPHRASE", "Passphrase: ")?))
+    Ok(Passphrase::new(secret_from(
+        "SGD_PASSPHRASE",
+        "Passphrase: ",
+    )?))
 }
 
 fn new_passphrase() -> anyhow::Result<Passphrase> {
@@ -124,7 +131,12 @@ fn opts() -> StoreOptions {
 
 fn open(store: &Path) -> anyhow::Result<Session> {
     let user = std::env::var("SGD_USER").ok();
-    Ok(safeguard_core::unlock(store, user.as_deref(), &passphrase()?, opts())?)
+    Ok(safeguard_core::unlock(
+        store,
+        user.as_deref(),
+        &passphrase()?,
+        opts(),
+    )?)
 }
 
 fn print_recovery_key(key: &RecoveryKey) {
@@ -133,16 +145,33 @@ fn print_recovery_key(key: &RecoveryKey) {
     println!();
     println!("    {}", key.expose_grouped().as_str());
     println!();
-    println!("It can reset any user's passphrase. Anyone holding it and a copy of the store can read the records.");
+    println!(
+        "It can reset any user's passphrase. Anyone holding it and a copy of the store can read the records."
+    );
 }
 
 fn run(cli: Cli) -> anyhow::Result<bool> {
     match cli.command {
-        Command::Init { store, school, user, local_authority } => {
-            let details = SchoolDetails { name: school, local_authority, dfe_number: None, referral_email: None };
+        Command::Init {
+            store,
+            school,
+            user,
+            local_authority,
+        } => {
+            let details = SchoolDetails {
+                name: school,
+                local_authority,
+                dfe_number: None,
+                referral_email: None,
+            };
             let pass = new_or_current_passphrase()?;
-            let (_session, key) = safeguard_core::create_store(&store, &details, &user, &pass, opts())?;
-            println!("Created a store for {} in {}", details.name, store.display());
+            let (_session, key) =
+                safeguard_core::create_store(&store, &details, &user, &pass, opts())?;
+            println!(
+                "Created a store for {} in {}",
+                details.name,
+                store.display()
+            );
             print_recovery_key(&key);
         }
         Command::Demo { store } => {
@@ -151,11 +180,30 @@ fn run(cli: Cli) -> anyhow::Result<bool> {
             println!("{summary}");
             print_recovery_key(&key);
         }
-        Command::Seed { store, pupils, years, seed } => {
+        Command::Seed {
+            store,
+            pupils,
+            years,
+            seed,
+        } => {
             let pass = passphrase()?;
             let started = std::time::Instant::now();
-            let n = safeguard_core::seed::create(&store, &safeguard_core::seed::SeedSpec { pupils, years, seed }, &pass, opts().kdf)?;
-            println!("Seeded {} pupils and {} records in {:.1} s", pupils, n, started.elapsed().as_secs_f64());
+            let n = safeguard_core::seed::create(
+                &store,
+                &safeguard_core::seed::SeedSpec {
+                    pupils,
+                    years,
+                    seed,
+                },
+                &pass,
+                opts().kdf,
+            )?;
+            println!(
+                "Seeded {} pupils and {} records in {:.1} s",
+                pupils,
+                n,
+                started.elapsed().as_secs_f64()
+            );
         }
         Command::User { command } => match command {
             UserCommand::Add { store, name, role } => {
@@ -173,7 +221,12 @@ fn run(cli: Cli) -> anyhow::Result<bool> {
             UserCommand::List { store } => {
                 let s = open(&store)?;
                 for u in s.users()? {
-                    println!("{}\t{}\t{}", u.name, u.role.as_str(), if u.active { "active" } else { "removed" });
+                    println!(
+                        "{}\t{}\t{}",
+                        u.name,
+                        u.role.as_str(),
+                        if u.active { "active" } else { "removed" }
+                    );
                 }
             }
         },
@@ -193,9 +246,19 @@ fn run(cli: Cli) -> anyhow::Result<bool> {
             let s = open(&store)?;
             let mut offset = 0;
             loop {
-                let page = s.list_pupils(&PupilQuery { offset, limit: 1000, ..Default::default() })?;
+                let page = s.list_pupils(&PupilQuery {
+                    offset,
+                    limit: 1000,
+                    ..Default::default()
+                })?;
                 for p in &page.items {
-                    println!("{}\t{}\t{}\t{}", p.id, p.upn.as_deref().unwrap_or("-"), p.name, p.year_group);
+                    println!(
+                        "{}\t{}\t{}\t{}",
+                        p.id,
+                        p.upn.as_deref().unwrap_or("-"),
+                        p.name,
+                        p.year_group
+                    );
                 }
                 offset += page.items.len() as u32;
                 if page.items.is_empty() || offset >= page.total {
@@ -212,27 +275,50 @@ fn run(cli: Cli) -> anyhow::Result<bool> {
         Command::Verify { store } => {
             let s = open(&store)?;
             let r = s.verify()?;
-            println!("integrity_check:        {}", if r.integrity_ok { "ok" } else { "FAILED" });
-            println!("cipher_integrity_check: {}", if r.cipher_integrity_ok { "ok" } else { "FAILED" });
+            println!(
+                "integrity_check:        {}",
+                if r.integrity_ok { "ok" } else { "FAILED" }
+            );
+            println!(
+                "cipher_integrity_check: {}",
+                if r.cipher_integrity_ok {
+                    "ok"
+                } else {
+                    "FAILED"
+                }
+            );
             println!("audit events:           {}", r.chain.events);
             for h in &r.chain.heads {
-                println!("chain head:             device {} seq {} hash {}", h.device_id, h.seq, h.hash);
+                println!(
+                    "chain head:             device {} seq {} hash {}",
+                    h.device_id, h.seq, h.hash
+                );
             }
             match &r.chain.first_bad {
                 None => println!("audit chain:            ok"),
-                Some((device, seq)) => println!("audit chain:            FAILED at seq {seq} (device {device})"),
+                Some((device, seq)) => {
+                    println!("audit chain:            FAILED at seq {seq} (device {device})")
+                }
             }
             return Ok(r.all_ok());
         }
         Command::Backup { store, file } => {
             let mut s = open(&store)?;
             s.backup(&file)?;
-            println!("Backed up to {} (encrypted; restore with `sgd restore`).", file.display());
+            println!(
+                "Backed up to {} (encrypted; restore with `sgd restore`).",
+                file.display()
+            );
         }
         Command::Restore { file, store } => {
             let user = std::env::var("SGD_USER").ok();
-            let r = safeguard_core::restore(&file, &store, user.as_deref(), &passphrase()?, opts())?;
-            println!("Restored into {} and verified ({} audit events).", store.display(), r.chain.events);
+            let r =
+                safeguard_core::restore(&file, &store, user.as_deref(), &passphrase()?, opts())?;
+            println!(
+                "Restored into {} and verified ({} audit events).",
+                store.display(),
+                r.chain.events
+            );
         }
     }
     Ok(true)

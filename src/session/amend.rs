@@ -12,7 +12,11 @@ use crate::error::{Error, Result};
 use crate::records::*;
 
 /// Parses the amended body as the record's type and validates it as on creation.
-fn check<T: DeserializeOwned + Validate>(body: &str, amendments: &[AmendmentView], now: chrono::DateTime<chrono::Utc>) -> Result<()> {
+fn check<T: DeserializeOwned + Validate>(
+    body: &str,
+    amendments: &[AmendmentView],
+    now: chrono::DateTime<chrono::Utc>,
+) -> Result<()> {
     let v: T = apply_amendments(body, amendments)
         .map_err(|_| Error::invalid("value", "does not fit that field"))?;
     v.validate(now)
@@ -21,19 +25,37 @@ fn check<T: DeserializeOwned + Validate>(body: &str, amendments: &[AmendmentView
 impl Session {
     /// Amends one field of a record, with a reason. The safeguarding team may amend any record;
     /// the head and staff only records they wrote themselves.
-    pub fn amend(&mut self, kind: RecordKind, record_id: Id, field: &str, value: serde_json::Value, reason: &str) -> Result<Id> {
+    pub fn amend(
+        &mut self,
+        kind: RecordKind,
+        record_id: Id,
+        field: &str,
+        value: serde_json::Value,
+        reason: &str,
+    ) -> Result<Id> {
         required("reason", reason, MAX_TEXT)?;
         if !kind.amendable_fields().contains(&field) {
-            return Err(Error::invalid("field", "cannot be amended (links and status change through their own actions)"));
+            return Err(Error::invalid(
+                "field",
+                "cannot be amended (links and status change through their own actions)",
+            ));
         }
         let encoded = value.to_string();
         if encoded.len() > MAX_TEXT {
-            return Err(Error::TooLarge { field: "value", limit: MAX_TEXT });
+            return Err(Error::TooLarge {
+                field: "value",
+                limit: MAX_TEXT,
+            });
         }
         let (table, author_col) = kind.table();
         let pupil_col = match kind {
             RecordKind::Pupil => "id",
-            RecordKind::Concern | RecordKind::Voice | RecordKind::FollowUp | RecordKind::Referral | RecordKind::Escalation | RecordKind::EncompassChild => "pupil_id",
+            RecordKind::Concern
+            | RecordKind::Voice
+            | RecordKind::FollowUp
+            | RecordKind::Referral
+            | RecordKind::Escalation
+            | RecordKind::EncompassChild => "pupil_id",
             _ => "NULL",
         };
         let author_col = if kind == RecordKind::EncompassChild {
@@ -44,7 +66,9 @@ impl Session {
         let sql = format!("SELECT body, {author_col}, {pupil_col} FROM {table} WHERE id = ?1");
         let row: Option<(String, String, Option<String>)> = self
             .conn()
-            .query_row(&sql, [record_id.to_string()], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+            .query_row(&sql, [record_id.to_string()], |r| {
+                Ok((r.get(0)?, r.get(1)?, r.get(2)?))
+            })
             .optional()?;
         let (body, author, pupil) = row.ok_or(Error::NotFound { what: "record" })?;
         let author = parse_id(&author)?;
@@ -103,13 +127,26 @@ impl Session {
              WHERE a.record_id = ?1 ORDER BY a.seq",
         )?;
         let rows = stmt.query_map([record_id.to_string()], |r| {
-            Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?, r.get::<_, String>(2)?, r.get::<_, String>(3)?, r.get::<_, String>(4)?, r.get::<_, String>(5)?))
+            Ok((
+                r.get::<_, String>(0)?,
+                r.get::<_, String>(1)?,
+                r.get::<_, String>(2)?,
+                r.get::<_, String>(3)?,
+                r.get::<_, String>(4)?,
+                r.get::<_, String>(5)?,
+            ))
         })?;
         rows.map(|r| {
             let (id, at, by, field, value, reason) = r?;
-            Ok(AmendmentView { id: parse_id(&id)?, at: parse_time(&at)?, by, field, value: serde_json::from_str(&value)?, reason })
+            Ok(AmendmentView {
+                id: parse_id(&id)?,
+                at: parse_time(&at)?,
+                by,
+                field,
+                value: serde_json::from_str(&value)?,
+                reason,
+            })
         })
         .collect()
     }
 }
-

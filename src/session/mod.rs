@@ -17,7 +17,7 @@ use crate::calendar::{CalendarConfig, WorkingCalendar};
 use crate::clock::Clock;
 use crate::error::{Error, Result};
 use crate::keyring::{KEYRING_FILE, KdfParams, Keyring};
-use crate::records::{Id, ResolutionProcedure, Role, SchoolDetails, Validate, MAX_SHORT, required};
+use crate::records::{Id, MAX_SHORT, ResolutionProcedure, Role, SchoolDetails, Validate, required};
 use crate::secret::{DataKey, Passphrase, RecoveryKey};
 use crate::store;
 use crate::time::{fmt_utc, parse_utc};
@@ -37,7 +37,10 @@ pub struct StoreOptions {
 
 impl StoreOptions {
     pub fn new(clock: Arc<dyn Clock>) -> Self {
-        StoreOptions { kdf: KdfParams::DEFAULT, clock }
+        StoreOptions {
+            kdf: KdfParams::DEFAULT,
+            clock,
+        }
     }
 }
 
@@ -123,7 +126,9 @@ pub struct Session {
 
 impl std::fmt::Debug for Session {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Session").field("user", &self.user.name).finish_non_exhaustive()
+        f.debug_struct("Session")
+            .field("user", &self.user.name)
+            .finish_non_exhaustive()
     }
 }
 
@@ -138,7 +143,11 @@ pub fn is_store(dir: &Path) -> bool {
 
 /// The names on a store's unlock screen, read from the keyring without unlocking.
 pub fn user_names(dir: &Path) -> Result<Vec<String>> {
-    let mut names: Vec<String> = Keyring::load(dir)?.users().into_iter().map(|(_, n)| n).collect();
+    let mut names: Vec<String> = Keyring::load(dir)?
+        .users()
+        .into_iter()
+        .map(|(_, n)| n)
+        .collect();
     names.sort();
     Ok(names)
 }
@@ -146,7 +155,10 @@ pub fn user_names(dir: &Path) -> Result<Vec<String>> {
 fn validate_user_name(name: &str) -> Result<()> {
     required("user name", name, MAX_SHORT)?;
     if name.trim() != name || name.chars().any(char::is_control) {
-        return Err(Error::invalid("user name", "must not start or end with spaces or hold control characters"));
+        return Err(Error::invalid(
+            "user name",
+            "must not start or end with spaces or hold control characters",
+        ));
     }
     Ok(())
 }
@@ -161,7 +173,9 @@ pub fn create_store(
     opts: StoreOptions,
 ) -> Result<(Session, RecoveryKey)> {
     if store_exists(dir) {
-        return Err(Error::AlreadyExists { what: "a store in that folder" });
+        return Err(Error::AlreadyExists {
+            what: "a store in that folder",
+        });
     }
     let now = opts.clock.now();
     school.validate(now)?;
@@ -188,17 +202,31 @@ pub fn create_store(
                 ("created_at", at.clone()),
                 ("created_by_version", env!("CARGO_PKG_VERSION").to_string()),
             ] {
-                tx.execute("INSERT INTO store_meta (key, value) VALUES (?1, ?2)", params![k, v])?;
+                tx.execute(
+                    "INSERT INTO store_meta (key, value) VALUES (?1, ?2)",
+                    params![k, v],
+                )?;
             }
             tx.execute(
                 "INSERT INTO users (id, device_id, created_at, created_by, name, role) VALUES (?1, ?2, ?3, NULL, ?4, 'dsl')",
                 params![user_id.to_string(), device_id, at, first_user],
             )?;
-            let ctx = Ctx { user: user_id, device: device_id.clone(), now };
+            let ctx = Ctx {
+                user: user_id,
+                device: device_id.clone(),
+                now,
+            };
             put_setting(&tx, &ctx, keys::SCHOOL, school)?;
             put_setting(&tx, &ctx, keys::PROCEDURE, &ResolutionProcedure::default())?;
             put_setting(&tx, &ctx, keys::CALENDAR, &CalendarConfig::default())?;
-            audit::append(&tx, &device_id, now, Some(user_id), "store.create", &[store_id, user_id])?;
+            audit::append(
+                &tx,
+                &device_id,
+                now,
+                Some(user_id),
+                "store.create",
+                &[store_id, user_id],
+            )?;
             tx.commit()?;
         }
         let mut keyring = Keyring::new(store_id);
@@ -210,7 +238,11 @@ pub fn create_store(
             conn,
             keyring,
             data_key,
-            user: User { id: user_id, name: first_user.to_owned(), role: Role::Dsl },
+            user: User {
+                id: user_id,
+                name: first_user.to_owned(),
+                role: Role::Dsl,
+            },
             device_id,
             opts,
         })
@@ -229,7 +261,11 @@ pub fn create_store(
 }
 
 /// Opens the database with the key from a slot, finishing a rekey that was interrupted.
-fn open_with(dir: &Path, keyring: &mut Keyring, unlocked: &crate::keyring::Unlocked) -> Result<Connection> {
+fn open_with(
+    dir: &Path,
+    keyring: &mut Keyring,
+    unlocked: &crate::keyring::Unlocked,
+) -> Result<Connection> {
     let path = store::db_path(dir);
     match store::open(&path, &unlocked.data_key, false) {
         Ok(conn) => {
@@ -241,24 +277,29 @@ fn open_with(dir: &Path, keyring: &mut Keyring, unlocked: &crate::keyring::Unloc
         }
         Err(Error::WrongPassphrase) => match &unlocked.previous_data_key {
             Some(previous) => {
-                let conn = store::open(&path, previous, false)
-                    .map_err(|_| Error::damaged("the database cannot be read with the keyring's keys"))?;
+                let conn = store::open(&path, previous, false).map_err(|_| {
+                    Error::damaged("the database cannot be read with the keyring's keys")
+                })?;
                 store::rekey(&conn, &unlocked.data_key)?;
                 keyring.reseal_all(&unlocked.data_key, None)?;
                 keyring.save(dir)?;
                 Ok(conn)
             }
             // The key came out of an authenticated slot, so this is damage, not a wrong passphrase.
-            None => Err(Error::damaged("the database cannot be read with the keyring's key")),
+            None => Err(Error::damaged(
+                "the database cannot be read with the keyring's key",
+            )),
         },
         Err(e) => Err(e),
     }
 }
 
 fn meta(conn: &Connection, key: &str) -> Result<String> {
-    conn.query_row("SELECT value FROM store_meta WHERE key = ?1", [key], |r| r.get(0))
-        .optional()?
-        .ok_or(Error::damaged("the store's metadata is missing"))
+    conn.query_row("SELECT value FROM store_meta WHERE key = ?1", [key], |r| {
+        r.get(0)
+    })
+    .optional()?
+    .ok_or(Error::damaged("the store's metadata is missing"))
 }
 
 fn load_user(conn: &Connection, id: Uuid) -> Result<(User, bool)> {
@@ -271,21 +312,43 @@ fn load_user(conn: &Connection, id: Uuid) -> Result<(User, bool)> {
         )
         .optional()?
         .ok_or(Error::NotFound { what: "user" })?;
-    Ok((User { id, name: row.0, role: Role::parse(&row.1)? }, row.2))
+    Ok((
+        User {
+            id,
+            name: row.0,
+            role: Role::parse(&row.1)?,
+        },
+        row.2,
+    ))
 }
 
 /// Unlocks a store as `user` (or, with no name, as whoever the passphrase opens).
-pub fn unlock(dir: &Path, user: Option<&str>, passphrase: &Passphrase, opts: StoreOptions) -> Result<Session> {
+pub fn unlock(
+    dir: &Path,
+    user: Option<&str>,
+    passphrase: &Passphrase,
+    opts: StoreOptions,
+) -> Result<Session> {
     let mut keyring = Keyring::load(dir)?;
     let unlocked = keyring.unlock_user(user, passphrase)?;
-    let user_id = unlocked.user_id.ok_or(Error::damaged("a user slot has no user"))?;
+    let user_id = unlocked
+        .user_id
+        .ok_or(Error::damaged("a user slot has no user"))?;
     let conn = open_with(dir, &mut keyring, &unlocked)?;
     let (user, removed) = load_user(&conn, user_id)?;
     if removed {
         return Err(Error::WrongPassphrase);
     }
     let device_id = meta(&conn, "device_id")?;
-    let mut session = Session { dir: dir.to_owned(), conn, keyring, data_key: unlocked.data_key, user, device_id, opts };
+    let mut session = Session {
+        dir: dir.to_owned(),
+        conn,
+        keyring,
+        data_key: unlocked.data_key,
+        user,
+        device_id,
+        opts,
+    };
     session.finish_removals()?;
     session.write("session.unlock", |_, ctx| Ok(((), vec![ctx.user])))?;
     Ok(session)
@@ -315,7 +378,15 @@ pub fn recover(
     let user_id = Uuid::parse_str(&id).map_err(|_| Error::damaged("a user id is malformed"))?;
     let (user, _) = load_user(&conn, user_id)?;
     let device_id = meta(&conn, "device_id")?;
-    let mut session = Session { dir: dir.to_owned(), conn, keyring, data_key: unlocked.data_key, user, device_id, opts };
+    let mut session = Session {
+        dir: dir.to_owned(),
+        conn,
+        keyring,
+        data_key: unlocked.data_key,
+        user,
+        device_id,
+        opts,
+    };
     session.set_slot(user_id, &session.user.name.clone(), new_passphrase)?;
     session.write("user.passphrase_recovered", |c, ctx| {
         insert_user_event(c, ctx, user_id, "passphrase_recovered")?;
@@ -323,8 +394,15 @@ pub fn recover(
     })
 }
 
-pub(crate) fn put_setting<T: Serialize>(conn: &Connection, ctx: &Ctx, key: &str, value: &T) -> Result<()> {
-    let json = serde_json::to_string(value).map_err(|_| Error::Internal { detail: "setting encoding".into() })?;
+pub(crate) fn put_setting<T: Serialize>(
+    conn: &Connection,
+    ctx: &Ctx,
+    key: &str,
+    value: &T,
+) -> Result<()> {
+    let json = serde_json::to_string(value).map_err(|_| Error::Internal {
+        detail: "setting encoding".into(),
+    })?;
     conn.execute(
         "INSERT INTO settings (id, device_id, at, by_user, key, value) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
         params![ctx.new_id().to_string(), ctx.device, ctx.now_text(), ctx.user.to_string(), key, json],
@@ -358,7 +436,11 @@ impl Session {
     }
 
     pub(crate) fn ctx(&self) -> Ctx {
-        Ctx { user: self.user.id, device: self.device_id.clone(), now: self.now() }
+        Ctx {
+            user: self.user.id,
+            device: self.device_id.clone(),
+            now: self.now(),
+        }
     }
 
     pub(crate) fn conn(&self) -> &Connection {
@@ -366,7 +448,11 @@ impl Session {
     }
 
     pub(crate) fn require(&self, allowed: fn(Role) -> bool) -> Result<()> {
-        if allowed(self.user.role) { Ok(()) } else { Err(Error::Forbidden) }
+        if allowed(self.user.role) {
+            Ok(())
+        } else {
+            Err(Error::Forbidden)
+        }
     }
 
     /// Runs `f` and appends its audit event atomically (a savepoint, so batches nest).
@@ -412,7 +498,8 @@ impl Session {
             .prepare_cached("SELECT value FROM settings WHERE key = ?1 ORDER BY seq DESC LIMIT 1")?
             .query_row([key], |r| r.get(0))
             .optional()?;
-        v.map(|s| serde_json::from_str(&s).map_err(Error::from)).transpose()
+        v.map(|s| serde_json::from_str(&s).map_err(Error::from))
+            .transpose()
     }
 
     fn set_setting<T: Serialize>(&mut self, key: &'static str, value: &T) -> Result<()> {
@@ -424,7 +511,8 @@ impl Session {
     }
 
     pub fn school(&self) -> Result<SchoolDetails> {
-        self.setting(keys::SCHOOL)?.ok_or(Error::damaged("the school's details are missing"))
+        self.setting(keys::SCHOOL)?
+            .ok_or(Error::damaged("the school's details are missing"))
     }
 
     pub fn set_school(&mut self, school: &SchoolDetails) -> Result<()> {
@@ -453,7 +541,10 @@ impl Session {
             crate::records::limit("school holiday label", &r.label, MAX_SHORT)?;
         }
         if c.school_holidays.len() + c.inset_days.len() + c.extra_bank_holidays.len() > 2000 {
-            return Err(Error::TooLarge { field: "calendar", limit: 2000 });
+            return Err(Error::TooLarge {
+                field: "calendar",
+                limit: 2000,
+            });
         }
         self.set_setting(keys::CALENDAR, c)
     }
@@ -469,7 +560,10 @@ impl Session {
 
     pub fn set_referral_decision_working_days(&mut self, days: u32) -> Result<()> {
         if !(1..=20).contains(&days) {
-            return Err(Error::invalid("decision timescale", "must be 1 to 20 working days"));
+            return Err(Error::invalid(
+                "decision timescale",
+                "must be 1 to 20 working days",
+            ));
         }
         self.set_setting(keys::DECISION_DAYS, &days)
     }
@@ -495,11 +589,21 @@ impl Session {
              FROM users u ORDER BY name",
         )?;
         let rows = stmt.query_map([], |r| {
-            Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?, r.get::<_, String>(2)?, r.get::<_, bool>(3)?))
+            Ok((
+                r.get::<_, String>(0)?,
+                r.get::<_, String>(1)?,
+                r.get::<_, String>(2)?,
+                r.get::<_, bool>(3)?,
+            ))
         })?;
         rows.map(|r| {
             let (id, name, role, active) = r?;
-            Ok(UserSummary { id: parse_id(&id)?, name, role: Role::parse(&role)?, active })
+            Ok(UserSummary {
+                id: parse_id(&id)?,
+                name,
+                role: Role::parse(&role)?,
+                active,
+            })
         })
         .collect()
     }
@@ -531,9 +635,15 @@ impl Session {
         self.require(|r| r == Role::Dsl)?;
         validate_user_name(name)?;
         passphrase.check_new()?;
-        let exists: bool = self.conn.query_row("SELECT EXISTS (SELECT 1 FROM users WHERE name = ?1)", [name], |r| r.get(0))?;
+        let exists: bool = self.conn.query_row(
+            "SELECT EXISTS (SELECT 1 FROM users WHERE name = ?1)",
+            [name],
+            |r| r.get(0),
+        )?;
         if exists {
-            return Err(Error::Conflict { what: "a user with that name already exists" });
+            return Err(Error::Conflict {
+                what: "a user with that name already exists",
+            });
         }
         let ctx = self.ctx();
         let user_id = ctx.new_id();
@@ -542,7 +652,14 @@ impl Session {
             "INSERT INTO users (id, device_id, created_at, created_by, name, role) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
             params![user_id.to_string(), ctx.device, ctx.now_text(), ctx.user.to_string(), name, role.as_str()],
         )?;
-        audit::append(&sp, &ctx.device, ctx.now, Some(ctx.user), "user.add", &[user_id])?;
+        audit::append(
+            &sp,
+            &ctx.device,
+            ctx.now,
+            Some(ctx.user),
+            "user.add",
+            &[user_id],
+        )?;
         // The slot is written before the row commits: a crash in between leaves a slot whose
         // user does not exist, which unlock refuses, never a user who cannot get in.
         let mut next = self.keyring.clone();
@@ -554,7 +671,11 @@ impl Session {
     }
 
     /// Changes a passphrase: anyone their own; the DSL anyone's (a reset).
-    pub fn change_passphrase(&mut self, user_name: &str, new_passphrase: &Passphrase) -> Result<()> {
+    pub fn change_passphrase(
+        &mut self,
+        user_name: &str,
+        new_passphrase: &Passphrase,
+    ) -> Result<()> {
         new_passphrase.check_new()?;
         let target = self.active_user_by_name(user_name)?;
         if target.id != self.user.id && self.user.role != Role::Dsl {
@@ -586,8 +707,12 @@ impl Session {
     /// the keyring keeps the previous key sealed until the database rekey has committed.
     fn finish_removals(&mut self) -> Result<()> {
         let removed: Vec<Uuid> = {
-            let mut stmt = self.conn.prepare("SELECT DISTINCT user_id FROM user_events WHERE event = 'removed'")?;
-            let ids = stmt.query_map([], |r| r.get::<_, String>(0))?.collect::<rusqlite::Result<Vec<_>>>()?;
+            let mut stmt = self
+                .conn
+                .prepare("SELECT DISTINCT user_id FROM user_events WHERE event = 'removed'")?;
+            let ids = stmt
+                .query_map([], |r| r.get::<_, String>(0))?
+                .collect::<rusqlite::Result<Vec<_>>>()?;
             ids.iter().map(|s| parse_id(s)).collect::<Result<_>>()?
         };
         if !removed.iter().any(|id| self.keyring.has_user(*id)) {
@@ -613,21 +738,31 @@ impl Session {
     pub fn verify(&self) -> Result<VerifyReport> {
         let (integrity_ok, cipher_integrity_ok) = store::integrity(&self.conn)?;
         let chain = audit::verify(&self.conn)?;
-        Ok(VerifyReport { integrity_ok, cipher_integrity_ok, chain })
+        Ok(VerifyReport {
+            integrity_ok,
+            cipher_integrity_ok,
+            chain,
+        })
     }
 
     /// This device's newest audit event, printed on documents.
     pub fn chain_head(&self) -> Result<ChainHead> {
-        audit::head_of(&self.conn, &self.device_id)?.ok_or(Error::damaged("the audit trail is empty"))
+        audit::head_of(&self.conn, &self.device_id)?
+            .ok_or(Error::damaged("the audit trail is empty"))
     }
 
     /// A consistent, still-encrypted copy of the store in one file (DSL and deputies).
     pub fn backup(&mut self, dest: &Path) -> Result<()> {
         self.require(Role::is_safeguarding_lead)?;
         if dest.exists() {
-            return Err(Error::AlreadyExists { what: "backup file" });
+            return Err(Error::AlreadyExists {
+                what: "backup file",
+            });
         }
-        let parent = dest.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
+        let parent = dest
+            .parent()
+            .filter(|p| !p.as_os_str().is_empty())
+            .unwrap_or(Path::new("."));
         let tmp = parent.join(format!(".sgd-backup-{}.tmp", Uuid::now_v7()));
         let result = (|| {
             store::backup_into(&self.conn, &tmp, &self.data_key)?;
@@ -648,7 +783,10 @@ impl Session {
             ("household members", "household_members"),
             ("concerns", "concerns"),
             ("attachments", "attachments"),
-            ("Operation Encompass notifications", "encompass_notifications"),
+            (
+                "Operation Encompass notifications",
+                "encompass_notifications",
+            ),
             ("child's voice entries", "voice_entries"),
             ("follow-ups", "follow_ups"),
             ("referrals", "referrals"),
@@ -660,7 +798,9 @@ impl Session {
         ];
         let mut counts = Vec::new();
         for (label, table) in tables {
-            let n: i64 = self.conn.query_row(&format!("SELECT count(*) FROM {table}"), [], |r| r.get(0))?;
+            let n: i64 =
+                self.conn
+                    .query_row(&format!("SELECT count(*) FROM {table}"), [], |r| r.get(0))?;
             counts.push((label.to_owned(), n));
         }
         Ok(Stats { counts })
@@ -669,11 +809,22 @@ impl Session {
 
 /// Restores a backup file into `dir`, which must not hold a store. The backup is unpacked beside
 /// it, unlocked and verified, and only then moved into place.
-pub fn restore(backup: &Path, dir: &Path, user: Option<&str>, passphrase: &Passphrase, opts: StoreOptions) -> Result<VerifyReport> {
+pub fn restore(
+    backup: &Path,
+    dir: &Path,
+    user: Option<&str>,
+    passphrase: &Passphrase,
+    opts: StoreOptions,
+) -> Result<VerifyReport> {
     if store_exists(dir) || (dir.exists() && fs::read_dir(dir)?.next().is_some()) {
-        return Err(Error::AlreadyExists { what: "a store or other files in the restore folder" });
+        return Err(Error::AlreadyExists {
+            what: "a store or other files in the restore folder",
+        });
     }
-    let parent = dir.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
+    let parent = dir
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
     fs::create_dir_all(parent)?;
     let staging = parent.join(format!(".sgd-restore-{}", Uuid::now_v7()));
     fs::create_dir(&staging)?;

@@ -199,7 +199,10 @@ pub struct SearchHit {
 }
 
 /// Applies amendments, in order, to a stored body: each sets one field.
-pub(crate) fn apply_amendments<T: DeserializeOwned>(body: &str, amendments: &[AmendmentView]) -> Result<T> {
+pub(crate) fn apply_amendments<T: DeserializeOwned>(
+    body: &str,
+    amendments: &[AmendmentView],
+) -> Result<T> {
     let mut v: serde_json::Value = serde_json::from_str(body)?;
     for a in amendments {
         if let Some(obj) = v.as_object_mut() {
@@ -233,24 +236,35 @@ struct Names {
 
 impl Names {
     fn user(&self, id: &str) -> String {
-        self.users.get(id).cloned().unwrap_or_else(|| "(unknown user)".into())
+        self.users
+            .get(id)
+            .cloned()
+            .unwrap_or_else(|| "(unknown user)".into())
     }
 }
 
 impl Session {
     fn names(&self) -> Result<Names> {
         let mut stmt = self.conn().prepare_cached("SELECT id, name FROM users")?;
-        let users = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?.collect::<rusqlite::Result<_>>()?;
+        let users = stmt
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
+            .collect::<rusqlite::Result<_>>()?;
         Ok(Names { users })
     }
 
     /// Amendments of the given records, grouped by record id, oldest first.
-    fn amendments_for(&self, ids: &[String], names: &Names) -> Result<HashMap<String, Vec<AmendmentView>>> {
+    fn amendments_for(
+        &self,
+        ids: &[String],
+        names: &Names,
+    ) -> Result<HashMap<String, Vec<AmendmentView>>> {
         let mut out: HashMap<String, Vec<AmendmentView>> = HashMap::new();
         if ids.is_empty() {
             return Ok(out);
         }
-        let list = serde_json::to_string(ids).map_err(|_| Error::Internal { detail: "id list".into() })?;
+        let list = serde_json::to_string(ids).map_err(|_| Error::Internal {
+            detail: "id list".into(),
+        })?;
         let mut stmt = self.conn().prepare_cached(
             "SELECT record_id, id, at, by_user, field, value, reason FROM amendments
              WHERE record_id IN (SELECT value FROM json_each(?1)) ORDER BY seq",
@@ -276,13 +290,18 @@ impl Session {
         let (sql, arg) = match ids {
             Some(ids) => (
                 "SELECT id, body FROM pupils WHERE id IN (SELECT value FROM json_each(?1)) ORDER BY seq",
-                serde_json::to_string(&ids.iter().map(|i| i.to_string()).collect::<Vec<_>>()).unwrap_or_default(),
+                serde_json::to_string(&ids.iter().map(|i| i.to_string()).collect::<Vec<_>>())
+                    .unwrap_or_default(),
             ),
-            None => ("SELECT id, body FROM pupils WHERE ?1 = ?1 ORDER BY seq", String::new()),
+            None => (
+                "SELECT id, body FROM pupils WHERE ?1 = ?1 ORDER BY seq",
+                String::new(),
+            ),
         };
         let rows: Vec<(String, String)> = {
             let mut stmt = self.conn().prepare_cached(sql)?;
-            stmt.query_map([arg], |r| Ok((r.get(0)?, r.get(1)?)))?.collect::<rusqlite::Result<_>>()?
+            stmt.query_map([arg], |r| Ok((r.get(0)?, r.get(1)?)))?
+                .collect::<rusqlite::Result<_>>()?
         };
         let amendments = {
             let mut stmt = self.conn().prepare_cached(
@@ -330,7 +349,11 @@ impl Session {
     /// Pupils, filtered by name/UPN text and year, a page at a time. Every role may list pupils
     /// (staff need to pick the child a concern is about); staff see names and years only.
     pub fn list_pupils(&self, q: &PupilQuery) -> Result<PupilPage> {
-        let text = q.text.as_deref().map(|t| t.trim().to_lowercase()).filter(|t| !t.is_empty());
+        let text = q
+            .text
+            .as_deref()
+            .map(|t| t.trim().to_lowercase())
+            .filter(|t| !t.is_empty());
         let mut all: Vec<PupilSummary> = self
             .pupil_details_map(None)?
             .iter()
@@ -344,17 +367,27 @@ impl Session {
                 })
             })
             .collect();
-        all.sort_by(|a, b| a.name.to_lowercase().cmp(&b.name.to_lowercase()));
+        all.sort_by_key(|p| p.name.to_lowercase());
         let total = all.len() as u32;
         let limit = if q.limit == 0 { 100 } else { q.limit.min(1000) };
-        let items = all.into_iter().skip(q.offset as usize).take(limit as usize).collect();
+        let items = all
+            .into_iter()
+            .skip(q.offset as usize)
+            .take(limit as usize)
+            .collect();
         Ok(PupilPage { total, items })
     }
 
     pub fn pupil_by_upn(&self, upn: &str) -> Result<Id> {
-        let id: Option<String> =
-            self.conn().query_row("SELECT id FROM pupils WHERE upn = ?1", [upn.trim()], |r| r.get(0)).optional()?;
-        parse_id(&id.ok_or(Error::NotFound { what: "pupil with that UPN" })?)
+        let id: Option<String> = self
+            .conn()
+            .query_row("SELECT id FROM pupils WHERE upn = ?1", [upn.trim()], |r| {
+                r.get(0)
+            })
+            .optional()?;
+        parse_id(&id.ok_or(Error::NotFound {
+            what: "pupil with that UPN",
+        })?)
     }
 
     /// Pupils of this school who share a current household with `pupil`.
@@ -365,7 +398,9 @@ impl Session {
              WHERE me.pupil_id = ?1 AND other.pupil_id IS NOT NULL AND other.pupil_id != ?1
                AND NOT EXISTS (SELECT 1 FROM household_member_ends e WHERE e.member_id IN (me.id, other.id))",
         )?;
-        let ids = stmt.query_map([pupil.to_string()], |r| r.get::<_, String>(0))?.collect::<rusqlite::Result<Vec<_>>>()?;
+        let ids = stmt
+            .query_map([pupil.to_string()], |r| r.get::<_, String>(0))?
+            .collect::<rusqlite::Result<Vec<_>>>()?;
         ids.iter().map(|s| parse_id(s)).collect()
     }
 
@@ -375,16 +410,34 @@ impl Session {
         let names = self.names()?;
         let (body, created_at): (String, String) = self
             .conn()
-            .query_row("SELECT body, created_at FROM pupils WHERE id = ?1", [pupil.to_string()], |r| Ok((r.get(0)?, r.get(1)?)))
+            .query_row(
+                "SELECT body, created_at FROM pupils WHERE id = ?1",
+                [pupil.to_string()],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
             .optional()?
             .ok_or(Error::NotFound { what: "pupil" })?;
-        let amendments = self.amendments_for(&[pupil.to_string()], &names)?.remove(&pupil.to_string()).unwrap_or_default();
+        let amendments = self
+            .amendments_for(&[pupil.to_string()], &names)?
+            .remove(&pupil.to_string())
+            .unwrap_or_default();
         let details: PupilDetails = apply_amendments(&body, &amendments)?;
         let household = self.household_of(pupil, &names)?;
         let sibling_ids = self.siblings_of(pupil)?;
-        let siblings = self.pupil_details_map(Some(&sibling_ids))?.iter().map(|(id, d)| self.summary(*id, d)).collect();
+        let siblings = self
+            .pupil_details_map(Some(&sibling_ids))?
+            .iter()
+            .map(|(id, d)| self.summary(*id, d))
+            .collect();
         self.audit_read("pupil.open", &[pupil])?;
-        Ok(PupilFile { id: pupil, details, created_at: parse_time(&created_at)?, amendments, household, siblings })
+        Ok(PupilFile {
+            id: pupil,
+            details,
+            created_at: parse_time(&created_at)?,
+            amendments,
+            household,
+            siblings,
+        })
     }
 
     fn household_of(&self, pupil: Id, names: &Names) -> Result<Vec<HouseholdMemberView>> {
@@ -396,38 +449,77 @@ impl Session {
                  WHERE m.household_id IN (SELECT household_id FROM household_members WHERE pupil_id = ?1)
                  ORDER BY m.seq",
             )?;
-            stmt.query_map([pupil.to_string()], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?)))?
-                .collect::<rusqlite::Result<_>>()?
+            stmt.query_map([pupil.to_string()], |r| {
+                Ok((
+                    r.get(0)?,
+                    r.get(1)?,
+                    r.get(2)?,
+                    r.get(3)?,
+                    r.get(4)?,
+                    r.get(5)?,
+                ))
+            })?
+            .collect::<rusqlite::Result<_>>()?
         };
-        let ids: Vec<String> = rows.iter().flat_map(|r| [r.0.clone(), r.1.clone()]).collect();
+        let ids: Vec<String> = rows
+            .iter()
+            .flat_map(|r| [r.0.clone(), r.1.clone()])
+            .collect();
         let amendments = self.amendments_for(&ids, names)?;
-        let pupil_ids: Vec<Uuid> = rows.iter().filter_map(|r| r.3.as_deref().and_then(|p| parse_id(p).ok())).collect();
-        let pupils: HashMap<Uuid, PupilDetails> = self.pupil_details_map(Some(&pupil_ids))?.into_iter().collect();
+        let pupil_ids: Vec<Uuid> = rows
+            .iter()
+            .filter_map(|r| r.3.as_deref().and_then(|p| parse_id(p).ok()))
+            .collect();
+        let pupils: HashMap<Uuid, PupilDetails> = self
+            .pupil_details_map(Some(&pupil_ids))?
+            .into_iter()
+            .collect();
         rows.into_iter()
             .map(|(id, hid, hbody, pid, body, left)| {
                 let none = Vec::new();
-                let h: HouseholdDetails = apply_amendments(&hbody, amendments.get(&hid).unwrap_or(&none))?;
-                let details: MemberDetails = apply_amendments(&body, amendments.get(&id).unwrap_or(&none))?;
+                let h: HouseholdDetails =
+                    apply_amendments(&hbody, amendments.get(&hid).unwrap_or(&none))?;
+                let details: MemberDetails =
+                    apply_amendments(&body, amendments.get(&id).unwrap_or(&none))?;
                 let pupil_id = pid.as_deref().map(parse_id).transpose()?;
                 let name = match pupil_id.and_then(|p| pupils.get(&p)) {
                     Some(p) => p.display_name(),
-                    None => details.full_name.clone().unwrap_or_else(|| "Not known".into()),
+                    None => details
+                        .full_name
+                        .clone()
+                        .unwrap_or_else(|| "Not known".into()),
                 };
-                Ok(HouseholdMemberView { id: parse_id(&id)?, household_id: parse_id(&hid)?, household_name: h.name, pupil_id, name, details, left })
+                Ok(HouseholdMemberView {
+                    id: parse_id(&id)?,
+                    household_id: parse_id(&hid)?,
+                    household_name: h.name,
+                    pupil_id,
+                    name,
+                    details,
+                    left,
+                })
             })
             .collect()
     }
 
     /// A child's chronology: every record about them in date order. Audited as opening the file.
     /// Staff see only the concerns they recorded.
-    pub fn pupil_chronology(&mut self, pupil: Id, filter: &ChronologyFilter) -> Result<Vec<ChronologyEntry>> {
+    pub fn pupil_chronology(
+        &mut self,
+        pupil: Id,
+        filter: &ChronologyFilter,
+    ) -> Result<Vec<ChronologyEntry>> {
         let entries = self.chronology_of(&[pupil], filter)?;
         self.audit_read("pupil.chronology", &[pupil])?;
         Ok(entries)
     }
 
     /// The family's chronology: the child and every sibling at this school, merged.
-    pub fn family_chronology(&mut self, pupil: Id, filter: &ChronologyFilter) -> Result<Vec<ChronologyEntry>> {
+    pub fn family_chronology(
+        &mut self,
+        pupil: Id,
+        filter: &ChronologyFilter,
+    ) -> Result<Vec<ChronologyEntry>> {
         self.require(Role::reads_everything)?;
         let mut ids = vec![pupil];
         ids.extend(self.siblings_of(pupil)?);
@@ -436,13 +528,20 @@ impl Session {
         Ok(entries)
     }
 
-    fn chronology_of(&self, pupils: &[Uuid], filter: &ChronologyFilter) -> Result<Vec<ChronologyEntry>> {
+    fn chronology_of(
+        &self,
+        pupils: &[Uuid],
+        filter: &ChronologyFilter,
+    ) -> Result<Vec<ChronologyEntry>> {
         for p in pupils {
             crate::session::writes::pupil_exists(self.conn(), *p)?;
         }
         let names = self.names()?;
-        let pupil_names: HashMap<Uuid, String> =
-            self.pupil_details_map(Some(pupils))?.into_iter().map(|(id, d)| (id, d.display_name())).collect();
+        let pupil_names: HashMap<Uuid, String> = self
+            .pupil_details_map(Some(pupils))?
+            .into_iter()
+            .map(|(id, d)| (id, d.display_name()))
+            .collect();
         let staff_only = !self.user().role.reads_everything();
         let me = self.user().id.to_string();
         let mut raw: Vec<RawEntry> = Vec::new();
@@ -462,7 +561,9 @@ impl Session {
             if !filter.kinds.is_empty() && !filter.kinds.contains(&e.kind) {
                 continue;
             }
-            if !filter.categories.is_empty() && !e.categories.iter().any(|c| filter.categories.contains(c)) {
+            if !filter.categories.is_empty()
+                && !e.categories.iter().any(|c| filter.categories.contains(c))
+            {
                 continue;
             }
             let day = london_date(e.at);
@@ -475,13 +576,26 @@ impl Session {
         Ok(out)
     }
 
-    fn collect_concerns(&self, pid: &str, only_author: Option<&str>, raw: &mut Vec<RawEntry>) -> Result<()> {
+    fn collect_concerns(
+        &self,
+        pid: &str,
+        only_author: Option<&str>,
+        raw: &mut Vec<RawEntry>,
+    ) -> Result<()> {
         let mut stmt = self.conn().prepare_cached(
             "SELECT id, recorded_at, recorded_by, body FROM concerns WHERE pupil_id = ?1 AND (?2 IS NULL OR recorded_by = ?2)",
         )?;
         let mut rows = stmt.query(params![pid, only_author])?;
         while let Some(r) = rows.next()? {
-            raw.push(RawEntry::new(RecordKind::Concern, r.get(0)?, pid, r.get(1)?, r.get(2)?, r.get(3)?, Extra::None));
+            raw.push(RawEntry::new(
+                RecordKind::Concern,
+                r.get(0)?,
+                pid,
+                r.get(1)?,
+                r.get(2)?,
+                r.get(3)?,
+                Extra::None,
+            ));
         }
         Ok(())
     }
@@ -495,7 +609,15 @@ impl Session {
         )?;
         let mut rows = stmt.query([pid])?;
         while let Some(r) = rows.next()? {
-            raw.push(RawEntry::new(RecordKind::Concern, r.get(0)?, pid, r.get(1)?, r.get(2)?, r.get(3)?, Extra::NamedAs(r.get(4)?)));
+            raw.push(RawEntry::new(
+                RecordKind::Concern,
+                r.get(0)?,
+                pid,
+                r.get(1)?,
+                r.get(2)?,
+                r.get(3)?,
+                Extra::NamedAs(r.get(4)?),
+            ));
         }
         let mut stmt = c.prepare_cached(
             "SELECT ec.id, n.recorded_at, n.recorded_by, ec.body, n.body FROM encompass_children ec
@@ -503,12 +625,30 @@ impl Session {
         )?;
         let mut rows = stmt.query([pid])?;
         while let Some(r) = rows.next()? {
-            raw.push(RawEntry::new(RecordKind::EncompassChild, r.get(0)?, pid, r.get(1)?, r.get(2)?, r.get(3)?, Extra::Notification(r.get(4)?)));
+            raw.push(RawEntry::new(
+                RecordKind::EncompassChild,
+                r.get(0)?,
+                pid,
+                r.get(1)?,
+                r.get(2)?,
+                r.get(3)?,
+                Extra::Notification(r.get(4)?),
+            ));
         }
-        let mut stmt = c.prepare_cached("SELECT id, recorded_at, recorded_by, body FROM voice_entries WHERE pupil_id = ?1")?;
+        let mut stmt = c.prepare_cached(
+            "SELECT id, recorded_at, recorded_by, body FROM voice_entries WHERE pupil_id = ?1",
+        )?;
         let mut rows = stmt.query([pid])?;
         while let Some(r) = rows.next()? {
-            raw.push(RawEntry::new(RecordKind::Voice, r.get(0)?, pid, r.get(1)?, r.get(2)?, r.get(3)?, Extra::None));
+            raw.push(RawEntry::new(
+                RecordKind::Voice,
+                r.get(0)?,
+                pid,
+                r.get(1)?,
+                r.get(2)?,
+                r.get(3)?,
+                Extra::None,
+            ));
         }
         let mut stmt = c.prepare_cached(
             "SELECT f.id, f.created_at, f.created_by, f.body, f.due_on,
@@ -518,12 +658,30 @@ impl Session {
         )?;
         let mut rows = stmt.query([pid])?;
         while let Some(r) = rows.next()? {
-            raw.push(RawEntry::new(RecordKind::FollowUp, r.get(0)?, pid, r.get(1)?, r.get(2)?, r.get(3)?, Extra::FollowUp(r.get(4)?, r.get(5)?, r.get(6)?)));
+            raw.push(RawEntry::new(
+                RecordKind::FollowUp,
+                r.get(0)?,
+                pid,
+                r.get(1)?,
+                r.get(2)?,
+                r.get(3)?,
+                Extra::FollowUp(r.get(4)?, r.get(5)?, r.get(6)?),
+            ));
         }
-        let mut stmt = c.prepare_cached("SELECT id, recorded_at, recorded_by, body FROM referrals WHERE pupil_id = ?1")?;
+        let mut stmt = c.prepare_cached(
+            "SELECT id, recorded_at, recorded_by, body FROM referrals WHERE pupil_id = ?1",
+        )?;
         let mut rows = stmt.query([pid])?;
         while let Some(r) = rows.next()? {
-            raw.push(RawEntry::new(RecordKind::Referral, r.get(0)?, pid, r.get(1)?, r.get(2)?, r.get(3)?, Extra::None));
+            raw.push(RawEntry::new(
+                RecordKind::Referral,
+                r.get(0)?,
+                pid,
+                r.get(1)?,
+                r.get(2)?,
+                r.get(3)?,
+                Extra::None,
+            ));
         }
         let mut stmt = c.prepare_cached(
             "SELECT d.id, d.recorded_at, d.recorded_by, d.body FROM referral_decisions d
@@ -531,12 +689,30 @@ impl Session {
         )?;
         let mut rows = stmt.query([pid])?;
         while let Some(r) = rows.next()? {
-            raw.push(RawEntry::new(RecordKind::Decision, r.get(0)?, pid, r.get(1)?, r.get(2)?, r.get(3)?, Extra::None));
+            raw.push(RawEntry::new(
+                RecordKind::Decision,
+                r.get(0)?,
+                pid,
+                r.get(1)?,
+                r.get(2)?,
+                r.get(3)?,
+                Extra::None,
+            ));
         }
-        let mut stmt = c.prepare_cached("SELECT id, opened_at, opened_by, body FROM escalations WHERE pupil_id = ?1")?;
+        let mut stmt = c.prepare_cached(
+            "SELECT id, opened_at, opened_by, body FROM escalations WHERE pupil_id = ?1",
+        )?;
         let mut rows = stmt.query([pid])?;
         while let Some(r) = rows.next()? {
-            raw.push(RawEntry::new(RecordKind::Escalation, r.get(0)?, pid, r.get(1)?, r.get(2)?, r.get(3)?, Extra::None));
+            raw.push(RawEntry::new(
+                RecordKind::Escalation,
+                r.get(0)?,
+                pid,
+                r.get(1)?,
+                r.get(2)?,
+                r.get(3)?,
+                Extra::None,
+            ));
         }
         let mut stmt = c.prepare_cached(
             "SELECT s.id, s.recorded_at, s.recorded_by, s.body, s.stage_no, s.due_on FROM escalation_stages s
@@ -544,7 +720,15 @@ impl Session {
         )?;
         let mut rows = stmt.query([pid])?;
         while let Some(r) = rows.next()? {
-            raw.push(RawEntry::new(RecordKind::EscalationStage, r.get(0)?, pid, r.get(1)?, r.get(2)?, r.get(3)?, Extra::Stage(r.get(4)?, r.get(5)?)));
+            raw.push(RawEntry::new(
+                RecordKind::EscalationStage,
+                r.get(0)?,
+                pid,
+                r.get(1)?,
+                r.get(2)?,
+                r.get(3)?,
+                Extra::Stage(r.get(4)?, r.get(5)?),
+            ));
         }
         let mut stmt = c.prepare_cached(
             "SELECT v.id, v.at, v.by_user, v.body, v.event FROM escalation_events v
@@ -552,7 +736,15 @@ impl Session {
         )?;
         let mut rows = stmt.query([pid])?;
         while let Some(r) = rows.next()? {
-            raw.push(RawEntry::new(RecordKind::EscalationEvent, r.get(0)?, pid, r.get(1)?, r.get(2)?, r.get(3)?, Extra::Event(r.get(4)?)));
+            raw.push(RawEntry::new(
+                RecordKind::EscalationEvent,
+                r.get(0)?,
+                pid,
+                r.get(1)?,
+                r.get(2)?,
+                r.get(3)?,
+                Extra::Event(r.get(4)?),
+            ));
         }
         Ok(())
     }
@@ -563,7 +755,9 @@ impl Session {
         let mut stmt = self.conn().prepare_cached(
             "SELECT f.id FROM follow_ups f JOIN open_follow_ups o ON o.follow_up_id = f.id WHERE f.source_id = ?1 ORDER BY f.seq",
         )?;
-        let ids = stmt.query_map([source_id.to_string()], |r| r.get::<_, String>(0))?.collect::<rusqlite::Result<Vec<_>>>()?;
+        let ids = stmt
+            .query_map([source_id.to_string()], |r| r.get::<_, String>(0))?
+            .collect::<rusqlite::Result<Vec<_>>>()?;
         ids.iter().map(|s| parse_id(s)).collect()
     }
 
@@ -582,16 +776,27 @@ impl Session {
         let me = self.user().id.to_string();
         let mut pupil_ids: BTreeSet<Uuid> = BTreeSet::new();
 
-        let mut follow_rows: Vec<(String, String, String, String, String, Option<String>)> = Vec::new();
+        let mut follow_rows: Vec<(String, String, String, String, String, Option<String>)> =
+            Vec::new();
         {
             let mut stmt = self.conn().prepare_cached(
                 "SELECT f.id, f.pupil_id, f.body, o.owner_id, o.due_on, f.source_id
                  FROM open_follow_ups o JOIN follow_ups f ON f.id = o.follow_up_id
                  WHERE o.due_on <= ?1 AND (?2 IS NULL OR o.owner_id = ?2) ORDER BY o.due_on, f.seq",
             )?;
-            let mut rows = stmt.query(params![crate::time::fmt_date(horizon), (!lead).then_some(me.as_str())])?;
+            let mut rows = stmt.query(params![
+                crate::time::fmt_date(horizon),
+                (!lead).then_some(me.as_str())
+            ])?;
             while let Some(r) = rows.next()? {
-                follow_rows.push((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?));
+                follow_rows.push((
+                    r.get(0)?,
+                    r.get(1)?,
+                    r.get(2)?,
+                    r.get(3)?,
+                    r.get(4)?,
+                    r.get(5)?,
+                ));
             }
         }
         let mut notif_rows: Vec<(String, String, String)> = Vec::new();
@@ -602,10 +807,16 @@ impl Session {
                  JOIN follow_ups f ON f.id = o.follow_up_id
                  JOIN encompass_notifications n ON n.id = f.source_id ORDER BY n.respond_by",
             )?;
-            notif_rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?.collect::<rusqlite::Result<_>>()?;
-            let mut kids = self.conn().prepare_cached("SELECT pupil_id FROM encompass_children WHERE notification_id = ?1 ORDER BY seq")?;
+            notif_rows = stmt
+                .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?
+                .collect::<rusqlite::Result<_>>()?;
+            let mut kids = self.conn().prepare_cached(
+                "SELECT pupil_id FROM encompass_children WHERE notification_id = ?1 ORDER BY seq",
+            )?;
             for (id, _, _) in &notif_rows {
-                let ps = kids.query_map([id], |r| r.get::<_, String>(0))?.collect::<rusqlite::Result<Vec<_>>>()?;
+                let ps = kids
+                    .query_map([id], |r| r.get::<_, String>(0))?
+                    .collect::<rusqlite::Result<Vec<_>>>()?;
                 let ps: Vec<Uuid> = ps.iter().map(|s| parse_id(s)).collect::<Result<_>>()?;
                 pupil_ids.extend(ps.iter().copied());
                 notif_children.insert(id.clone(), ps);
@@ -619,7 +830,9 @@ impl Session {
                  JOIN referrals r ON r.id = o.referral_id ORDER BY o.decision_due_on",
             )?;
             referral_rows = stmt
-                .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?)))?
+                .query_map([], |r| {
+                    Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?))
+                })?
                 .collect::<rusqlite::Result<_>>()?;
             let mut stmt = self.conn().prepare_cached(
                 "SELECT e.id, e.pupil_id, s.stage_no, s.due_on, s.body,
@@ -630,7 +843,16 @@ impl Session {
                  ORDER BY s.due_on",
             )?;
             stage_rows = stmt
-                .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?)))?
+                .query_map([], |r| {
+                    Ok((
+                        r.get(0)?,
+                        r.get(1)?,
+                        r.get(2)?,
+                        r.get(3)?,
+                        r.get(4)?,
+                        r.get(5)?,
+                    ))
+                })?
                 .collect::<rusqlite::Result<_>>()?;
         }
         let mut concern_rows: Vec<(String, String, String, String, String)> = Vec::new();
@@ -645,12 +867,21 @@ impl Session {
                 concern_rows.push((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?));
             }
         }
-        for p in follow_rows.iter().map(|r| &r.1).chain(referral_rows.iter().map(|r| &r.1)).chain(stage_rows.iter().map(|r| &r.1)).chain(concern_rows.iter().map(|r| &r.1)) {
+        for p in follow_rows
+            .iter()
+            .map(|r| &r.1)
+            .chain(referral_rows.iter().map(|r| &r.1))
+            .chain(stage_rows.iter().map(|r| &r.1))
+            .chain(concern_rows.iter().map(|r| &r.1))
+        {
             pupil_ids.insert(parse_id(p)?);
         }
         let ids: Vec<Uuid> = pupil_ids.into_iter().collect();
-        let pupil_names: HashMap<Uuid, String> =
-            self.pupil_details_map(Some(&ids))?.into_iter().map(|(id, d)| (id, d.display_name())).collect();
+        let pupil_names: HashMap<Uuid, String> = self
+            .pupil_details_map(Some(&ids))?
+            .into_iter()
+            .map(|(id, d)| (id, d.display_name()))
+            .collect();
         let pname = |id: &Uuid| pupil_names.get(id).cloned().unwrap_or_default();
 
         let mut follow_ups_overdue = Vec::new();
@@ -669,14 +900,29 @@ impl Session {
                 working_days_left: cal.working_days_between(today, due),
                 source_id: source.as_deref().map(parse_id).transpose()?,
             };
-            if due < today { follow_ups_overdue.push(item) } else { follow_ups_due.push(item) }
+            if due < today {
+                follow_ups_overdue.push(item)
+            } else {
+                follow_ups_due.push(item)
+            }
         }
         let notifications_awaiting = notif_rows
             .into_iter()
             .map(|(id, received, respond)| {
                 let respond_by = parse_time(&respond)?;
-                let pupils = notif_children.remove(&id).unwrap_or_default().into_iter().map(|p| (p, pname(&p))).collect();
-                Ok(NotificationItem { id: parse_id(&id)?, received_at: parse_time(&received)?, respond_by, overdue: now > respond_by, pupils })
+                let pupils = notif_children
+                    .remove(&id)
+                    .unwrap_or_default()
+                    .into_iter()
+                    .map(|p| (p, pname(&p)))
+                    .collect();
+                Ok(NotificationItem {
+                    id: parse_id(&id)?,
+                    received_at: parse_time(&received)?,
+                    respond_by,
+                    overdue: now > respond_by,
+                    pupils,
+                })
             })
             .collect::<Result<_>>()?;
         let referrals_awaiting_decision = referral_rows
@@ -715,7 +961,16 @@ impl Session {
                     .unwrap_or_default();
                 Some((|| {
                     let pupil = parse_id(&pupil)?;
-                    Ok(EscalationItem { escalation_id: parse_id(&id)?, pupil_id: pupil, pupil_name: pname(&pupil), stage_no: no as u32, stage_name, due_on: due, overdue: today > due && !responded, responded })
+                    Ok(EscalationItem {
+                        escalation_id: parse_id(&id)?,
+                        pupil_id: pupil,
+                        pupil_name: pname(&pupil),
+                        stage_no: no as u32,
+                        stage_name,
+                        due_on: due,
+                        overdue: today > due && !responded,
+                        responded,
+                    })
                 })())
             })
             .collect::<Result<_>>()?;
@@ -724,17 +979,35 @@ impl Session {
             .map(|(id, pupil, recorded, by, body)| {
                 let pupil = parse_id(&pupil)?;
                 let d: ConcernDetails = serde_json::from_str(&body)?;
-                Ok(ConcernItem { id: parse_id(&id)?, pupil_id: pupil, pupil_name: pname(&pupil), observed_at: d.observed_at, recorded_at: parse_time(&recorded)?, categories: d.categories, author: names.user(&by) })
+                Ok(ConcernItem {
+                    id: parse_id(&id)?,
+                    pupil_id: pupil,
+                    pupil_name: pname(&pupil),
+                    observed_at: d.observed_at,
+                    recorded_at: parse_time(&recorded)?,
+                    categories: d.categories,
+                    author: names.user(&by),
+                })
             })
             .collect::<Result<_>>()?;
-        Ok(Dashboard { today, notifications_awaiting, follow_ups_overdue, follow_ups_due, referrals_awaiting_decision, escalation_stages_due, recent_concerns })
+        Ok(Dashboard {
+            today,
+            notifications_awaiting,
+            follow_ups_overdue,
+            follow_ups_due,
+            referrals_awaiting_decision,
+            escalation_stages_due,
+            recent_concerns,
+        })
     }
 
     /// Full-text search across all records, newest first (FTS5 inside the encrypted database).
     /// Staff find only their own concerns.
     pub fn search(&mut self, typed: &str, limit: u32) -> Result<Vec<SearchHit>> {
         crate::records::limit("search", typed, 1000)?;
-        let Some(q) = fts_query(typed) else { return Ok(Vec::new()) };
+        let Some(q) = fts_query(typed) else {
+            return Ok(Vec::new());
+        };
         let lead = self.user().role.reads_everything();
         let me = self.user().id.to_string();
         let limit = limit.clamp(1, 200);
@@ -745,12 +1018,20 @@ impl Session {
                  WHERE search_index MATCH ?1 AND (?2 IS NULL OR (s.author_id = ?2 AND s.record_kind = 'concern'))
                  ORDER BY search_index.rowid DESC LIMIT ?3",
             )?;
-            stmt.query_map(params![q, (!lead).then_some(me.as_str()), limit], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?)))?
-                .collect::<rusqlite::Result<_>>()?
+            stmt.query_map(params![q, (!lead).then_some(me.as_str()), limit], |r| {
+                Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?))
+            })?
+            .collect::<rusqlite::Result<_>>()?
         };
-        let pupil_ids: Vec<Uuid> = rows.iter().filter_map(|r| r.2.as_deref().and_then(|p| parse_id(p).ok())).collect();
-        let pupil_names: HashMap<Uuid, String> =
-            self.pupil_details_map(Some(&pupil_ids))?.into_iter().map(|(id, d)| (id, d.display_name())).collect();
+        let pupil_ids: Vec<Uuid> = rows
+            .iter()
+            .filter_map(|r| r.2.as_deref().and_then(|p| parse_id(p).ok()))
+            .collect();
+        let pupil_names: HashMap<Uuid, String> = self
+            .pupil_details_map(Some(&pupil_ids))?
+            .into_iter()
+            .map(|(id, d)| (id, d.display_name()))
+            .collect();
         let hits: Vec<SearchHit> = rows
             .into_iter()
             .map(|(kind, id, pupil, at, snippet)| {
@@ -790,11 +1071,32 @@ struct RawEntry {
 }
 
 impl RawEntry {
-    fn new(kind: RecordKind, record_id: String, pupil_id: &str, recorded_at: String, author: String, body: String, extra: Extra) -> Self {
-        RawEntry { kind, record_id, pupil_id: pupil_id.to_owned(), recorded_at, author, body, extra }
+    fn new(
+        kind: RecordKind,
+        record_id: String,
+        pupil_id: &str,
+        recorded_at: String,
+        author: String,
+        body: String,
+        extra: Extra,
+    ) -> Self {
+        RawEntry {
+            kind,
+            record_id,
+            pupil_id: pupil_id.to_owned(),
+            recorded_at,
+            author,
+            body,
+            extra,
+        }
     }
 
-    fn build(self, amendments: &[AmendmentView], names: &Names, pupils: &HashMap<Uuid, String>) -> Result<ChronologyEntry> {
+    fn build(
+        self,
+        amendments: &[AmendmentView],
+        names: &Names,
+        pupils: &HashMap<Uuid, String>,
+    ) -> Result<ChronologyEntry> {
         let recorded_at = parse_time(&self.recorded_at)?;
         let pupil_id = parse_id(&self.pupil_id)?;
         let mut categories = Vec::new();
@@ -805,14 +1107,19 @@ impl RawEntry {
                 categories = d.categories.clone();
                 let labels: Vec<&str> = d.categories.iter().map(|c| c.label()).collect();
                 let title = match extra {
-                    Extra::NamedAs(role) => format!("Named in a concern about another child, as: {role}"),
+                    Extra::NamedAs(role) => {
+                        format!("Named in a concern about another child, as: {role}")
+                    }
                     _ => {
                         child_words = d.child_words.clone();
                         format!("Concern: {}", labels.join(", "))
                     }
                 };
                 let text = match extra {
-                    Extra::NamedAs(_) => format!("Reported by {} ({}) at {}.", d.reporter_name, d.reporter_role, d.location),
+                    Extra::NamedAs(_) => format!(
+                        "Reported by {} ({}) at {}.",
+                        d.reporter_name, d.reporter_role, d.location
+                    ),
                     _ => format!("{}\n\nImmediate action: {}", d.account, d.immediate_action),
                 };
                 (d.observed_at, title, text)
@@ -822,16 +1129,34 @@ impl RawEntry {
                 let n: EncompassDetails = serde_json::from_str(nbody)?;
                 categories = vec![Category::DomesticAbuse];
                 child_words = ch.what_they_said.clone();
-                let present = match ch.present { Some(true) => "present", Some(false) => "not present", None => "presence not known" };
-                (n.received_at, format!("Operation Encompass notification ({})", n.police_reference), format!("{}\n\nChild {present}; {}", n.circumstances, ch.where_during.unwrap_or_default()))
+                let present = match ch.present {
+                    Some(true) => "present",
+                    Some(false) => "not present",
+                    None => "presence not known",
+                };
+                (
+                    n.received_at,
+                    format!("Operation Encompass notification ({})", n.police_reference),
+                    format!(
+                        "{}\n\nChild {present}; {}",
+                        n.circumstances,
+                        ch.where_during.unwrap_or_default()
+                    ),
+                )
             }
             (RecordKind::Voice, _) => {
                 let d: VoiceDetails = apply_amendments(&self.body, amendments)?;
                 child_words = Some(d.words.clone());
                 let mut parts = vec![];
-                if let Some(w) = &d.wishes { parts.push(format!("Wishes: {w}")); }
-                if let Some(f) = &d.feelings { parts.push(format!("Feelings: {f}")); }
-                if let Some(n) = &d.non_verbal { parts.push(format!("Non-verbal: {n}")); }
+                if let Some(w) = &d.wishes {
+                    parts.push(format!("Wishes: {w}"));
+                }
+                if let Some(f) = &d.feelings {
+                    parts.push(format!("Feelings: {f}"));
+                }
+                if let Some(n) = &d.non_verbal {
+                    parts.push(format!("Non-verbal: {n}"));
+                }
                 parts.push(format!("Present: {}", d.who_was_present));
                 (d.spoken_at, "Child's voice".to_owned(), parts.join("\n"))
             }
@@ -840,36 +1165,92 @@ impl RawEntry {
                 let status = match (outcome, done_at) {
                     (Some(o), Some(at)) => {
                         let o: serde_json::Value = serde_json::from_str(o)?;
-                        format!("Completed {}: {}", crate::time::display_london(parse_time(at)?), o["outcome"].as_str().unwrap_or(""))
+                        format!(
+                            "Completed {}: {}",
+                            crate::time::display_london(parse_time(at)?),
+                            o["outcome"].as_str().unwrap_or("")
+                        )
                     }
                     _ => "Open".to_owned(),
                 };
-                (recorded_at, format!("Follow-up due {}", crate::time::display_date(parse_date(due)?)), format!("{}\n\n{status}", d.action))
+                (
+                    recorded_at,
+                    format!(
+                        "Follow-up due {}",
+                        crate::time::display_date(parse_date(due)?)
+                    ),
+                    format!("{}\n\n{status}", d.action),
+                )
             }
             (RecordKind::Referral, _) => {
                 let d: ReferralDetails = apply_amendments(&self.body, amendments)?;
-                (d.made_at, format!("Referral to {}", d.agency_name.clone().unwrap_or_else(|| d.agency.label().to_owned())), d.what_was_shared.clone())
+                (
+                    d.made_at,
+                    format!(
+                        "Referral to {}",
+                        d.agency_name
+                            .clone()
+                            .unwrap_or_else(|| d.agency.label().to_owned())
+                    ),
+                    d.what_was_shared.clone(),
+                )
             }
             (RecordKind::Decision, _) => {
                 let d: DecisionDetails = apply_amendments(&self.body, amendments)?;
                 let at = crate::time::noon_london(d.received_on);
-                (at, format!("Referral decision: {}", d.outcome.as_str().replace('_', " ")), d.notes.clone())
+                (
+                    at,
+                    format!(
+                        "Referral decision: {}",
+                        d.outcome.as_str().replace('_', " ")
+                    ),
+                    d.notes.clone(),
+                )
             }
             (RecordKind::Escalation, _) => {
                 let d: EscalationDetails = apply_amendments(&self.body, amendments)?;
-                (recorded_at, format!("Escalation opened with {}", d.agency), d.subject.clone())
+                (
+                    recorded_at,
+                    format!("Escalation opened with {}", d.agency),
+                    d.subject.clone(),
+                )
             }
             (RecordKind::EscalationStage, Extra::Stage(no, due)) => {
                 let d: StageDetails = apply_amendments(&self.body, amendments)?;
-                let name = serde_json::from_str::<serde_json::Value>(&self.body)?["stage_name"].as_str().unwrap_or("").to_owned();
-                (crate::time::noon_london(d.raised_on), format!("Escalation stage {no}: {name} (due {})", crate::time::display_date(parse_date(due)?)), format!("With {} ({}, {}).\nDisagreement: {}\nEvidence: {}", d.with_name, d.with_role, d.with_agency, d.disagreement, d.evidence))
+                let name = serde_json::from_str::<serde_json::Value>(&self.body)?["stage_name"]
+                    .as_str()
+                    .unwrap_or("")
+                    .to_owned();
+                (
+                    crate::time::noon_london(d.raised_on),
+                    format!(
+                        "Escalation stage {no}: {name} (due {})",
+                        crate::time::display_date(parse_date(due)?)
+                    ),
+                    format!(
+                        "With {} ({}, {}).\nDisagreement: {}\nEvidence: {}",
+                        d.with_name, d.with_role, d.with_agency, d.disagreement, d.evidence
+                    ),
+                )
             }
             (RecordKind::EscalationEvent, Extra::Event(ev)) => {
                 let v: serde_json::Value = apply_amendments(&self.body, amendments)?;
-                let title = match ev.as_str() { "response" => "Escalation: response", "resolved" => "Escalation resolved", _ => "Head's review comment" };
-                (recorded_at, title.to_owned(), v["text"].as_str().unwrap_or("").to_owned())
+                let title = match ev.as_str() {
+                    "response" => "Escalation: response",
+                    "resolved" => "Escalation resolved",
+                    _ => "Head's review comment",
+                };
+                (
+                    recorded_at,
+                    title.to_owned(),
+                    v["text"].as_str().unwrap_or("").to_owned(),
+                )
             }
-            _ => return Err(Error::Internal { detail: "chronology entry kind".into() }),
+            _ => {
+                return Err(Error::Internal {
+                    detail: "chronology entry kind".into(),
+                });
+            }
         };
         Ok(ChronologyEntry {
             at,
@@ -895,7 +1276,10 @@ mod tests {
     #[test]
     fn fts_query_quotes_words_and_neutralises_operators() {
         assert_eq!(fts_query("hungry").as_deref(), Some("\"hungry\"*"));
-        assert_eq!(fts_query("  \"NEAR\" OR x*  ").as_deref(), Some("\"NEAR\" \"OR\" \"x\"*"));
+        assert_eq!(
+            fts_query("  \"NEAR\" OR x*  ").as_deref(),
+            Some("\"NEAR\" \"OR\" \"x\"*")
+        );
         assert_eq!(fts_query(" ** "), None);
         assert_eq!(fts_query("O'Connor").as_deref(), Some("\"O'Connor\"*"));
     }

@@ -13,7 +13,9 @@ use crate::records::*;
 use crate::time::{fmt_date, fmt_utc, london_date};
 
 pub(crate) fn json<T: Serialize>(v: &T) -> Result<String> {
-    serde_json::to_string(v).map_err(|_| Error::Internal { detail: "record encoding".into() })
+    serde_json::to_string(v).map_err(|_| Error::Internal {
+        detail: "record encoding".into(),
+    })
 }
 
 /// Adds text to the full-text index (inside the encrypted database).
@@ -25,7 +27,12 @@ pub(crate) fn index_text(
     pupil_id: Option<Uuid>,
     parts: &[Option<&str>],
 ) -> Result<()> {
-    let body: Vec<&str> = parts.iter().flatten().copied().filter(|s| !s.trim().is_empty()).collect();
+    let body: Vec<&str> = parts
+        .iter()
+        .flatten()
+        .copied()
+        .filter(|s| !s.trim().is_empty())
+        .collect();
     if body.is_empty() {
         return Ok(());
     }
@@ -47,7 +54,11 @@ pub(crate) fn pupil_exists(c: &Connection, id: Uuid) -> Result<()> {
     let found: bool = c
         .prepare_cached("SELECT EXISTS (SELECT 1 FROM pupils WHERE id = ?1)")?
         .query_row([id.to_string()], |r| r.get(0))?;
-    if found { Ok(()) } else { Err(Error::NotFound { what: "pupil" }) }
+    if found {
+        Ok(())
+    } else {
+        Err(Error::NotFound { what: "pupil" })
+    }
 }
 
 fn active_user_exists(c: &Connection, id: Uuid) -> Result<()> {
@@ -57,7 +68,11 @@ fn active_user_exists(c: &Connection, id: Uuid) -> Result<()> {
         [id.to_string()],
         |r| r.get(0),
     )?;
-    if found { Ok(()) } else { Err(Error::NotFound { what: "user" }) }
+    if found {
+        Ok(())
+    } else {
+        Err(Error::NotFound { what: "user" })
+    }
 }
 
 fn insert_follow_up(
@@ -85,7 +100,14 @@ fn insert_follow_up(
         fmt_date(due_on),
         json(details)?
     ])?;
-    index_text(c, ctx, RecordKind::FollowUp, id, Some(pupil_id), &[Some(&details.action)])?;
+    index_text(
+        c,
+        ctx,
+        RecordKind::FollowUp,
+        id,
+        Some(pupil_id),
+        &[Some(&details.action)],
+    )?;
     Ok(id)
 }
 
@@ -131,8 +153,16 @@ impl Session {
     pub fn add_household_member(&mut self, m: &NewHouseholdMember) -> Result<Id> {
         self.require(Role::is_safeguarding_lead)?;
         m.details.validate(self.now())?;
-        if m.pupil_id.is_none() && m.details.full_name.as_deref().is_none_or(|n| n.trim().is_empty()) {
-            return Err(Error::invalid("name", "is required for someone who is not a pupil here"));
+        if m.pupil_id.is_none()
+            && m.details
+                .full_name
+                .as_deref()
+                .is_none_or(|n| n.trim().is_empty())
+        {
+            return Err(Error::invalid(
+                "name",
+                "is required for someone who is not a pupil here",
+            ));
         }
         self.write("household.member_add", |c, ctx| {
             let exists: bool = c.query_row(
@@ -213,7 +243,10 @@ impl Session {
         for o in &n.other_children {
             o.validate(now)?;
             if o.pupil_id == Some(n.pupil_id) {
-                return Err(Error::invalid("other children", "the concern's own pupil is listed as another child"));
+                return Err(Error::invalid(
+                    "other children",
+                    "the concern's own pupil is listed as another child",
+                ));
             }
         }
         self.write("concern.record", |c, ctx| {
@@ -254,11 +287,20 @@ impl Session {
     }
 
     /// Attaches a file (a scanned form) to a record, stored encrypted inside the database.
-    pub fn attach_file(&mut self, record_id: Id, file_name: &str, media_type: &str, bytes: &[u8]) -> Result<Id> {
+    pub fn attach_file(
+        &mut self,
+        record_id: Id,
+        file_name: &str,
+        media_type: &str,
+        bytes: &[u8],
+    ) -> Result<Id> {
         required("file name", file_name, MAX_SHORT)?;
         required("media type", media_type, 100)?;
         if bytes.len() > MAX_ATTACHMENT_BYTES {
-            return Err(Error::TooLarge { field: "attachment", limit: MAX_ATTACHMENT_BYTES });
+            return Err(Error::TooLarge {
+                field: "attachment",
+                limit: MAX_ATTACHMENT_BYTES,
+            });
         }
         if bytes.is_empty() {
             return Err(Error::invalid("attachment", "is empty"));
@@ -290,8 +332,10 @@ impl Session {
              UNION ALL SELECT opened_by, pupil_id FROM escalations WHERE id = ?1
              UNION ALL SELECT created_by, id FROM pupils WHERE id = ?1
              LIMIT 1";
-        let row: Option<(String, Option<String>)> =
-            self.conn().query_row(sql, [record_id.to_string()], |r| Ok((r.get(0)?, r.get(1)?))).optional()?;
+        let row: Option<(String, Option<String>)> = self
+            .conn()
+            .query_row(sql, [record_id.to_string()], |r| Ok((r.get(0)?, r.get(1)?)))
+            .optional()?;
         let (a, p) = row.ok_or(Error::NotFound { what: "record" })?;
         Ok((parse_id(&a)?, p.as_deref().map(parse_id).transpose()?))
     }
@@ -319,7 +363,10 @@ impl Session {
         let calendar = self.calendar()?;
         let respond_by = calendar
             .next_school_day_start(n.details.received_at)
-            .ok_or(Error::invalid("calendar", "has no school day in the next three years"))?;
+            .ok_or(Error::invalid(
+                "calendar",
+                "has no school day in the next three years",
+            ))?;
         self.write("encompass.record", |c, ctx| {
             let id = ctx.new_id();
             c.execute(
@@ -382,7 +429,8 @@ impl Session {
             pupil_exists(c, n.pupil_id)?;
             let owner = n.owner_id.unwrap_or(ctx.user);
             active_user_exists(c, owner)?;
-            let id = insert_follow_up(c, ctx, n.pupil_id, n.source_id, owner, n.due_on, &n.details)?;
+            let id =
+                insert_follow_up(c, ctx, n.pupil_id, n.source_id, owner, n.due_on, &n.details)?;
             Ok((id, vec![id, n.pupil_id]))
         })
     }
@@ -411,7 +459,9 @@ impl Session {
             return Err(Error::Forbidden);
         }
         if done {
-            return Err(Error::Conflict { what: "that follow-up is already complete" });
+            return Err(Error::Conflict {
+                what: "that follow-up is already complete",
+            });
         }
         self.write("follow_up.complete", |c, ctx| {
             let ev = ctx.new_id();
@@ -429,7 +479,9 @@ impl Session {
         self.require(Role::is_safeguarding_lead)?;
         let (pupil, _, done) = self.follow_up_state(id)?;
         if done {
-            return Err(Error::Conflict { what: "that follow-up is already complete" });
+            return Err(Error::Conflict {
+                what: "that follow-up is already complete",
+            });
         }
         self.write("follow_up.reassign", |c, ctx| {
             active_user_exists(c, owner_id)?;
@@ -448,7 +500,9 @@ impl Session {
         self.require(Role::is_safeguarding_lead)?;
         n.details.validate(self.now())?;
         let days = self.referral_decision_working_days()?;
-        let due = self.calendar()?.add_working_days(london_date(n.details.made_at), days as i64);
+        let due = self
+            .calendar()?
+            .add_working_days(london_date(n.details.made_at), days as i64);
         self.write("referral.record", |c, ctx| {
             pupil_exists(c, n.pupil_id)?;
             let id = ctx.new_id();
@@ -500,23 +554,46 @@ impl Session {
 
     fn stage_due(&self, stage_no: usize, raised_on: NaiveDate) -> Result<(String, NaiveDate)> {
         let procedure = self.resolution_procedure()?;
-        let stage = procedure
-            .stages
-            .get(stage_no - 1)
-            .ok_or(Error::invalid("stage", "the local procedure has no further stage"))?;
-        Ok((stage.name.clone(), self.calendar()?.add_working_days(raised_on, stage.working_days as i64)))
+        let stage = procedure.stages.get(stage_no - 1).ok_or(Error::invalid(
+            "stage",
+            "the local procedure has no further stage",
+        ))?;
+        Ok((
+            stage.name.clone(),
+            self.calendar()?
+                .add_working_days(raised_on, stage.working_days as i64),
+        ))
     }
 
-    fn insert_stage(c: &Connection, ctx: &Ctx, escalation_id: Uuid, stage_no: usize, name: &str, due: NaiveDate, s: &StageDetails, pupil: Uuid) -> Result<Uuid> {
+    #[allow(clippy::too_many_arguments)]
+    fn insert_stage(
+        c: &Connection,
+        ctx: &Ctx,
+        escalation_id: Uuid,
+        stage_no: usize,
+        name: &str,
+        due: NaiveDate,
+        s: &StageDetails,
+        pupil: Uuid,
+    ) -> Result<Uuid> {
         let id = ctx.new_id();
-        let mut body = serde_json::to_value(s).map_err(|_| Error::Internal { detail: "stage encoding".into() })?;
+        let mut body = serde_json::to_value(s).map_err(|_| Error::Internal {
+            detail: "stage encoding".into(),
+        })?;
         body["stage_name"] = serde_json::Value::String(name.to_owned());
         c.execute(
             "INSERT INTO escalation_stages (id, device_id, recorded_at, recorded_by, escalation_id, stage_no, raised_on, due_on, body)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
             params![id.to_string(), ctx.device, ctx.now_text(), ctx.user.to_string(), escalation_id.to_string(), stage_no as i64, fmt_date(s.raised_on), fmt_date(due), body.to_string()],
         )?;
-        index_text(c, ctx, RecordKind::EscalationStage, id, Some(pupil), &[Some(&s.disagreement), Some(&s.evidence), Some(&s.with_name)])?;
+        index_text(
+            c,
+            ctx,
+            RecordKind::EscalationStage,
+            id,
+            Some(pupil),
+            &[Some(&s.disagreement), Some(&s.evidence), Some(&s.with_name)],
+        )?;
         Ok(id)
     }
 
@@ -572,7 +649,9 @@ impl Session {
         s.validate(self.now())?;
         let (pupil, current, _, resolved) = self.escalation_state(id)?;
         if resolved {
-            return Err(Error::Conflict { what: "that escalation is resolved" });
+            return Err(Error::Conflict {
+                what: "that escalation is resolved",
+            });
         }
         let (name, due) = self.stage_due(current + 1, s.raised_on)?;
         self.write("escalation.advance", |c, ctx| {
@@ -581,11 +660,19 @@ impl Session {
         })
     }
 
-    fn escalation_event(&mut self, id: Id, event: &'static str, text: &str, must_be_open: bool) -> Result<Id> {
+    fn escalation_event(
+        &mut self,
+        id: Id,
+        event: &'static str,
+        text: &str,
+        must_be_open: bool,
+    ) -> Result<Id> {
         required("text", text, MAX_TEXT)?;
         let (pupil, _, stage, resolved) = self.escalation_state(id)?;
         if must_be_open && resolved {
-            return Err(Error::Conflict { what: "that escalation is resolved" });
+            return Err(Error::Conflict {
+                what: "that escalation is resolved",
+            });
         }
         let action = format!("escalation.{event}");
         self.write(&action, |c, ctx| {

@@ -15,9 +15,19 @@ const MAX_KEYRING: u64 = 1 << 20;
 pub fn write(dest: &Path, keyring: &[u8], db_file: &Path) -> Result<()> {
     let mut db = File::open(db_file)?;
     let db_len = db.metadata()?.len();
-    let mut out = OpenOptions::new().write(true).create_new(true).open(dest).map_err(|e| {
-        if e.kind() == std::io::ErrorKind::AlreadyExists { Error::AlreadyExists { what: "backup file" } } else { e.into() }
-    })?;
+    let mut out = OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .open(dest)
+        .map_err(|e| {
+            if e.kind() == std::io::ErrorKind::AlreadyExists {
+                Error::AlreadyExists {
+                    what: "backup file",
+                }
+            } else {
+                e.into()
+            }
+        })?;
     out.write_all(MAGIC)?;
     out.write_all(&VERSION.to_be_bytes())?;
     out.write_all(&(keyring.len() as u64).to_be_bytes())?;
@@ -32,7 +42,13 @@ pub fn write(dest: &Path, keyring: &[u8], db_file: &Path) -> Result<()> {
 pub fn unpack(src: &Path, into: &Path, keyring_name: &str, db_name: &str) -> Result<()> {
     let bad = || Error::damaged("the backup file is not a complete Safeguard Desk backup");
     let mut f = File::open(src).map_err(|e| {
-        if e.kind() == std::io::ErrorKind::NotFound { Error::NotFound { what: "backup file" } } else { e.into() }
+        if e.kind() == std::io::ErrorKind::NotFound {
+            Error::NotFound {
+                what: "backup file",
+            }
+        } else {
+            e.into()
+        }
     })?;
     let total = f.metadata()?.len();
     let mut magic = [0u8; 10];
@@ -44,7 +60,10 @@ pub fn unpack(src: &Path, into: &Path, keyring_name: &str, db_name: &str) -> Res
     f.read_exact(&mut u32b).map_err(|_| bad())?;
     let version = u32::from_be_bytes(u32b);
     if version > VERSION {
-        return Err(Error::NewerStore { found: version as i64, known: VERSION as i64 });
+        return Err(Error::NewerStore {
+            found: version as i64,
+            known: VERSION as i64,
+        });
     }
     let mut u64b = [0u8; 8];
     f.read_exact(&mut u64b).map_err(|_| bad())?;
@@ -61,7 +80,10 @@ pub fn unpack(src: &Path, into: &Path, keyring_name: &str, db_name: &str) -> Res
         return Err(bad());
     }
     fs::write(into.join(keyring_name), &keyring)?;
-    let mut out = OpenOptions::new().write(true).create_new(true).open(into.join(db_name))?;
+    let mut out = OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .open(into.join(db_name))?;
     let copied = std::io::copy(&mut (&mut f).take(dlen), &mut out)?;
     if copied != dlen {
         return Err(bad());

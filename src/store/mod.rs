@@ -41,11 +41,13 @@ pub fn db_side_files(dir: &Path) -> [PathBuf; 3] {
 /// How a failure to read the first page should be reported: at unlock the key came from an
 /// authenticated key slot, so an unreadable database is damage (or a half-finished rekey).
 fn first_read(conn: &Connection) -> Result<()> {
-    conn.query_row("SELECT count(*) FROM sqlite_master", [], |r| r.get::<_, i64>(0)).map(|_| ()).map_err(|e| {
-        match e.sqlite_error_code() {
-            Some(rusqlite::ErrorCode::NotADatabase) => Error::WrongPassphrase,
-            _ => Error::from(e),
-        }
+    conn.query_row("SELECT count(*) FROM sqlite_master", [], |r| {
+        r.get::<_, i64>(0)
+    })
+    .map(|_| ())
+    .map_err(|e| match e.sqlite_error_code() {
+        Some(rusqlite::ErrorCode::NotADatabase) => Error::WrongPassphrase,
+        _ => Error::from(e),
     })
 }
 
@@ -72,7 +74,10 @@ pub fn open(path: &Path, key: &DataKey, create: bool) -> Result<Connection> {
     )?;
     let found: i64 = conn.query_row("PRAGMA user_version", [], |r| r.get(0))?;
     if found > schema_version() {
-        return Err(Error::NewerStore { found, known: schema_version() });
+        return Err(Error::NewerStore {
+            found,
+            known: schema_version(),
+        });
     }
     migrations().to_latest(&mut conn).map_err(|e| match e {
         rusqlite_migration::Error::RusqliteError { err, .. } => Error::from(err),
@@ -92,7 +97,9 @@ pub fn rekey(conn: &Connection, new_key: &DataKey) -> Result<()> {
 /// `integrity_check` and `cipher_integrity_check`: (sqlite ok, every page's HMAC ok).
 pub fn integrity(conn: &Connection) -> Result<(bool, bool)> {
     let mut stmt = conn.prepare("PRAGMA integrity_check")?;
-    let rows: Vec<String> = stmt.query_map([], |r| r.get(0))?.collect::<rusqlite::Result<_>>()?;
+    let rows: Vec<String> = stmt
+        .query_map([], |r| r.get(0))?
+        .collect::<rusqlite::Result<_>>()?;
     let sqlite_ok = rows.len() == 1 && rows[0] == "ok";
     let mut stmt = conn.prepare("PRAGMA cipher_integrity_check")?;
     let problems = stmt.query_map([], |r| r.get::<_, String>(0))?.count();
@@ -103,7 +110,9 @@ pub fn integrity(conn: &Connection) -> Result<(bool, bool)> {
 pub fn backup_into(conn: &Connection, dest: &Path, key: &DataKey) -> Result<()> {
     let mut out = Connection::open_with_flags(
         dest,
-        OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_CREATE | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+        OpenFlags::SQLITE_OPEN_READ_WRITE
+            | OpenFlags::SQLITE_OPEN_CREATE
+            | OpenFlags::SQLITE_OPEN_NO_MUTEX,
     )?;
     out.execute_batch("PRAGMA cipher_log_level = NONE;")?;
     out.execute_batch(&key.pragma("key"))?;

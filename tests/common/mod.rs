@@ -44,15 +44,35 @@ impl Fixture {
 }
 
 pub fn school() -> SchoolDetails {
-    SchoolDetails { name: "Test Primary".into(), local_authority: "Test LA".into(), dfe_number: None, referral_email: None }
+    SchoolDetails {
+        name: "Test Primary".into(),
+        local_authority: "Test LA".into(),
+        dfe_number: None,
+        referral_email: None,
+    }
 }
 
 pub fn new_store() -> (Fixture, Session) {
     let tmp = tempfile::tempdir().unwrap();
     let dir = tmp.path().join("store");
     let clock = Arc::new(ManualClock::new(monday()));
-    let (s, key) = safeguard_core::create_store(&dir, &school(), DSL, &pass(DSL_PASS), StoreOptions::new(clock.clone())).unwrap();
-    (Fixture { _tmp: tmp, dir, clock, recovery: Some(key) }, s)
+    let (s, key) = safeguard_core::create_store(
+        &dir,
+        &school(),
+        DSL,
+        &pass(DSL_PASS),
+        StoreOptions::new(clock.clone()),
+    )
+    .unwrap();
+    (
+        Fixture {
+            _tmp: tmp,
+            dir,
+            clock,
+            recovery: Some(key),
+        },
+        s,
+    )
 }
 
 pub fn pupil_details(first: &str, last: &str, upn: &str) -> PupilDetails {
@@ -82,7 +102,8 @@ pub fn pupil_details(first: &str, last: &str, upn: &str) -> PupilDetails {
 }
 
 pub fn add_pupil(s: &mut Session, first: &str, upn_n: u32) -> Id {
-    s.add_pupil(&pupil_details(first, "Tester", &format!("T{:012}", upn_n))).unwrap()
+    s.add_pupil(&pupil_details(first, "Tester", &format!("T{:012}", upn_n)))
+        .unwrap()
 }
 
 pub fn concern_for(pupil: Id, at: DateTime<Utc>, account: &str, words: Option<&str>) -> NewConcern {
@@ -108,7 +129,11 @@ pub fn all_files(dir: &Path) -> Vec<PathBuf> {
     let mut out = Vec::new();
     for e in std::fs::read_dir(dir).unwrap() {
         let p = e.unwrap().path();
-        if p.is_dir() { out.extend(all_files(&p)) } else { out.push(p) }
+        if p.is_dir() {
+            out.extend(all_files(&p))
+        } else {
+            out.push(p)
+        }
     }
     out
 }

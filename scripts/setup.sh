@@ -1,0 +1,41 @@
+#!/usr/bin/env bash
+# Installs what is missing, and only that: Debian/Ubuntu system packages, the UI's npm packages
+# (npm ci) and tauri-driver for the E2E test. Safe to run again; quick when nothing is missing.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+PACKAGES=(libwebkit2gtk-4.1-dev libgtk-3-dev libayatana-appindicator3-dev librsvg2-dev libsoup-3.0-dev
+  libjavascriptcoregtk-4.1-dev build-essential pkg-config libssl-dev xvfb webkit2gtk-driver xdotool
+  imagemagick poppler-utils qpdf fonts-dejavu-core file)
+
+if command -v dpkg >/dev/null 2>&1; then
+  missing=()
+  for p in "${PACKAGES[@]}"; do
+    dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")
+  done
+  if ((${#missing[@]})); then
+    echo "setup: installing system packages: ${missing[*]}"
+    SUDO=""
+    if [ "$(id -u)" != 0 ]; then SUDO="sudo"; fi
+    $SUDO apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y --no-install-recommends "${missing[@]}" >/dev/null
+  fi
+else
+  echo "setup: not a Debian/Ubuntu system. Install the equivalents of: ${PACKAGES[*]}" >&2
+  echo "       (WebKitGTK 4.1 and its WebDriver, GTK 3, libsoup 3, OpenSSL headers, Xvfb, poppler, qpdf)." >&2
+fi
+
+command -v cargo >/dev/null || { echo "setup: Rust (cargo) is required: https://rustup.rs" >&2; exit 1; }
+command -v npm >/dev/null || { echo "setup: Node.js 20+ with npm is required" >&2; exit 1; }
+
+# The UI's packages, exactly as locked.
+if [ ! -d ui/node_modules ] || [ ui/package-lock.json -nt ui/node_modules/.package-lock.json ]; then
+  echo "setup: npm ci (ui)"
+  (cd ui && npm ci --no-audit --no-fund >/dev/null)
+fi
+
+# tauri-driver drives the real window in the E2E test.
+if ! command -v tauri-driver >/dev/null 2>&1 && [ ! -x "$HOME/.cargo/bin/tauri-driver" ]; then
+  echo "setup: cargo install tauri-driver"
+  cargo install tauri-driver --locked --version 2.1.0 >/dev/null 2>&1
+fi

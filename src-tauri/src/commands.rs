@@ -1,0 +1,142 @@
+//! Tauri commands: convert the DTO, call one core function, map the error. No SQL, crypto or
+//! business rule here.
+
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex};
+
+use safeguard_core::clock::SystemClock;
+use safeguard_core::records::SchoolDetails;
+use safeguard_core::secret::Passphrase;
+use safeguard_core::session::Dashboard;
+use safeguard_core::{Error, Session, StoreOptions};
+use tauri::State;
+
+use crate::dto::*;
+
+pub struct AppState {
+    store_dir: Mutex<PathBuf>,
+    session: Mutex<Option<Session>>,
+}
+
+impl AppState {
+    pub fn new(store_dir: PathBuf) -> Self {
+        AppState {
+            store_dir: Mutex::new(store_dir),
+            session: Mutex::new(None),
+        }
+    }
+}
+
+/// `SGD_STORE` names the store folder (the run script points it at the demo school; tests at a
+/// throwaway store); otherwise the user's data folder.
+pub fn initial_store_dir() -> PathBuf {
+    if let Some(p) = std::env::var_os("SGD_STORE") {
+        return PathBuf::from(p);
+    }
+    let base = std::env::var_os("XDG_DATA_HOME")
+        .map(PathBuf::from)
+        .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".local/share")))
+        .unwrap_or_else(|| PathBuf::from("."));
+    base.join("safeguard-desk").join("store")
+}
+
+fn opts() -> StoreOptions {
+    StoreOptions::new(Arc::new(SystemClock))
+}
+
+fn poisoned() -> IpcError {
+    IpcError::from(Error::Internal {
+        detail: "application state".into(),
+    })
+}
+
+fn info(s: &Session) -> Result<SessionInfo, Error> {
+    Ok(SessionInfo {
+        user: s.user().clone(),
+        school: s.school()?.name,
+        idle_lock_minutes: s.idle_lock_minutes()?,
+    })
+}
+
+#[tauri::command]
+pub fn app_status(state: State<'_, AppState>) -> IpcResult<AppStatus> {
+    let dir = state.store_dir.lock().map_err(|_| poisoned())?.clone();
+    let session = state.session.lock().map_err(|_| poisoned())?;
+    let store_exists = safeguard_core::is_store(&dir);
+    let users = if store_exists {
+        safeguard_core::user_names(&dir)?
+    } else {
+        Vec::new()
+    };
+    let session = session.as_ref().map(info).transpose()?;
+    Ok(AppStatus {
+        store_dir: dir.display().to_string(),
+        store_exists,
+        users,
+        session,
+    })
+}
+
+/// Points the app at another folder (chosen with the dialog). Locks any open store first.
+#[tauri::command]
+pub fn choose_store_dir(state: State<'_, AppState>, dir: String) -> IpcResult<AppStatus> {
+    *state.session.lock().map_err(|_| poisoned())? = None;
+    *state.store_dir.lock().map_err(|_| poisoned())? = PathBuf::from(dir);
+    app_status(state)
+}
+
+#[tauri::command]
+pub async fn create_store(
+    state: State<'_, AppState>,
+    request: CreateStoreRequest,
+) -> IpcResult<CreatedStore> {
+    let dir = state.store_dir.lock().map_err(|_| poisoned())?.clone();
+    let school = SchoolDetails {
+        name: request.school_name,
+        local_authority: request.local_authority,
+        dfe_number: None,
+        referral_email: None,
+    };
+    let (session, key) = safeguard_core::create_store(
+        &dir,
+        &school,
+        &request.user_name,
+        &Passphrase::new(request.passphrase),
+        opts(),
+    )?;
+    let created = CreatedStore {
+        session: info(&session)?,
+        recovery_key: key.expose_grouped().to_string(),
+    };
+    *state.session.lock().map_err(|_| poisoned())? = Some(session);
+    Ok(created)
+}
+
+/// Async so the key derivation runs off the UI thread and the window can show progress.
+#[tauri::command]
+pub async fn unlock(state: State<'_, AppState>, request: UnlockRequest) -> IpcResult<SessionInfo> {
+    let dir = state.store_dir.lock().map_err(|_| poisoned())?.clone();
+    let session = safeguard_core::unlock(
+        &dir,
+        Some(&request.user_name),
+        &Passphrase::new(request.passphrase),
+        opts(),
+    )?;
+    let i = info(&session)?;
+    *state.session.lock().map_err(|_| poisoned())? = Some(session);
+    Ok(i)
+}
+
+/// Drops the session and with it the data key.
+#[tauri::command]
+pub fn lock(state: State<'_, AppState>) -> IpcResult<()> {
+    *state.session.lock().map_err(|_| poisoned())? = None;
+    Ok(())
+}
+
+#[tauri::command]
+pub fn dashboard(state: State<'_, AppState>) -> IpcResult<Dashboard> {
+    let guard = state.session.lock().map_err(|_| poisoned())?;
+    let s = guard.as_ref().ok_or(IpcError::from(Error::Forbidden))?;
+    Ok(s.dashboard()?)
+}

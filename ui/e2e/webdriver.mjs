@@ -1,0 +1,119 @@
+// A minimal W3C WebDriver client over fetch (Node 20+), enough to drive the Tauri window
+// through tauri-driver: no browser download, no extra packages.
+import { spawn } from "node:child_process";
+import { setTimeout as sleep } from "node:timers/promises";
+import { mkdirSync, writeFileSync } from "node:fs";
+
+const ELEMENT = "element-6066-11e4-a52e-4f735466cecf";
+
+export class Driver {
+  constructor(base, id) {
+    this.base = base;
+    this.id = id;
+  }
+
+  static async start({ application, port = 4444, nativePort = 4445, env = {} }) {
+    const proc = spawn("tauri-driver", ["--port", String(port), "--native-port", String(nativePort)], {
+      env: { ...process.env, ...env },
+      stdio: ["ignore", "inherit", "inherit"],
+    });
+    const base = `http://127.0.0.1:${port}`;
+    for (let i = 0; i < 100; i++) {
+      try {
+        const r = await fetch(`${base}/status`);
+        if (r.ok) break;
+      } catch {
+        /* not up yet */
+      }
+      await sleep(100);
+    }
+    const res = await fetch(`${base}/session`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ capabilities: { alwaysMatch: { browserName: "wry", "tauri:options": { application } } } }),
+    });
+    const body = await res.json();
+    if (!res.ok) {
+      proc.kill("SIGTERM");
+      throw new Error(`could not start a session: ${JSON.stringify(body)}`);
+    }
+    const driver = new Driver(base, body.value.sessionId);
+    driver.proc = proc;
+    return driver;
+  }
+
+  async cmd(method, path, body) {
+    const res = await fetch(`${this.base}/session/${this.id}${path}`, {
+      method,
+      headers: { "content-type": "application/json" },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+    const json = await res.json();
+    if (!res.ok) throw new Error(`${method} ${path}: ${JSON.stringify(json.value)}`);
+    return json.value;
+  }
+
+  /** Waits for an element to exist (and be displayed), then returns its id. */
+  async find(css, timeoutMs = 15000) {
+    const until = Date.now() + timeoutMs;
+    let last;
+    while (Date.now() < until) {
+      try {
+        const el = await this.cmd("POST", "/element", { using: "css selector", value: css });
+        return el[ELEMENT];
+      } catch (e) {
+        last = e;
+      }
+      await sleep(150);
+    }
+    throw new Error(`no element ${css}: ${last}`);
+  }
+
+  async type(css, text) {
+    const el = await this.find(css);
+    await this.cmd("POST", `/element/${el}/clear`, {});
+    await this.cmd("POST", `/element/${el}/value`, { text });
+  }
+
+  async click(css) {
+    const el = await this.find(css);
+    await this.cmd("POST", `/element/${el}/click`, {});
+  }
+
+  async text(css) {
+    const el = await this.find(css);
+    return this.cmd("GET", `/element/${el}/text`);
+  }
+
+  /** Waits until the element's text satisfies `pred`. */
+  async waitText(css, pred, timeoutMs = 20000) {
+    const until = Date.now() + timeoutMs;
+    let t = "";
+    while (Date.now() < until) {
+      try {
+        t = await this.text(css);
+        if (pred(t)) return t;
+      } catch {
+        /* not there yet */
+      }
+      await sleep(150);
+    }
+    throw new Error(`timed out waiting on ${css}; last text: ${JSON.stringify(t)}`);
+  }
+
+  async screenshot(dir, name) {
+    mkdirSync(dir, { recursive: true });
+    const png = await this.cmd("GET", "/screenshot");
+    writeFileSync(`${dir}/${name}.png`, Buffer.from(png, "base64"));
+  }
+
+  async quit() {
+    try {
+      await fetch(`${this.base}/session/${this.id}`, { method: "DELETE" });
+    } finally {
+      // SIGTERM, never SIGKILL: only TERM/INT make tauri-driver stop WebKitWebDriver.
+      this.proc.kill("SIGTERM");
+      await new Promise((r) => this.proc.once("exit", r));
+    }
+  }
+}

@@ -1,0 +1,67 @@
+// E2E smoke test of the real window (WebKitGTK through tauri-driver, under Xvfb):
+// first run creates an encrypted store through the core, shows the recovery key once, opens
+// Today; lock, a wrong passphrase's message, unlock again. Screenshots go to e2e-artifacts/.
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { existsSync, mkdtempSync, readFileSync, readdirSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import { Driver } from "./webdriver.mjs";
+
+const app = process.env.SGD_APP_BINARY;
+const shots = resolve(process.env.SGD_E2E_ARTIFACTS ?? "../e2e-artifacts");
+const SCHOOL = "Hillside Primary (E2E)";
+const PASS = "e2e correct horse battery";
+
+test("first run, lock, wrong passphrase, unlock", { timeout: 180_000 }, async () => {
+  assert.ok(app && existsSync(app), `SGD_APP_BINARY must name the built app (got ${app})`);
+  const store = join(mkdtempSync(join(tmpdir(), "sgd-e2e-")), "store");
+  const d = await Driver.start({ application: app, env: { SGD_STORE: store } });
+  try {
+    await d.waitText("h1", (t) => t.includes("Set up Safeguard Desk"));
+    assert.equal(await d.text("[data-testid=store-dir]"), store);
+    await d.type("#school", SCHOOL);
+    await d.type("#la", "Testshire County Council");
+    await d.type("#name", "Erin Example");
+    await d.type("#pass", "short");
+    await d.type("#confirm", "short");
+    await d.screenshot(shots, "01-first-run");
+    await d.click("[data-testid=create]");
+    const err = await d.waitText("[data-testid=error]", (t) => t.length > 0);
+    assert.match(err, /passphrase/i, "a short passphrase is refused with a clear message");
+    assert.ok(!existsSync(join(store, "keyring.json")), "nothing is written when the core refuses");
+
+    await d.type("#pass", PASS);
+    await d.type("#confirm", PASS);
+    await d.click("[data-testid=create]");
+    const key = await d.waitText("[data-testid=recovery-key]", (t) => /^([0-9A-Z]{4}-){7}[0-9A-Z]{4}$/.test(t.trim()));
+    await d.screenshot(shots, "02-recovery-key");
+    const files = readdirSync(store);
+    assert.ok(files.includes("keyring.json") && files.includes("records.db"), `store files: ${files}`);
+    for (const f of files) {
+      const bytes = readFileSync(join(store, f));
+      assert.ok(!bytes.includes(Buffer.from(SCHOOL)), `school name in plaintext in ${f}`);
+      assert.ok(!bytes.includes(Buffer.from(key.trim())), `recovery key written to ${f}`);
+    }
+    await d.click("[data-testid=stored-safely]");
+    await d.click("[data-testid=continue]");
+    await d.waitText("[data-testid=school]", (t) => t === SCHOOL);
+    assert.match(await d.text("[data-testid=who]"), /Erin Example · DSL/);
+    await d.waitText("[data-testid=today]", (t) => t.includes("follow-ups overdue"));
+    await d.screenshot(shots, "03-today");
+
+    await d.click("[data-testid=lock]");
+    await d.waitText("h1", (t) => t.includes("Unlock Safeguard Desk"));
+    await d.type("[data-testid=passphrase]", "not the passphrase");
+    await d.click("[data-testid=unlock]");
+    const wrong = await d.waitText("[data-testid=error]", (t) => t.length > 0);
+    assert.match(wrong, /passphrase is not right/);
+    await d.screenshot(shots, "04-wrong-passphrase");
+    await d.type("[data-testid=passphrase]", PASS);
+    await d.click("[data-testid=unlock]");
+    await d.waitText("[data-testid=school]", (t) => t === SCHOOL);
+    await d.screenshot(shots, "05-unlocked-again");
+  } finally {
+    await d.quit();
+  }
+});

@@ -1,0 +1,64 @@
+// The one place the UI talks to the shell. Types come from Rust (ts-rs), not written twice.
+import { invoke } from "@tauri-apps/api/core";
+import type { AppStatus } from "../bindings/AppStatus";
+import type { CreatedStore } from "../bindings/CreatedStore";
+import type { CreateStoreRequest } from "../bindings/CreateStoreRequest";
+import type { Dashboard } from "../bindings/Dashboard";
+import type { ErrorCode } from "../bindings/ErrorCode";
+import type { IpcError } from "../bindings/IpcError";
+import type { SessionInfo } from "../bindings/SessionInfo";
+import type { UnlockRequest } from "../bindings/UnlockRequest";
+
+export type { AppStatus, CreatedStore, Dashboard, SessionInfo };
+
+/** What a person is told for each of the core's error codes. */
+const MESSAGES: Record<ErrorCode, string> = {
+  WrongPassphrase: "That passphrase is not right for this user. Check Caps Lock and try again.",
+  Forbidden: "Your role does not allow this.",
+  InvalidInput: "Something in the form needs correcting.",
+  NotFound: "That record could not be found.",
+  StoreDamaged: "The store is damaged. Do not write to it; ask your IT technician to run `sgd verify` and restore a backup.",
+  TooLarge: "That is too large to save.",
+  NewerStore: "This store was made by a newer version of Safeguard Desk. Update the app to open it.",
+  AlreadyExists: "There is already a store in that folder: unlock it instead, or choose an empty folder.",
+  NoStore: "There is no store in that folder.",
+  WeakKdfParameters: "This store's key settings are below the safe minimum and cannot be used.",
+  Conflict: "That conflicts with what is already recorded.",
+  Io: "The computer could not read or write the store's folder.",
+  Internal: "Something went wrong inside the app. Nothing was saved.",
+};
+
+export class AppError extends Error {
+  constructor(
+    readonly code: ErrorCode,
+    readonly detail: string,
+  ) {
+    super(MESSAGES[code] ?? detail);
+  }
+  /** The friendly message, plus the core's specific one where it names a field or a limit. */
+  get explanation(): string {
+    return this.code === "InvalidInput" || this.code === "TooLarge" ? `${this.message} (${this.detail})` : this.message;
+  }
+}
+
+function isIpcError(e: unknown): e is IpcError {
+  return typeof e === "object" && e !== null && "code" in e && "message" in e;
+}
+
+async function call<T>(cmd: string, args?: Record<string, unknown>): Promise<T> {
+  try {
+    return await invoke<T>(cmd, args);
+  } catch (e) {
+    if (isIpcError(e)) throw new AppError(e.code, e.message);
+    throw new AppError("Internal", String(e));
+  }
+}
+
+export const api = {
+  status: () => call<AppStatus>("app_status"),
+  chooseStoreDir: (dir: string) => call<AppStatus>("choose_store_dir", { dir }),
+  createStore: (request: CreateStoreRequest) => call<CreatedStore>("create_store", { request }),
+  unlock: (request: UnlockRequest) => call<SessionInfo>("unlock", { request }),
+  lock: () => call<void>("lock"),
+  dashboard: () => call<Dashboard>("dashboard"),
+};
