@@ -143,7 +143,9 @@ const CACHED_YEARS: std::ops::RangeInclusive<i32> = 1970..=2100;
 fn is_rule_bank_holiday(d: NaiveDate) -> bool {
     static TABLE: OnceLock<HashSet<NaiveDate>> = OnceLock::new();
     if CACHED_YEARS.contains(&d.year()) {
-        TABLE.get_or_init(|| CACHED_YEARS.flat_map(bank_holidays).collect()).contains(&d)
+        TABLE
+            .get_or_init(|| CACHED_YEARS.flat_map(bank_holidays).collect())
+            .contains(&d)
     } else {
         bank_holidays(d.year()).contains(&d)
     }
