@@ -134,12 +134,23 @@ fn benches(c: &mut Criterion) {
     plaintext_comparison(c, &dir);
 }
 
+/// A referral reference from the seeded store: a token found in one or two records.
+fn rare_reference(dir: &std::path::Path) -> String {
+    let key = safeguard_core::testing::data_key(dir, "Seed DSL", &Passphrase::new(PASS.into())).unwrap();
+    let conn = safeguard_core::testing::open_with_key(dir, &key).unwrap();
+    let body: String = conn.query_row("SELECT body FROM referrals WHERE seq = (SELECT max(seq) / 2 FROM referrals)", [], |r| r.get(0)).unwrap();
+    let v: serde_json::Value = serde_json::from_str(&body).unwrap();
+    v["reference"].as_str().unwrap().trim_start_matches("MASH-").to_owned()
+}
+
 /// The same read queries on an unencrypted copy, for the ratio.
 fn plaintext_comparison(c: &mut Criterion, dir: &std::path::Path) {
     let plain = dir.with_extension("plain.db");
     let key =
         safeguard_core::testing::data_key(dir, "Seed DSL", &Passphrase::new(PASS.into())).unwrap();
     if !plain.exists() {
+        // The store's connection may not create files; an empty file is an empty database.
+        rusqlite::Connection::open(&plain).unwrap();
         let conn = safeguard_core::testing::open_with_key(dir, &key).unwrap();
         conn.execute_batch(&format!("ATTACH DATABASE '{}' AS plaintext KEY ''; SELECT sqlcipher_export('plaintext'); DETACH DATABASE plaintext;", plain.display())).unwrap();
     }
@@ -154,7 +165,7 @@ fn plaintext_comparison(c: &mut Criterion, dir: &std::path::Path) {
         )
         .unwrap();
     let chron = "SELECT id, recorded_at, body FROM concerns WHERE pupil_id = ?1 UNION ALL SELECT id, recorded_at, body FROM voice_entries WHERE pupil_id = ?1 UNION ALL SELECT id, recorded_at, body FROM referrals WHERE pupil_id = ?1";
-    let search = "SELECT s.record_id FROM search_index JOIN search_text s ON s.rowid = search_index.rowid WHERE search_index MATCH '\"drink\" \"quiet\"*' ORDER BY search_index.rowid DESC LIMIT 50";
+    let search = "SELECT s.record_id FROM search_index JOIN search_text s ON s.rowid = search_index.rowid WHERE search_index MATCH '\"pupil\"*' ORDER BY search_index.rowid DESC LIMIT 50";
     let dash = "SELECT count(*) FROM open_follow_ups o JOIN follow_ups f ON f.id = o.follow_up_id";
     let mut g = c.benchmark_group("raw queries: encrypted vs plain");
     for (name, conn) in [("sqlcipher", &enc), ("plain", &pl)] {
