@@ -1,10 +1,21 @@
 // A minimal W3C WebDriver client over fetch (Node 20+), enough to drive the Tauri window
 // through tauri-driver: no browser download, no extra packages.
 import { spawn } from "node:child_process";
+import { connect } from "node:net";
 import { setTimeout as sleep } from "node:timers/promises";
 import { mkdirSync, writeFileSync } from "node:fs";
 
 const ELEMENT = "element-6066-11e4-a52e-4f735466cecf";
+
+function listening(port) {
+  return new Promise((resolve) => {
+    const socket = connect({ host: "127.0.0.1", port }, () => {
+      socket.end();
+      resolve(true);
+    });
+    socket.on("error", () => resolve(false));
+  });
+}
 
 export class Driver {
   constructor(base, id) {
@@ -18,15 +29,9 @@ export class Driver {
       stdio: ["ignore", "inherit", "inherit"],
     });
     const base = `http://127.0.0.1:${port}`;
-    for (let i = 0; i < 100; i++) {
-      try {
-        const r = await fetch(`${base}/status`);
-        if (r.ok) break;
-      } catch {
-        /* not up yet */
-      }
-      await sleep(100);
-    }
+    // Ready when the port accepts connections (its /status would be proxied to a native
+    // driver that only starts with the first session).
+    for (let i = 0; i < 100 && !(await listening(port)); i++) await sleep(100);
     const res = await fetch(`${base}/session`, {
       method: "POST",
       headers: { "content-type": "application/json" },
