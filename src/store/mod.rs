@@ -65,11 +65,13 @@ pub fn open(path: &Path, key: &DataKey, create: bool) -> Result<Connection> {
     conn.execute_batch("PRAGMA cipher_log_level = NONE;")?;
     conn.execute_batch(&key.pragma("key"))?;
     first_read(&conn)?;
+    // Sorts and temporary tables stay in memory: a temp file would hold decrypted rows.
     conn.execute_batch(
         "PRAGMA journal_mode = WAL;
          PRAGMA synchronous = FULL;
          PRAGMA foreign_keys = ON;
          PRAGMA cache_size = -65536;
+         PRAGMA temp_store = MEMORY;
          PRAGMA busy_timeout = 5000;",
     )?;
     let found: i64 = conn.query_row("PRAGMA user_version", [], |r| r.get(0))?;
