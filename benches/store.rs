@@ -31,7 +31,8 @@ fn store() -> (PathBuf, u32) {
     let target = std::env::var("CARGO_TARGET_DIR")
         .map(PathBuf::from)
         .unwrap_or_else(|_| PathBuf::from("target"));
-    let dir = target.join(format!("bench-school-{pupils}x{years}"));
+    let pristine = target.join(format!("bench-school-{pupils}x{years}"));
+    let dir = pristine.clone();
     if !dir.join("keyring.json").exists() {
         let _ = std::fs::remove_dir_all(&dir);
         eprintln!(
@@ -52,7 +53,15 @@ fn store() -> (PathBuf, u32) {
         .unwrap();
         eprintln!("seeded {n} records in {:.0} s", t.elapsed().as_secs_f64());
     }
-    (dir, pupils)
+    // Every run works on a fresh copy, so the writes one run benchmarks never skew the next.
+    let run = target.join(format!("bench-school-{pupils}x{years}-run"));
+    let _ = std::fs::remove_dir_all(&run);
+    std::fs::create_dir_all(&run).unwrap();
+    for f in ["keyring.json", "records.db"] {
+        std::fs::copy(pristine.join(f), run.join(f)).unwrap();
+    }
+    let _ = std::fs::remove_file(run.with_extension("plain.db"));
+    (run, pupils)
 }
 
 fn session(dir: &std::path::Path) -> Session {
@@ -95,7 +104,12 @@ fn benches(c: &mut Criterion) {
         })
     });
     g.bench_function("dashboard", |b| b.iter(|| s.dashboard().unwrap()));
+    g.bench_function("prompts (all rules)", |b| b.iter(|| s.prompts().unwrap()));
+    let rare = rare_reference(&dir);
     g.bench_function("search rare word (limit 50)", |b| {
+        b.iter(|| s.search(&rare, 50).unwrap())
+    });
+    g.bench_function("search two common words (limit 50)", |b| {
         b.iter(|| s.search("drink quiet", 50).unwrap())
     });
     g.bench_function("search common word (limit 50)", |b| {
@@ -110,8 +124,9 @@ fn benches(c: &mut Criterion) {
             .unwrap()
         })
     });
+    // Saves go to another pupil, so they never change what the reads above measure.
     let concern = NewConcern {
-        pupil_id: pupil,
+        pupil_id: page.items[0].id,
         details: ConcernDetails {
             reporter_name: "Bench".into(),
             reporter_role: "Teacher".into(),
@@ -131,20 +146,31 @@ fn benches(c: &mut Criterion) {
     });
     g.finish();
     drop(s);
-    plaintext_comparison(c, &dir);
+    plaintext_comparison(c, &dir, pupil);
 }
 
 /// A referral reference from the seeded store: a token found in one or two records.
 fn rare_reference(dir: &std::path::Path) -> String {
-    let key = safeguard_core::testing::data_key(dir, "Seed DSL", &Passphrase::new(PASS.into())).unwrap();
+    let key =
+        safeguard_core::testing::data_key(dir, "Seed DSL", &Passphrase::new(PASS.into())).unwrap();
     let conn = safeguard_core::testing::open_with_key(dir, &key).unwrap();
-    let body: String = conn.query_row("SELECT body FROM referrals WHERE seq = (SELECT max(seq) / 2 FROM referrals)", [], |r| r.get(0)).unwrap();
+    let body: String = conn
+        .query_row(
+            "SELECT body FROM referrals WHERE seq = (SELECT max(seq) / 2 FROM referrals)",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
     let v: serde_json::Value = serde_json::from_str(&body).unwrap();
-    v["reference"].as_str().unwrap().trim_start_matches("MASH-").to_owned()
+    v["reference"]
+        .as_str()
+        .unwrap()
+        .trim_start_matches("MASH-")
+        .to_owned()
 }
 
 /// The same read queries on an unencrypted copy, for the ratio.
-fn plaintext_comparison(c: &mut Criterion, dir: &std::path::Path) {
+fn plaintext_comparison(c: &mut Criterion, dir: &std::path::Path, pupil: uuid::Uuid) {
     let plain = dir.with_extension("plain.db");
     let key =
         safeguard_core::testing::data_key(dir, "Seed DSL", &Passphrase::new(PASS.into())).unwrap();
@@ -157,13 +183,7 @@ fn plaintext_comparison(c: &mut Criterion, dir: &std::path::Path) {
     let enc = safeguard_core::testing::open_with_key(dir, &key).unwrap();
     let pl = rusqlite::Connection::open(&plain).unwrap();
     pl.execute_batch("PRAGMA cache_size = -65536;").unwrap();
-    let pupil: String = enc
-        .query_row(
-            "SELECT pupil_id FROM concerns GROUP BY pupil_id ORDER BY count(*) DESC LIMIT 1",
-            [],
-            |r| r.get(0),
-        )
-        .unwrap();
+    let pupil = pupil.to_string();
     let chron = "SELECT id, recorded_at, body FROM concerns WHERE pupil_id = ?1 UNION ALL SELECT id, recorded_at, body FROM voice_entries WHERE pupil_id = ?1 UNION ALL SELECT id, recorded_at, body FROM referrals WHERE pupil_id = ?1";
     let search = "SELECT s.record_id FROM search_index JOIN search_text s ON s.rowid = search_index.rowid WHERE search_index MATCH '\"pupil\"*' ORDER BY search_index.rowid DESC LIMIT 50";
     let dash = "SELECT count(*) FROM open_follow_ups o JOIN follow_ups f ON f.id = o.follow_up_id";

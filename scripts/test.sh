@@ -34,8 +34,9 @@ step "UI type check"
 (cd ui && npm run --silent check)
 
 step "E2E: the real window (WebKitGTK via tauri-driver, Xvfb)"
-cargo build --quiet -p safeguard-desk
+cargo build --quiet -p safeguard-desk -p safeguard-core --bin safeguard-desk --bin sgd
 export SGD_APP_BINARY="$CARGO_TARGET_DIR/debug/safeguard-desk"
+export SGD_CLI_BINARY="$CARGO_TARGET_DIR/debug/sgd"
 export SGD_E2E_ARTIFACTS="$PWD/e2e-artifacts"
 (cd ui && timeout 600 xvfb-run -a -s "-screen 0 1280x800x24" node --test --test-reporter=spec e2e/)
 echo "E2E screenshots: $SGD_E2E_ARTIFACTS"

@@ -322,8 +322,29 @@ pub fn create(
     grace_d.ethnicity = Some("Black British - Ghanaian".into());
     grace_d.religion = Some("Pentecostal Christian".into());
     let grace = dsl.add_pupil(&grace_d)?;
+    let mut oliver_d = pupil(
+        "Oliver",
+        "Price",
+        None,
+        (year - 8, 8, 8),
+        "Male",
+        "A999123400009",
+        "Year 3",
+    );
+    oliver_d.address = Some("7 Mill Lane, Westmere WM3 9DD".into());
+    let oliver = dsl.add_pupil(&oliver_d)?;
+    let mut ruby_d = pupil(
+        "Ruby",
+        "Price",
+        None,
+        (year - 6, 12, 1),
+        "Female",
+        "A999123400013",
+        "Year 1",
+    );
+    ruby_d.address = oliver_d.address.clone();
+    let ruby = dsl.add_pupil(&ruby_d)?;
     for (f, l, y, upn, yr) in [
-        ("Oliver", "Price", 8, "A999123400009", "Year 3"),
         ("Maya", "Patel", 10, "A999123400010", "Year 5"),
         ("Harry", "Wood", 6, "A999123400011", "Year 1"),
         ("Isla", "Hughes", 11, "A999123400012", "Year 6"),
@@ -363,11 +384,27 @@ pub fn create(
     })?;
     dsl.add_household_member(&NewHouseholdMember { household_id: brennans, pupil_id: None, details: member(Some("Craig Dunmore"), "mother's partner", false, false, Some("Police information (Operation Encompass, earlier this year) of a domestic incident at a previous address.")) })?;
     let mut kyle = member(Some("Kyle Brennan"), "brother", true, false, None);
-    kyle.school_or_setting = Some("Westmere Academy (Year 8)".into());
+    kyle.school_or_setting = Some("Westmere Academy, Year 8".into());
     dsl.add_household_member(&NewHouseholdMember {
         household_id: brennans,
         pupil_id: None,
         details: kyle,
+    })?;
+    let prices = dsl.add_household(&HouseholdDetails {
+        name: "Price household".into(),
+        address: oliver_d.address.clone(),
+    })?;
+    for p in [oliver, ruby] {
+        dsl.add_household_member(&NewHouseholdMember {
+            household_id: prices,
+            pupil_id: Some(p),
+            details: member(None, "child", true, false, None),
+        })?;
+    }
+    dsl.add_household_member(&NewHouseholdMember {
+        household_id: prices,
+        pupil_id: None,
+        details: member(Some("Dean Price"), "father", false, true, None),
     })?;
     let nowaks = dsl.add_household(&HouseholdDetails {
         name: "Nowak-Łukasiewicz household".into(),
@@ -607,11 +644,11 @@ pub fn create(
             "Screenshots not taken; device not handled. DSL informed at 14:40. Parents informed at 15:30."),
         other_children: vec![],
     })?;
-    tl.now(2, 11, 0);
+    tl.now(6, 11, 0);
     dsl.record_referral(&NewReferral {
         pupil_id: siobhan,
         details: ReferralDetails {
-            made_at: tl.at(2, 10, 30),
+            made_at: tl.at(6, 10, 30),
             agency: Agency::Police,
             agency_name: Some("Westmere Police online safety team (fictional)".into()),
             method: ReferralMethod::Email,
@@ -664,20 +701,124 @@ pub fn create(
         },
     })?;
 
+    // ---- the Prices: a referral closed with no further action, and the concerns continue ----
+    tl.now(60, 11, 0);
+    let r_price = dsl.record_referral(&NewReferral {
+        pupil_id: oliver,
+        details: ReferralDetails {
+            made_at: tl.at(60, 10, 0),
+            agency: Agency::ChildrensSocialCare,
+            agency_name: Some("Westmere children's social care".into()),
+            method: ReferralMethod::Phone,
+            reference: Some("CSC-24-3310".into()),
+            contact_name: Some("Duty social worker".into()),
+            parents_aware: Some(true),
+            consent: Consent::Given,
+            no_consent_reason: None,
+            child_view: Some("Oliver said he wants 'dad to have money for the electric'.".into()),
+            what_was_shared: "Oliver (8) has come to school hungry on several days; the home has had no electricity for a week; father is unemployed.".into(),
+            written_confirmation_sent_on: Some(tl.date(59)),
+        },
+    })?;
+    tl.now(55, 15, 0);
+    dsl.record_decision(
+        r_price,
+        &DecisionDetails {
+            received_on: tl.date(55),
+            outcome: DecisionOutcome::NoFurtherAction,
+            decided_by: Some("Duty team manager".into()),
+            notes: "No further action; family signposted to the food bank.".into(),
+        },
+    )?;
+    for (days, who, cat, account, words) in [
+        (
+            40,
+            oliver,
+            Category::Neglect,
+            "Oliver had no coat or jumper on a cold morning (4°C at 08:40) and his trousers were wet at the hems. He ate his breakfast club toast in under a minute.",
+            Some("We haven't got the heating on."),
+        ),
+        (
+            25,
+            ruby,
+            Category::Attendance,
+            "Ruby has been absent on 3 of the last 5 days; no call from home. Father said on the phone she had a cough.",
+            None,
+        ),
+        (
+            18,
+            ruby,
+            Category::Attendance,
+            "Ruby absent again today (Monday) with no message. Home visit by the attendance officer at 11:00: no answer.",
+            None,
+        ),
+        (
+            9,
+            ruby,
+            Category::Attendance,
+            "Ruby arrived at 10:15, 1 hour 45 minutes late, with Oliver. Neither had eaten breakfast.",
+            Some("Daddy was asleep and we couldn't wake him."),
+        ),
+    ] {
+        tl.now(days, 15, 30);
+        dsl.record_concern(&NewConcern {
+            pupil_id: who,
+            details: concern(
+                ("Sam Reid", "Attendance officer"),
+                tl.at(days, 9, 0),
+                "School office",
+                &[cat],
+                account,
+                words,
+                "DSL informed; breakfast given where needed.",
+            ),
+            other_children: vec![],
+        })?;
+    }
+
+    // ---- a notification about Liam only: his brother and sister are not on it ----
+    tl.now(9, 7, 40);
+    let enc_liam = dsl.record_encompass(&NewEncompass {
+        details: EncompassDetails {
+            received_at: tl.at(9, 7, 30),
+            police_force: "Westmere Police (fictional)".into(),
+            officer: "PC 2290 Adebayo".into(),
+            police_reference: "WP/DA/2611/0017".into(),
+            incident_at: tl.at(10, 23, 15),
+            incident_location: "Family home".into(),
+            circumstances: "Neighbours reported shouting and a crash. Mother's partner was arrested for criminal damage and released on bail with conditions not to attend the address.".into(),
+            other_information: Some("Liam was seen by officers on the landing.".into()),
+            support: SupportType::Silent,
+        },
+        children: vec![EncompassChild { pupil_id: liam, present: Some(true), where_during: Some("On the landing".into()), spoken_to: Some(true), what_they_said: Some("Craig threw the telly.".into()) }],
+    })?;
+    tl.now(9, 8, 50);
+    for f in dsl.open_follow_ups_for(enc_liam)? {
+        dsl.complete_follow_up(f, "Liam met at the gate by his class teacher; quiet day, sat with a friend at lunch. No disclosure.")?;
+    }
+
     // A member of staff records a concern themselves.
     tl.now(3, 15, 45);
     let mut staff = unlock(dir, Some(STAFF_NAME), passphrase, opts.clone())?;
     staff.record_concern(&NewConcern {
         pupil_id: amir,
         details: concern(teacher, tl.at(3, 14, 10), "Year 4 classroom", &[Category::MentalHealth],
-            "During circle time Amir put his head on the table and did not speak for 20 minutes. Afterwards he said he misses his brother.",
+            "During circle time Amir put his head on the table and did not speak for 20 minutes. He was clearly very upset. Afterwards he said he misses his brother.",
             Some("I miss Yusuf. Nobody tells me where he is."),
             "Sat with Amir at break. Informed DSL in person at 15:40."),
         other_children: vec![],
     })?;
     drop(staff);
 
+    // The DSL has considered one prompt and recorded why no further step is needed now.
     tl.clock.set(SystemClock.now());
+    if let Some(p) = dsl
+        .prompts()?
+        .into_iter()
+        .find(|p| p.key == format!("voice-absent:{grace}"))
+    {
+        dsl.dismiss_prompt(&p.key, "Grace talked with her class teacher about playtimes on the follow-up check-ins (see the outcome); she did not want a separate conversation. Review if there is a new concern.")?;
+    }
     let mut head = unlock(dir, Some(HEAD_NAME), passphrase, opts)?;
     head.add_review_comment(esc, "Reviewed with the DSL. Agree the challenge is right; please escalate to stage 3 if the team manager has not replied by the due date.")?;
     drop(head);

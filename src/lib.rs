@@ -8,6 +8,8 @@ pub mod clock;
 pub mod demo;
 pub mod error;
 pub mod keyring;
+pub mod language;
+pub mod prompts;
 pub mod records;
 pub mod secret;
 pub mod seed;

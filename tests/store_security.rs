@@ -76,7 +76,9 @@ fn no_plaintext_of_a_record_reaches_the_disk() {
     scan("closed");
     // Temporary tables and sort spills stay in memory, never in a plaintext temp file.
     let conn = testing::raw_connection(&fx.dir, DSL, &pass(DSL_PASS)).unwrap();
-    let temp_store: i64 = conn.query_row("PRAGMA temp_store", [], |r| r.get(0)).unwrap();
+    let temp_store: i64 = conn
+        .query_row("PRAGMA temp_store", [], |r| r.get(0))
+        .unwrap();
     assert_eq!(temp_store, 2, "temp_store must be MEMORY");
 }
 

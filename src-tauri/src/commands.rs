@@ -5,6 +5,7 @@ use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 
 use safeguard_core::clock::SystemClock;
+use safeguard_core::prompts::Prompt;
 use safeguard_core::records::SchoolDetails;
 use safeguard_core::secret::Passphrase;
 use safeguard_core::session::Dashboard;
@@ -139,4 +140,25 @@ pub fn dashboard(state: State<'_, AppState>) -> IpcResult<Dashboard> {
     let guard = state.session.lock().map_err(|_| poisoned())?;
     let s = guard.as_ref().ok_or(IpcError::from(Error::Forbidden))?;
     Ok(s.dashboard()?)
+}
+
+/// The open practice prompts, in Today's order.
+#[tauri::command]
+pub fn prompts(state: State<'_, AppState>) -> IpcResult<Vec<Prompt>> {
+    let guard = state.session.lock().map_err(|_| poisoned())?;
+    let s = guard.as_ref().ok_or(IpcError::from(Error::Forbidden))?;
+    Ok(s.prompts()?)
+}
+
+/// Dismisses a prompt with a reason; returns the prompts still open.
+#[tauri::command]
+pub fn dismiss_prompt(
+    state: State<'_, AppState>,
+    key: String,
+    reason: String,
+) -> IpcResult<Vec<Prompt>> {
+    let mut guard = state.session.lock().map_err(|_| poisoned())?;
+    let s = guard.as_mut().ok_or(IpcError::from(Error::Forbidden))?;
+    s.dismiss_prompt(&key, &reason)?;
+    Ok(s.prompts()?)
 }

@@ -18,6 +18,8 @@ fn main() {
             commands::unlock,
             commands::lock,
             commands::dashboard,
+            commands::prompts,
+            commands::dismiss_prompt,
         ])
         .run(tauri::generate_context!())
         .unwrap_or_else(|_| {

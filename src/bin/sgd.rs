@@ -69,6 +69,13 @@ enum Command {
     Pupils { store: PathBuf },
     /// Counts per record type.
     Stats { store: PathBuf },
+    /// The open practice prompts, in the same order as Today (a morning digest for a scheduled task).
+    Prompts {
+        store: PathBuf,
+        /// Machine-readable output.
+        #[arg(long)]
+        json: bool,
+    },
     /// integrity_check, cipher_integrity_check and the audit chain; exit 0 only if all pass.
     Verify { store: PathBuf },
     /// A consistent, encrypted backup of the store in one file.
@@ -270,6 +277,33 @@ fn run(cli: Cli) -> anyhow::Result<bool> {
             let s = open(&store)?;
             for (label, n) in s.stats()?.counts {
                 println!("{n:>9}  {label}");
+            }
+        }
+        Command::Prompts { store, json } => {
+            let s = open(&store)?;
+            let prompts = s.prompts()?;
+            if json {
+                println!("{}", serde_json::to_string_pretty(&prompts)?);
+            } else if prompts.is_empty() {
+                println!("No open prompts.");
+            } else {
+                for p in &prompts {
+                    let who: Vec<&str> = p.pupils.iter().map(|(_, n)| n.as_str()).collect();
+                    println!("{} — {}", p.title, who.join(", "));
+                    println!("  Why: {}", p.why);
+                    println!("  Consider: {}", p.action);
+                    println!(
+                        "  Since: {}  [{}]",
+                        safeguard_core::time::display_london(p.since),
+                        p.key
+                    );
+                    println!();
+                }
+                println!(
+                    "{} open prompt{}.",
+                    prompts.len(),
+                    if prompts.len() == 1 { "" } else { "s" }
+                );
             }
         }
         Command::Verify { store } => {

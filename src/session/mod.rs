@@ -23,6 +23,7 @@ use crate::store;
 use crate::time::{fmt_utc, parse_utc};
 
 mod amend;
+mod prompts;
 mod queries;
 mod writes;
 
@@ -91,6 +92,7 @@ pub(crate) mod keys {
     pub const CALENDAR: &str = "calendar";
     pub const DECISION_DAYS: &str = "referral_decision_working_days";
     pub const IDLE_LOCK: &str = "idle_lock_minutes";
+    pub const PROMPTS: &str = "prompt_settings";
 }
 
 pub(crate) struct Ctx {
@@ -794,6 +796,7 @@ impl Session {
             ("escalations", "escalations"),
             ("escalation stages", "escalation_stages"),
             ("amendments", "amendments"),
+            ("prompt dismissals", "prompt_dismissals"),
             ("audit events", "audit_events"),
         ];
         let mut counts = Vec::new();

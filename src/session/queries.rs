@@ -330,6 +330,15 @@ impl Session {
             .collect()
     }
 
+    /// Display names of the given pupils (amendments applied).
+    pub(crate) fn pupil_names(&self, ids: &[Uuid]) -> Result<HashMap<Uuid, String>> {
+        Ok(self
+            .pupil_details_map(Some(ids))?
+            .into_iter()
+            .map(|(id, d)| (id, d.display_name()))
+            .collect())
+    }
+
     fn summary(&self, id: Uuid, d: &PupilDetails) -> PupilSummary {
         let full = self.user().role.reads_everything();
         PupilSummary {

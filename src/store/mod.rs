@@ -15,12 +15,15 @@ pub const DB_FILE: &str = "records.db";
 
 /// Every migration, compiled in. Never edit one that has shipped: add a new one.
 fn migrations() -> Migrations<'static> {
-    Migrations::new(vec![M::up(include_str!("migrations/001_initial.sql"))])
+    Migrations::new(vec![
+        M::up(include_str!("migrations/001_initial.sql")),
+        M::up(include_str!("migrations/002_prompts.sql")),
+    ])
 }
 
 /// The schema version this build writes.
 pub fn schema_version() -> i64 {
-    1
+    2
 }
 
 pub fn db_path(dir: &Path) -> PathBuf {

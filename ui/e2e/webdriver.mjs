@@ -106,6 +106,24 @@ export class Driver {
     throw new Error(`timed out waiting on ${css}; last text: ${JSON.stringify(t)}`);
   }
 
+  /** Runs a script in the page and returns its result. */
+  async exec(script, args = []) {
+    return this.cmd("POST", "/execute/sync", { script, args });
+  }
+
+  /** Chooses an option of a <select> by its value, as a person would. */
+  async select(css, value) {
+    await this.find(css);
+    await this.exec(
+      "const s = document.querySelector(arguments[0]); s.value = arguments[1]; s.dispatchEvent(new Event('change', { bubbles: true }));",
+      [css, value],
+    );
+  }
+
+  async count(css) {
+    return this.exec("return document.querySelectorAll(arguments[0]).length;", [css]);
+  }
+
   async screenshot(dir, name) {
     mkdirSync(dir, { recursive: true });
     const png = await this.cmd("GET", "/screenshot");

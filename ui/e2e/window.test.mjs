@@ -3,12 +3,14 @@
 // Today; lock, a wrong passphrase's message, unlock again. Screenshots go to e2e-artifacts/.
 import { test } from "node:test";
 import assert from "node:assert/strict";
+import { execFileSync } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync, readdirSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { Driver } from "./webdriver.mjs";
 
 const app = process.env.SGD_APP_BINARY;
+const cli = process.env.SGD_CLI_BINARY;
 const shots = resolve(process.env.SGD_E2E_ARTIFACTS ?? "../e2e-artifacts");
 const SCHOOL = "Hillside Primary (E2E)";
 const PASS = "e2e correct horse battery";
@@ -61,6 +63,59 @@ test("first run, lock, wrong passphrase, unlock", { timeout: 180_000 }, async ()
     await d.click("[data-testid=unlock]");
     await d.waitText("[data-testid=school]", (t) => t === SCHOOL);
     await d.screenshot(shots, "05-unlocked-again");
+  } finally {
+    await d.quit();
+  }
+});
+
+test("demo school: every practice prompt on Today, dismiss with a reason, none for staff", { timeout: 180_000 }, async () => {
+  assert.ok(cli && existsSync(cli), `SGD_CLI_BINARY must name sgd (got ${cli})`);
+  const store = join(mkdtempSync(join(tmpdir(), "sgd-e2e-demo-")), "demo");
+  const demoPass = "e2e demo passphrase";
+  execFileSync(cli, ["demo", store], { env: { ...process.env, SGD_PASSPHRASE: demoPass }, stdio: "ignore" });
+  const d = await Driver.start({ application: app, env: { SGD_STORE: store } });
+  try {
+    await d.waitText("h1", (t) => t.includes("Unlock"));
+    await d.select("[data-testid=user]", "Rachel Adeyemi");
+    await d.type("[data-testid=passphrase]", demoPass);
+    await d.click("[data-testid=unlock]");
+    await d.waitText("[data-testid=school]", (t) => t.includes("FICTIONAL DEMO"));
+    await d.find("[data-testid=prompts]");
+    const rules = await d.exec("return [...document.querySelectorAll('[data-testid=prompt]')].map(e => e.dataset.rule);");
+    // Today's order: most urgent rule first (the same order as `sgd prompts`).
+    const order = [
+      "encompass_overdue",
+      "escalation_stage_overdue",
+      "nfa_while_concerns_continue",
+      "referral_without_decision",
+      "encompass_siblings",
+      "accumulating_concerns",
+      "childs_voice_absent",
+    ];
+    for (const rule of order) assert.ok(rules.includes(rule), `the demo triggers ${rule} (got ${rules})`);
+    const ranks = rules.map((r) => order.indexOf(r));
+    assert.deepEqual(ranks, [...ranks].sort((a, b) => a - b), `prompts in rule order: ${rules}`);
+    const whyText = await d.text("[data-testid=prompt] .why");
+    assert.match(whyText, /start of the next school day/, "each prompt says why");
+    await d.screenshot(shots, "06-demo-today-prompts");
+
+    const before = await d.count("[data-testid=prompt]");
+    await d.click("[data-testid=dismiss]");
+    await d.type("[data-testid=dismiss-reason]", "Both children seen at 08:40 by the Key Adult; recorded on paper, to be entered.");
+    await d.screenshot(shots, "07-dismiss-with-reason");
+    await d.click("[data-testid=dismiss-confirm]");
+    for (let i = 0; i < 50 && (await d.count("[data-testid=prompt]")) !== before - 1; i++) await new Promise((r) => setTimeout(r, 100));
+    assert.equal(await d.count("[data-testid=prompt]"), before - 1, "the dismissed prompt is gone");
+
+    await d.click("[data-testid=lock]");
+    await d.waitText("h1", (t) => t.includes("Unlock"));
+    await d.select("[data-testid=user]", "Daniel Okoro");
+    await d.type("[data-testid=passphrase]", demoPass);
+    await d.click("[data-testid=unlock]");
+    await d.waitText("[data-testid=who]", (t) => t.includes("Daniel Okoro · Staff"));
+    await d.find("[data-testid=today]");
+    assert.equal(await d.count("[data-testid=prompts]"), 0, "staff see no prompts");
+    await d.screenshot(shots, "08-staff-today");
   } finally {
     await d.quit();
   }

@@ -6,10 +6,11 @@ import type { CreateStoreRequest } from "../bindings/CreateStoreRequest";
 import type { Dashboard } from "../bindings/Dashboard";
 import type { ErrorCode } from "../bindings/ErrorCode";
 import type { IpcError } from "../bindings/IpcError";
+import type { Prompt } from "../bindings/Prompt";
 import type { SessionInfo } from "../bindings/SessionInfo";
 import type { UnlockRequest } from "../bindings/UnlockRequest";
 
-export type { AppStatus, CreatedStore, Dashboard, SessionInfo };
+export type { AppStatus, CreatedStore, Dashboard, Prompt, SessionInfo };
 
 /** What a person is told for each of the core's error codes. */
 const MESSAGES: Record<ErrorCode, string> = {
@@ -61,4 +62,6 @@ export const api = {
   unlock: (request: UnlockRequest) => call<SessionInfo>("unlock", { request }),
   lock: () => call<void>("lock"),
   dashboard: () => call<Dashboard>("dashboard"),
+  prompts: () => call<Prompt[]>("prompts"),
+  dismissPrompt: (key: string, reason: string) => call<Prompt[]>("dismiss_prompt", { key, reason }),
 };

@@ -1,0 +1,390 @@
+//! Loads the snapshot the practice prompts read, evaluates them, and records dismissals.
+
+use std::collections::{BTreeSet, HashMap};
+
+use rusqlite::params;
+use uuid::Uuid;
+
+use super::queries::{AmendmentView, apply_amendments};
+use super::writes::{index_text, json, pupil_exists};
+use super::{Session, keys, parse_id, parse_time};
+use crate::error::{Error, Result};
+use crate::prompts::*;
+use crate::records::*;
+use crate::time::{fmt_utc, parse_date};
+
+fn id_list(ids: &BTreeSet<Uuid>) -> String {
+    serde_json::to_string(&ids.iter().map(|i| i.to_string()).collect::<Vec<_>>())
+        .unwrap_or_else(|_| "[]".into())
+}
+
+impl Session {
+    pub fn prompt_settings(&self) -> Result<PromptSettings> {
+        Ok(self.setting(keys::PROMPTS)?.unwrap_or_default())
+    }
+
+    pub fn set_prompt_settings(&mut self, s: &PromptSettings) -> Result<()> {
+        s.validate()?;
+        self.require(Role::is_safeguarding_lead)?;
+        self.write("settings.change", |c, ctx| {
+            super::put_setting(c, ctx, keys::PROMPTS, s)?;
+            Ok(((), vec![]))
+        })
+    }
+
+    /// The open prompts, in Today's order, without the ones dismissed for the same records.
+    /// The safeguarding team and the head see them; staff do not.
+    pub fn prompts(&self) -> Result<Vec<Prompt>> {
+        self.require(Role::reads_everything)?;
+        let settings = self.prompt_settings()?;
+        let facts = self.prompt_facts(&settings)?;
+        let all = evaluate(&facts, &settings, &self.calendar()?, self.now());
+        let dismissed = self.dismissals()?;
+        Ok(all
+            .into_iter()
+            .filter(|p| {
+                let current = p.trigger_ids();
+                !dismissed
+                    .get(&p.key)
+                    .is_some_and(|sets| sets.iter().any(|d| current.is_subset(d)))
+            })
+            .collect())
+    }
+
+    /// The open prompts about one pupil (for their page).
+    pub fn prompts_for_pupil(&self, pupil: Id) -> Result<Vec<Prompt>> {
+        Ok(self
+            .prompts()?
+            .into_iter()
+            .filter(|p| p.pupils.iter().any(|(id, _)| *id == pupil))
+            .collect())
+    }
+
+    /// Dismisses a prompt with a reason (recorded and audited). It comes back when new records
+    /// trigger it again.
+    pub fn dismiss_prompt(&mut self, key: &str, reason: &str) -> Result<()> {
+        self.require(Role::is_safeguarding_lead)?;
+        required("reason", reason, MAX_TEXT)?;
+        let prompt = self
+            .prompts()?
+            .into_iter()
+            .find(|p| p.key == key)
+            .ok_or(Error::NotFound {
+                what: "open prompt",
+            })?;
+        let triggers = prompt.trigger_ids();
+        let pupils: Vec<Uuid> = prompt.pupils.iter().map(|p| p.0).collect();
+        self.write("prompt.dismiss", |c, ctx| {
+            let id = ctx.new_id();
+            c.execute(
+                "INSERT INTO prompt_dismissals (id, device_id, at, by_user, prompt_key, trigger_ids, reason) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+                params![id.to_string(), ctx.device, ctx.now_text(), ctx.user.to_string(), key, id_list(&triggers), reason],
+            )?;
+            let mut targets = vec![id];
+            targets.extend(pupils);
+            Ok(((), targets))
+        })
+    }
+
+    fn dismissals(&self) -> Result<HashMap<String, Vec<BTreeSet<Uuid>>>> {
+        let mut stmt = self
+            .conn()
+            .prepare_cached("SELECT prompt_key, trigger_ids FROM prompt_dismissals")?;
+        let mut rows = stmt.query([])?;
+        let mut out: HashMap<String, Vec<BTreeSet<Uuid>>> = HashMap::new();
+        while let Some(r) = rows.next()? {
+            let ids: Vec<String> = serde_json::from_str(&r.get::<_, String>(1)?)?;
+            let set = ids.iter().map(|s| parse_id(s)).collect::<Result<_>>()?;
+            out.entry(r.get(0)?).or_default().push(set);
+        }
+        Ok(out)
+    }
+
+    /// Adds a child to a notification (a sibling the police did not name), with their own
+    /// follow-up due before the start of the next school day after now.
+    pub fn add_encompass_child(
+        &mut self,
+        notification_id: Id,
+        child: &EncompassChild,
+    ) -> Result<Id> {
+        self.require(Role::is_safeguarding_lead)?;
+        child.validate(self.now())?;
+        let due = self
+            .calendar()?
+            .next_school_day_start(self.now())
+            .ok_or(Error::invalid(
+                "calendar",
+                "has no school day in the next three years",
+            ))?;
+        self.write("encompass.add_child", |c, ctx| {
+            pupil_exists(c, child.pupil_id)?;
+            let exists: bool = c.query_row("SELECT EXISTS (SELECT 1 FROM encompass_notifications WHERE id = ?1)", [notification_id.to_string()], |r| r.get(0))?;
+            if !exists {
+                return Err(Error::NotFound { what: "notification" });
+            }
+            let row = ctx.new_id();
+            c.execute(
+                "INSERT INTO encompass_children (id, notification_id, pupil_id, body) VALUES (?1, ?2, ?3, ?4)",
+                params![row.to_string(), notification_id.to_string(), child.pupil_id.to_string(), json(child)?],
+            )
+            .map_err(|e| match Error::from(e) {
+                Error::Conflict { .. } => Error::Conflict { what: "that child is already on the notification" },
+                other => other,
+            })?;
+            index_text(c, ctx, RecordKind::EncompassChild, row, Some(child.pupil_id), &[child.what_they_said.as_deref(), child.where_during.as_deref()])?;
+            let action = FollowUpDetails { action: "Operation Encompass (sibling): check in with the child before the start of the school day and record what was done.".into() };
+            let f = ctx.new_id();
+            c.execute(
+                "INSERT INTO follow_ups (id, device_id, created_at, created_by, pupil_id, source_id, owner_id, due_on, body) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+                params![f.to_string(), ctx.device, ctx.now_text(), ctx.user.to_string(), child.pupil_id.to_string(), notification_id.to_string(), ctx.user.to_string(), crate::time::fmt_date(crate::time::london_date(due)), json(&action)?],
+            )?;
+            Ok((row, vec![row, notification_id, child.pupil_id, f]))
+        })
+    }
+
+    /// Loads what the rules read: recent concerns (amendments applied), the last voice entry
+    /// per child, referrals and escalations of the children concerned, notifications that are
+    /// open or recent, and families.
+    fn prompt_facts(&self, settings: &PromptSettings) -> Result<Facts> {
+        let now = self.now();
+        let cutoff = fmt_utc(now - settings.window());
+        let c = self.conn();
+        let mut facts = Facts {
+            partnership: self.resolution_procedure()?.partnership,
+            ..Default::default()
+        };
+
+        let mut raw: Vec<(String, String, String)> = Vec::new();
+        {
+            let mut stmt = c.prepare_cached(
+                "SELECT id, pupil_id, body FROM concerns WHERE observed_at >= ?1",
+            )?;
+            let mut rows = stmt.query([&cutoff])?;
+            while let Some(r) = rows.next()? {
+                raw.push((r.get(0)?, r.get(1)?, r.get(2)?));
+            }
+        }
+        let amendments =
+            self.concern_amendments(&raw.iter().map(|r| r.0.clone()).collect::<Vec<_>>())?;
+        for (id, pupil, body) in raw {
+            let d: ConcernDetails =
+                apply_amendments(&body, amendments.get(&id).map(Vec::as_slice).unwrap_or(&[]))?;
+            facts.concerns.push(ConcernFact {
+                id: parse_id(&id)?,
+                pupil: parse_id(&pupil)?,
+                observed_at: d.observed_at,
+                categories: d.categories,
+            });
+        }
+
+        // Notifications that are open, or recent enough for their siblings to be listed.
+        let recent = fmt_utc(now - chrono::Duration::days(settings.encompass_sibling_days as i64));
+        {
+            let mut stmt = c.prepare_cached(
+                "SELECT n.id, n.received_at, n.respond_by,
+                        (SELECT count(*) FROM open_follow_ups o JOIN follow_ups f ON f.id = o.follow_up_id WHERE f.source_id = n.id)
+                 FROM encompass_notifications n
+                 WHERE n.received_at >= ?1
+                    OR n.id IN (SELECT f.source_id FROM open_follow_ups o JOIN follow_ups f ON f.id = o.follow_up_id)",
+            )?;
+            let rows: Vec<(String, String, String, u32)> = stmt
+                .query_map([&recent], |r| {
+                    Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?))
+                })?
+                .collect::<rusqlite::Result<_>>()?;
+            let mut kids = c.prepare_cached(
+                "SELECT pupil_id FROM encompass_children WHERE notification_id = ?1 ORDER BY seq",
+            )?;
+            for (id, received, respond, open) in rows {
+                let children = kids
+                    .query_map([&id], |r| r.get::<_, String>(0))?
+                    .collect::<rusqlite::Result<Vec<_>>>()?;
+                facts.notifications.push(NotificationFact {
+                    id: parse_id(&id)?,
+                    received_at: parse_time(&received)?,
+                    respond_by: parse_time(&respond)?,
+                    children: children
+                        .iter()
+                        .map(|s| parse_id(s))
+                        .collect::<Result<_>>()?,
+                    open_follow_ups: open,
+                });
+            }
+        }
+
+        // Referrals: every one still without a decision, and all of the families concerned.
+        let mut pupils: BTreeSet<Uuid> = facts.concerns.iter().map(|c| c.pupil).collect();
+        pupils.extend(
+            facts
+                .notifications
+                .iter()
+                .flat_map(|n| n.children.iter().copied()),
+        );
+        {
+            let mut stmt = c.prepare_cached(
+                "SELECT pupil_id FROM referrals r JOIN open_referrals o ON o.referral_id = r.id",
+            )?;
+            let ids = stmt
+                .query_map([], |r| r.get::<_, String>(0))?
+                .collect::<rusqlite::Result<Vec<_>>>()?;
+            for i in ids {
+                pupils.insert(parse_id(&i)?);
+            }
+            let mut stmt = c.prepare_cached("SELECT pupil_id FROM escalations e JOIN open_escalations o ON o.escalation_id = e.id")?;
+            let ids = stmt
+                .query_map([], |r| r.get::<_, String>(0))?
+                .collect::<rusqlite::Result<Vec<_>>>()?;
+            for i in ids {
+                pupils.insert(parse_id(&i)?);
+            }
+        }
+        // Families of those pupils.
+        let list = id_list(&pupils);
+        {
+            let mut stmt = c.prepare_cached(
+                "SELECT me.pupil_id, other.pupil_id, other.body FROM household_members me
+                 JOIN household_members other ON other.household_id = me.household_id AND other.id != me.id
+                 WHERE me.pupil_id IN (SELECT value FROM json_each(?1))
+                   AND NOT EXISTS (SELECT 1 FROM household_member_ends e WHERE e.member_id IN (me.id, other.id))",
+            )?;
+            let mut rows = stmt.query([&list])?;
+            while let Some(r) = rows.next()? {
+                let me = parse_id(&r.get::<_, String>(0)?)?;
+                match r.get::<_, Option<String>>(1)? {
+                    Some(other) => {
+                        facts
+                            .siblings
+                            .entry(me)
+                            .or_default()
+                            .insert(parse_id(&other)?);
+                    }
+                    None => {
+                        let m: MemberDetails = serde_json::from_str(&r.get::<_, String>(2)?)?;
+                        if let (true, Some(school), Some(name)) =
+                            (m.is_child, m.school_or_setting, m.full_name)
+                        {
+                            facts
+                                .siblings_elsewhere
+                                .entry(me)
+                                .or_default()
+                                .push(format!("{name} ({school})"));
+                        }
+                    }
+                }
+            }
+        }
+        let family: BTreeSet<Uuid> = pupils
+            .iter()
+            .chain(facts.siblings.values().flatten())
+            .copied()
+            .collect();
+        let family_list = id_list(&family);
+        {
+            let mut stmt = c.prepare_cached(
+                "SELECT r.id, r.pupil_id, r.made_at, r.decision_due_on, r.body, d.id, d.outcome, d.received_on
+                 FROM referrals r LEFT JOIN referral_decisions d ON d.referral_id = r.id
+                 WHERE r.pupil_id IN (SELECT value FROM json_each(?1))",
+            )?;
+            let mut rows = stmt.query([&family_list])?;
+            while let Some(r) = rows.next()? {
+                let body: ReferralDetails = serde_json::from_str(&r.get::<_, String>(4)?)?;
+                let decision = match r.get::<_, Option<String>>(5)? {
+                    Some(did) => {
+                        let outcome: DecisionOutcome =
+                            serde_json::from_value(serde_json::Value::String(r.get(6)?))?;
+                        Some((
+                            parse_id(&did)?,
+                            outcome,
+                            parse_date(&r.get::<_, String>(7)?)?,
+                        ))
+                    }
+                    None => None,
+                };
+                facts.referrals.push(ReferralFact {
+                    id: parse_id(&r.get::<_, String>(0)?)?,
+                    pupil: parse_id(&r.get::<_, String>(1)?)?,
+                    agency: body
+                        .agency_name
+                        .clone()
+                        .unwrap_or_else(|| body.agency.label().to_owned()),
+                    made_at: parse_time(&r.get::<_, String>(2)?)?,
+                    decision_due_on: parse_date(&r.get::<_, String>(3)?)?,
+                    decision,
+                });
+            }
+            let procedure = self.resolution_procedure()?;
+            let mut stmt = c.prepare_cached(
+                "SELECT e.id, e.pupil_id, e.opened_at, e.body, s.id, s.stage_no, s.raised_on, s.due_on, s.body,
+                        EXISTS (SELECT 1 FROM escalation_events v WHERE v.stage_id = s.id AND v.event = 'response'),
+                        NOT EXISTS (SELECT 1 FROM open_escalations o WHERE o.escalation_id = e.id)
+                 FROM escalations e JOIN escalation_stages s ON s.escalation_id = e.id
+                  AND s.stage_no = (SELECT max(stage_no) FROM escalation_stages x WHERE x.escalation_id = e.id)
+                 WHERE e.pupil_id IN (SELECT value FROM json_each(?1))",
+            )?;
+            let mut rows = stmt.query([&family_list])?;
+            while let Some(r) = rows.next()? {
+                let body: EscalationDetails = serde_json::from_str(&r.get::<_, String>(3)?)?;
+                let stage: serde_json::Value = serde_json::from_str(&r.get::<_, String>(8)?)?;
+                let stage_no: u32 = r.get(5)?;
+                facts.escalations.push(EscalationFact {
+                    id: parse_id(&r.get::<_, String>(0)?)?,
+                    pupil: parse_id(&r.get::<_, String>(1)?)?,
+                    agency: body.agency,
+                    opened_at: parse_time(&r.get::<_, String>(2)?)?,
+                    stage_id: parse_id(&r.get::<_, String>(4)?)?,
+                    stage_no,
+                    stage_name: stage["stage_name"].as_str().unwrap_or_default().to_owned(),
+                    raised_on: parse_date(&r.get::<_, String>(6)?)?,
+                    due_on: parse_date(&r.get::<_, String>(7)?)?,
+                    responded: r.get(9)?,
+                    resolved: r.get(10)?,
+                    next_stage: procedure
+                        .stages
+                        .get(stage_no as usize)
+                        .map(|s| s.name.clone()),
+                });
+            }
+        }
+        {
+            let mut stmt =
+                c.prepare_cached("SELECT max(spoken_at) FROM voice_entries WHERE pupil_id = ?1")?;
+            for p in &pupils {
+                if let Some(t) =
+                    stmt.query_row([p.to_string()], |r| r.get::<_, Option<String>>(0))?
+                {
+                    facts.last_voice.insert(*p, parse_time(&t)?);
+                }
+            }
+        }
+        let everyone: Vec<Uuid> = family.iter().copied().collect();
+        facts.names = self.pupil_names(&everyone)?;
+        Ok(facts)
+    }
+
+    fn concern_amendments(&self, ids: &[String]) -> Result<HashMap<String, Vec<AmendmentView>>> {
+        let mut out: HashMap<String, Vec<AmendmentView>> = HashMap::new();
+        if ids.is_empty() {
+            return Ok(out);
+        }
+        let list = serde_json::to_string(ids).map_err(|_| Error::Internal {
+            detail: "id list".into(),
+        })?;
+        let mut stmt = self.conn().prepare_cached(
+            "SELECT record_id, id, at, field, value, reason FROM amendments
+             WHERE record_kind = 'concern' AND record_id IN (SELECT value FROM json_each(?1)) ORDER BY seq",
+        )?;
+        let mut rows = stmt.query([list])?;
+        while let Some(r) = rows.next()? {
+            let value: String = r.get(4)?;
+            out.entry(r.get(0)?).or_default().push(AmendmentView {
+                id: parse_id(&r.get::<_, String>(1)?)?,
+                at: parse_time(&r.get::<_, String>(2)?)?,
+                by: String::new(),
+                field: r.get(3)?,
+                value: serde_json::from_str(&value)?,
+                reason: r.get(5)?,
+            });
+        }
+        Ok(out)
+    }
+}
