@@ -168,6 +168,38 @@ pub struct PupilDetails {
 }
 
 impl PupilDetails {
+    /// A pupil with the required details; everything else not known yet.
+    pub fn new(
+        legal_first_name: &str,
+        legal_last_name: &str,
+        date_of_birth: NaiveDate,
+        year_group: &str,
+    ) -> Self {
+        PupilDetails {
+            legal_first_name: legal_first_name.into(),
+            legal_last_name: legal_last_name.into(),
+            preferred_name: None,
+            date_of_birth,
+            gender: "Not recorded".into(),
+            upn: None,
+            year_group: year_group.into(),
+            class_name: None,
+            address: None,
+            ethnicity: None,
+            religion: None,
+            first_language: None,
+            interpreter_needed: false,
+            sen_disability: None,
+            looked_after: false,
+            protection_status: ProtectionStatus::None,
+            young_carer: false,
+            attendance_concern: false,
+            identity_notes: None,
+            gp: None,
+            nhs_number: None,
+        }
+    }
+
     pub fn display_name(&self) -> String {
         let first = self
             .preferred_name
@@ -200,6 +232,33 @@ pub struct MemberDetails {
     pub school_or_setting: Option<String>,
     pub known_risks: Option<String>,
     pub contact: Option<String>,
+}
+
+impl MemberDetails {
+    /// A child of the household who is a pupil here (their own record names them).
+    pub fn pupil_child() -> Self {
+        MemberDetails {
+            full_name: None,
+            relationship: "child".into(),
+            is_child: true,
+            date_of_birth: None,
+            parental_responsibility: false,
+            lives_in_household: true,
+            school_or_setting: None,
+            known_risks: None,
+            contact: None,
+        }
+    }
+
+    /// Someone who is not a pupil here: an adult, or a child at another school.
+    pub fn person(full_name: &str, relationship: &str, is_child: bool) -> Self {
+        MemberDetails {
+            full_name: Some(full_name.into()),
+            relationship: relationship.into(),
+            is_child,
+            ..Self::pupil_child()
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]

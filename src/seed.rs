@@ -117,26 +117,15 @@ pub fn create(dir: &Path, spec: &SeedSpec, passphrase: &Passphrase, kdf: KdfPara
             for _ in 0..size {
                 let n = pupils.len();
                 let age = rng.random_range(4..12);
+                let dob = (end - Duration::days(365 * age + rng.random_range(0..365))).date_naive();
+                let first = pick(&mut rng, FIRST);
                 let details = PupilDetails {
-                    legal_first_name: pick(&mut rng, FIRST).into(),
-                    legal_last_name: last.into(),
-                    preferred_name: None,
-                    date_of_birth: (end - Duration::days(365 * age + rng.random_range(0..365)))
-                        .date_naive(),
                     gender: if rng.random_bool(0.5) {
                         "Female".into()
                     } else {
                         "Male".into()
                     },
                     upn: Some(format!("S{:012}", n)),
-                    year_group: format!("Year {}", (age - 4).max(0)),
-                    class_name: None,
-                    address: None,
-                    ethnicity: None,
-                    religion: None,
-                    first_language: None,
-                    interpreter_needed: false,
-                    sen_disability: None,
                     looked_after: rng.random_bool(0.01),
                     protection_status: if rng.random_bool(0.05) {
                         ProtectionStatus::ChildInNeed
@@ -145,25 +134,13 @@ pub fn create(dir: &Path, spec: &SeedSpec, passphrase: &Passphrase, kdf: KdfPara
                     },
                     young_carer: rng.random_bool(0.02),
                     attendance_concern: rng.random_bool(0.08),
-                    identity_notes: None,
-                    gp: None,
-                    nhs_number: None,
+                    ..PupilDetails::new(first, last, dob, &format!("Year {}", (age - 4).max(0)))
                 };
                 let id = s.add_pupil(&details)?;
                 s.add_household_member(&NewHouseholdMember {
                     household_id: hh,
                     pupil_id: Some(id),
-                    details: MemberDetails {
-                        full_name: None,
-                        relationship: "child".into(),
-                        is_child: true,
-                        date_of_birth: None,
-                        parental_responsibility: false,
-                        lives_in_household: true,
-                        school_or_setting: None,
-                        known_risks: None,
-                        contact: None,
-                    },
+                    details: MemberDetails::pupil_child(),
                 })?;
                 pupils.push(id);
                 fam.push(n);

@@ -36,26 +36,12 @@ fn family(s: &mut safeguard_core::Session, names: &[&str]) -> Vec<Id> {
             s.add_household_member(&NewHouseholdMember {
                 household_id: h,
                 pupil_id: Some(p),
-                details: child(),
+                details: MemberDetails::pupil_child(),
             })
             .unwrap();
             p
         })
         .collect()
-}
-
-fn child() -> MemberDetails {
-    MemberDetails {
-        full_name: None,
-        relationship: "child".into(),
-        is_child: true,
-        date_of_birth: None,
-        parental_responsibility: false,
-        lives_in_household: true,
-        school_or_setting: None,
-        known_risks: None,
-        contact: None,
-    }
 }
 
 fn neglect(
@@ -363,7 +349,7 @@ fn siblings_not_on_a_notification_are_listed_with_one_step_each() {
     let (fx, mut s) = new_store();
     let kids = family(&mut s, &["Hal", "Ivy", "Jon"]);
     let hh = s.pupil_file(kids[0]).unwrap().household[0].household_id;
-    let mut elsewhere = child();
+    let mut elsewhere = MemberDetails::pupil_child();
     elsewhere.full_name = Some("Kim A".into());
     elsewhere.school_or_setting = Some("Hillside Academy".into());
     s.add_household_member(&NewHouseholdMember {

@@ -27,17 +27,7 @@ fn siblings(s: &mut safeguard_core::Session) -> (Id, Id, Id) {
         s.add_household_member(&NewHouseholdMember {
             household_id: h,
             pupil_id: Some(p),
-            details: MemberDetails {
-                full_name: None,
-                relationship: "child".into(),
-                is_child: true,
-                date_of_birth: None,
-                parental_responsibility: false,
-                lives_in_household: true,
-                school_or_setting: None,
-                known_risks: None,
-                contact: None,
-            },
+            details: MemberDetails::pupil_child(),
         })
         .unwrap();
     }

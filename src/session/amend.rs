@@ -7,7 +7,7 @@ use uuid::Uuid;
 
 use super::queries::{AmendmentView, apply_amendments};
 use super::writes::index_text;
-use super::{Session, parse_id, parse_time};
+use super::{Session, parse_id};
 use crate::error::{Error, Result};
 use crate::records::*;
 
@@ -122,31 +122,10 @@ impl Session {
 
     /// The amendment history of one record, oldest first.
     pub fn amendments_of(&self, record_id: Id) -> Result<Vec<AmendmentView>> {
-        let mut stmt = self.conn().prepare_cached(
-            "SELECT a.id, a.at, u.name, a.field, a.value, a.reason FROM amendments a JOIN users u ON u.id = a.by_user
-             WHERE a.record_id = ?1 ORDER BY a.seq",
-        )?;
-        let rows = stmt.query_map([record_id.to_string()], |r| {
-            Ok((
-                r.get::<_, String>(0)?,
-                r.get::<_, String>(1)?,
-                r.get::<_, String>(2)?,
-                r.get::<_, String>(3)?,
-                r.get::<_, String>(4)?,
-                r.get::<_, String>(5)?,
-            ))
-        })?;
-        rows.map(|r| {
-            let (id, at, by, field, value, reason) = r?;
-            Ok(AmendmentView {
-                id: parse_id(&id)?,
-                at: parse_time(&at)?,
-                by,
-                field,
-                value: serde_json::from_str(&value)?,
-                reason,
-            })
-        })
-        .collect()
+        let key = record_id.to_string();
+        Ok(self
+            .amendments_for(std::slice::from_ref(&key), &self.names()?)?
+            .remove(&key)
+            .unwrap_or_default())
     }
 }

@@ -296,6 +296,30 @@ fn open_with(
     }
 }
 
+/// SQL: true when the user `u` has been removed. Removal is an event row, never an edit.
+macro_rules! removed {
+    () => {
+        "EXISTS (SELECT 1 FROM user_events e WHERE e.user_id = u.id AND e.event = 'removed')"
+    };
+}
+pub(crate) use removed;
+
+/// The current (not removed) user of that name.
+fn active_user_by_name(conn: &Connection, name: &str) -> Result<User> {
+    let id: String = conn
+        .query_row(
+            concat!(
+                "SELECT id FROM users u WHERE name = ?1 AND NOT ",
+                removed!()
+            ),
+            [name],
+            |r| r.get(0),
+        )
+        .optional()?
+        .ok_or(Error::NotFound { what: "user" })?;
+    Ok(load_user(conn, parse_id(&id)?)?.0)
+}
+
 fn meta(conn: &Connection, key: &str) -> Result<String> {
     conn.query_row("SELECT value FROM store_meta WHERE key = ?1", [key], |r| {
         r.get(0)
@@ -307,10 +331,19 @@ fn meta(conn: &Connection, key: &str) -> Result<String> {
 fn load_user(conn: &Connection, id: Uuid) -> Result<(User, bool)> {
     let row = conn
         .query_row(
-            "SELECT name, role, EXISTS (SELECT 1 FROM user_events e WHERE e.user_id = u.id AND e.event = 'removed')
-             FROM users u WHERE id = ?1",
+            concat!(
+                "SELECT name, role, ",
+                removed!(),
+                " FROM users u WHERE id = ?1"
+            ),
             [id.to_string()],
-            |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?, r.get::<_, bool>(2)?)),
+            |r| {
+                Ok((
+                    r.get::<_, String>(0)?,
+                    r.get::<_, String>(1)?,
+                    r.get::<_, bool>(2)?,
+                ))
+            },
         )
         .optional()?
         .ok_or(Error::NotFound { what: "user" })?;
@@ -368,17 +401,8 @@ pub fn recover(
     let mut keyring = Keyring::load(dir)?;
     let unlocked = keyring.unlock_recovery(recovery_key)?;
     let conn = open_with(dir, &mut keyring, &unlocked)?;
-    let id: String = conn
-        .query_row(
-            "SELECT id FROM users u WHERE name = ?1
-             AND NOT EXISTS (SELECT 1 FROM user_events e WHERE e.user_id = u.id AND e.event = 'removed')",
-            [user_name],
-            |r| r.get(0),
-        )
-        .optional()?
-        .ok_or(Error::NotFound { what: "user" })?;
-    let user_id = Uuid::parse_str(&id).map_err(|_| Error::damaged("a user id is malformed"))?;
-    let (user, _) = load_user(&conn, user_id)?;
+    let user = active_user_by_name(&conn, user_name)?;
+    let user_id = user.id;
     let device_id = meta(&conn, "device_id")?;
     let mut session = Session {
         dir: dir.to_owned(),
@@ -586,10 +610,11 @@ impl Session {
 
     pub fn users(&self) -> Result<Vec<UserSummary>> {
         self.require(Role::reads_everything)?;
-        let mut stmt = self.conn.prepare(
-            "SELECT id, name, role, NOT EXISTS (SELECT 1 FROM user_events e WHERE e.user_id = u.id AND e.event = 'removed')
-             FROM users u ORDER BY name",
-        )?;
+        let mut stmt = self.conn.prepare(concat!(
+            "SELECT id, name, role, NOT ",
+            removed!(),
+            " FROM users u ORDER BY name"
+        ))?;
         let rows = stmt.query_map([], |r| {
             Ok((
                 r.get::<_, String>(0)?,
@@ -608,20 +633,6 @@ impl Session {
             })
         })
         .collect()
-    }
-
-    fn active_user_by_name(&self, name: &str) -> Result<User> {
-        let id: String = self
-            .conn
-            .query_row(
-                "SELECT id FROM users u WHERE name = ?1
-                 AND NOT EXISTS (SELECT 1 FROM user_events e WHERE e.user_id = u.id AND e.event = 'removed')",
-                [name],
-                |r| r.get(0),
-            )
-            .optional()?
-            .ok_or(Error::NotFound { what: "user" })?;
-        Ok(load_user(&self.conn, parse_id(&id)?)?.0)
     }
 
     fn set_slot(&mut self, user_id: Uuid, name: &str, passphrase: &Passphrase) -> Result<()> {
@@ -679,7 +690,7 @@ impl Session {
         new_passphrase: &Passphrase,
     ) -> Result<()> {
         new_passphrase.check_new()?;
-        let target = self.active_user_by_name(user_name)?;
+        let target = active_user_by_name(&self.conn, user_name)?;
         if target.id != self.user.id && self.user.role != Role::Dsl {
             return Err(Error::Forbidden);
         }
@@ -694,7 +705,7 @@ impl Session {
     /// data key sealed to the remaining slots, so a copy of the old key opens nothing new.
     pub fn remove_user(&mut self, user_name: &str) -> Result<()> {
         self.require(|r| r == Role::Dsl)?;
-        let target = self.active_user_by_name(user_name)?;
+        let target = active_user_by_name(&self.conn, user_name)?;
         if target.id == self.user.id {
             return Err(Error::invalid("user", "you cannot remove yourself"));
         }

@@ -5,7 +5,7 @@ use std::collections::{BTreeSet, HashMap};
 use rusqlite::params;
 use uuid::Uuid;
 
-use super::queries::{AmendmentView, apply_amendments};
+use super::queries::apply_amendments;
 use super::writes::{index_text, json, pupil_exists};
 use super::{Session, keys, parse_id, parse_time};
 use crate::error::{Error, Result};
@@ -164,8 +164,10 @@ impl Session {
                 raw.push((r.get(0)?, r.get(1)?, r.get(2)?));
             }
         }
-        let amendments =
-            self.concern_amendments(&raw.iter().map(|r| r.0.clone()).collect::<Vec<_>>())?;
+        let amendments = self.amendments_for(
+            &raw.iter().map(|r| r.0.clone()).collect::<Vec<_>>(),
+            &self.names()?,
+        )?;
         for (id, pupil, body) in raw {
             let d: ConcernDetails =
                 apply_amendments(&body, amendments.get(&id).map(Vec::as_slice).unwrap_or(&[]))?;
@@ -359,32 +361,5 @@ impl Session {
         let everyone: Vec<Uuid> = family.iter().copied().collect();
         facts.names = self.pupil_names(&everyone)?;
         Ok(facts)
-    }
-
-    fn concern_amendments(&self, ids: &[String]) -> Result<HashMap<String, Vec<AmendmentView>>> {
-        let mut out: HashMap<String, Vec<AmendmentView>> = HashMap::new();
-        if ids.is_empty() {
-            return Ok(out);
-        }
-        let list = serde_json::to_string(ids).map_err(|_| Error::Internal {
-            detail: "id list".into(),
-        })?;
-        let mut stmt = self.conn().prepare_cached(
-            "SELECT record_id, id, at, field, value, reason FROM amendments
-             WHERE record_kind = 'concern' AND record_id IN (SELECT value FROM json_each(?1)) ORDER BY seq",
-        )?;
-        let mut rows = stmt.query([list])?;
-        while let Some(r) = rows.next()? {
-            let value: String = r.get(4)?;
-            out.entry(r.get(0)?).or_default().push(AmendmentView {
-                id: parse_id(&r.get::<_, String>(1)?)?,
-                at: parse_time(&r.get::<_, String>(2)?)?,
-                by: String::new(),
-                field: r.get(3)?,
-                value: serde_json::from_str(&value)?,
-                reason: r.get(5)?,
-            });
-        }
-        Ok(out)
     }
 }

@@ -230,7 +230,7 @@ pub(crate) fn fts_query(typed: &str) -> Option<String> {
     Some(q)
 }
 
-struct Names {
+pub(crate) struct Names {
     users: HashMap<String, String>,
 }
 
@@ -244,7 +244,7 @@ impl Names {
 }
 
 impl Session {
-    fn names(&self) -> Result<Names> {
+    pub(crate) fn names(&self) -> Result<Names> {
         let mut stmt = self.conn().prepare_cached("SELECT id, name FROM users")?;
         let users = stmt
             .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
@@ -253,27 +253,40 @@ impl Session {
     }
 
     /// Amendments of the given records, grouped by record id, oldest first.
-    fn amendments_for(
+    pub(crate) fn amendments_for(
         &self,
         ids: &[String],
         names: &Names,
     ) -> Result<HashMap<String, Vec<AmendmentView>>> {
-        let mut out: HashMap<String, Vec<AmendmentView>> = HashMap::new();
         if ids.is_empty() {
-            return Ok(out);
+            return Ok(HashMap::new());
         }
         let list = serde_json::to_string(ids).map_err(|_| Error::Internal {
             detail: "id list".into(),
         })?;
-        let mut stmt = self.conn().prepare_cached(
-            "SELECT record_id, id, at, by_user, field, value, reason FROM amendments
-             WHERE record_id IN (SELECT value FROM json_each(?1)) ORDER BY seq",
-        )?;
-        let mut rows = stmt.query([list])?;
+        self.load_amendments(
+            "record_id IN (SELECT value FROM json_each(?1))",
+            &list,
+            names,
+        )
+    }
+
+    /// Amendment rows matching `filter` (with one parameter), grouped by record id, oldest first.
+    fn load_amendments(
+        &self,
+        filter: &str,
+        arg: &str,
+        names: &Names,
+    ) -> Result<HashMap<String, Vec<AmendmentView>>> {
+        let sql = format!(
+            "SELECT record_id, id, at, by_user, field, value, reason FROM amendments WHERE {filter} ORDER BY seq"
+        );
+        let mut stmt = self.conn().prepare_cached(&sql)?;
+        let mut rows = stmt.query([arg])?;
+        let mut out: HashMap<String, Vec<AmendmentView>> = HashMap::new();
         while let Some(r) = rows.next()? {
-            let rid: String = r.get(0)?;
             let value: String = r.get(5)?;
-            out.entry(rid).or_default().push(AmendmentView {
+            out.entry(r.get(0)?).or_default().push(AmendmentView {
                 id: parse_id(&r.get::<_, String>(1)?)?,
                 at: parse_time(&r.get::<_, String>(2)?)?,
                 by: names.user(&r.get::<_, String>(3)?),
@@ -303,25 +316,8 @@ impl Session {
             stmt.query_map([arg], |r| Ok((r.get(0)?, r.get(1)?)))?
                 .collect::<rusqlite::Result<_>>()?
         };
-        let amendments = {
-            let mut stmt = self.conn().prepare_cached(
-                "SELECT record_id, id, at, by_user, field, value, reason FROM amendments WHERE record_kind = 'pupil' ORDER BY seq",
-            )?;
-            let mut map: HashMap<String, Vec<AmendmentView>> = HashMap::new();
-            let mut q = stmt.query([])?;
-            while let Some(r) = q.next()? {
-                let value: String = r.get(5)?;
-                map.entry(r.get(0)?).or_default().push(AmendmentView {
-                    id: parse_id(&r.get::<_, String>(1)?)?,
-                    at: parse_time(&r.get::<_, String>(2)?)?,
-                    by: names.user(&r.get::<_, String>(3)?),
-                    field: r.get(4)?,
-                    value: serde_json::from_str(&value)?,
-                    reason: r.get(6)?,
-                });
-            }
-            map
-        };
+        let amendments =
+            self.load_amendments("record_kind = ?1", RecordKind::Pupil.as_str(), &names)?;
         rows.into_iter()
             .map(|(id, body)| {
                 let a = amendments.get(&id).map(Vec::as_slice).unwrap_or(&[]);
@@ -585,175 +581,52 @@ impl Session {
         Ok(out)
     }
 
+    /// Appends the rows of one chronology source. Every source selects id, time recorded,
+    /// author and body first; `extra` reads what the kind adds after those.
+    fn collect(
+        &self,
+        kind: RecordKind,
+        sql: &str,
+        args: &[&dyn rusqlite::ToSql],
+        pid: &str,
+        extra: ExtraFn,
+        raw: &mut Vec<RawEntry>,
+    ) -> Result<()> {
+        let mut stmt = self.conn().prepare_cached(sql)?;
+        let mut rows = stmt.query(args)?;
+        while let Some(r) = rows.next()? {
+            raw.push(RawEntry {
+                kind,
+                record_id: r.get(0)?,
+                pupil_id: pid.to_owned(),
+                recorded_at: r.get(1)?,
+                author: r.get(2)?,
+                body: r.get(3)?,
+                extra: extra(r)?,
+            });
+        }
+        Ok(())
+    }
+
     fn collect_concerns(
         &self,
         pid: &str,
         only_author: Option<&str>,
         raw: &mut Vec<RawEntry>,
     ) -> Result<()> {
-        let mut stmt = self.conn().prepare_cached(
+        self.collect(
+            RecordKind::Concern,
             "SELECT id, recorded_at, recorded_by, body FROM concerns WHERE pupil_id = ?1 AND (?2 IS NULL OR recorded_by = ?2)",
-        )?;
-        let mut rows = stmt.query(params![pid, only_author])?;
-        while let Some(r) = rows.next()? {
-            raw.push(RawEntry::new(
-                RecordKind::Concern,
-                r.get(0)?,
-                pid,
-                r.get(1)?,
-                r.get(2)?,
-                r.get(3)?,
-                Extra::None,
-            ));
-        }
-        Ok(())
+            &[&pid, &only_author],
+            pid,
+            |_| Ok(Extra::None),
+            raw,
+        )
     }
 
     fn collect_others(&self, pid: &str, raw: &mut Vec<RawEntry>) -> Result<()> {
-        let c = self.conn();
-        // Named in another child's concern, with this child's own role.
-        let mut stmt = c.prepare_cached(
-            "SELECT c.id, c.recorded_at, c.recorded_by, c.body, cc.role FROM concern_children cc
-             JOIN concerns c ON c.id = cc.concern_id WHERE cc.pupil_id = ?1",
-        )?;
-        let mut rows = stmt.query([pid])?;
-        while let Some(r) = rows.next()? {
-            raw.push(RawEntry::new(
-                RecordKind::Concern,
-                r.get(0)?,
-                pid,
-                r.get(1)?,
-                r.get(2)?,
-                r.get(3)?,
-                Extra::NamedAs(r.get(4)?),
-            ));
-        }
-        let mut stmt = c.prepare_cached(
-            "SELECT ec.id, n.recorded_at, n.recorded_by, ec.body, n.body FROM encompass_children ec
-             JOIN encompass_notifications n ON n.id = ec.notification_id WHERE ec.pupil_id = ?1",
-        )?;
-        let mut rows = stmt.query([pid])?;
-        while let Some(r) = rows.next()? {
-            raw.push(RawEntry::new(
-                RecordKind::EncompassChild,
-                r.get(0)?,
-                pid,
-                r.get(1)?,
-                r.get(2)?,
-                r.get(3)?,
-                Extra::Notification(r.get(4)?),
-            ));
-        }
-        let mut stmt = c.prepare_cached(
-            "SELECT id, recorded_at, recorded_by, body FROM voice_entries WHERE pupil_id = ?1",
-        )?;
-        let mut rows = stmt.query([pid])?;
-        while let Some(r) = rows.next()? {
-            raw.push(RawEntry::new(
-                RecordKind::Voice,
-                r.get(0)?,
-                pid,
-                r.get(1)?,
-                r.get(2)?,
-                r.get(3)?,
-                Extra::None,
-            ));
-        }
-        let mut stmt = c.prepare_cached(
-            "SELECT f.id, f.created_at, f.created_by, f.body, f.due_on,
-                    (SELECT body FROM follow_up_events e WHERE e.follow_up_id = f.id AND e.event = 'completed' LIMIT 1),
-                    (SELECT at FROM follow_up_events e WHERE e.follow_up_id = f.id AND e.event = 'completed' LIMIT 1)
-             FROM follow_ups f WHERE f.pupil_id = ?1",
-        )?;
-        let mut rows = stmt.query([pid])?;
-        while let Some(r) = rows.next()? {
-            raw.push(RawEntry::new(
-                RecordKind::FollowUp,
-                r.get(0)?,
-                pid,
-                r.get(1)?,
-                r.get(2)?,
-                r.get(3)?,
-                Extra::FollowUp(r.get(4)?, r.get(5)?, r.get(6)?),
-            ));
-        }
-        let mut stmt = c.prepare_cached(
-            "SELECT id, recorded_at, recorded_by, body FROM referrals WHERE pupil_id = ?1",
-        )?;
-        let mut rows = stmt.query([pid])?;
-        while let Some(r) = rows.next()? {
-            raw.push(RawEntry::new(
-                RecordKind::Referral,
-                r.get(0)?,
-                pid,
-                r.get(1)?,
-                r.get(2)?,
-                r.get(3)?,
-                Extra::None,
-            ));
-        }
-        let mut stmt = c.prepare_cached(
-            "SELECT d.id, d.recorded_at, d.recorded_by, d.body FROM referral_decisions d
-             JOIN referrals r ON r.id = d.referral_id WHERE r.pupil_id = ?1",
-        )?;
-        let mut rows = stmt.query([pid])?;
-        while let Some(r) = rows.next()? {
-            raw.push(RawEntry::new(
-                RecordKind::Decision,
-                r.get(0)?,
-                pid,
-                r.get(1)?,
-                r.get(2)?,
-                r.get(3)?,
-                Extra::None,
-            ));
-        }
-        let mut stmt = c.prepare_cached(
-            "SELECT id, opened_at, opened_by, body FROM escalations WHERE pupil_id = ?1",
-        )?;
-        let mut rows = stmt.query([pid])?;
-        while let Some(r) = rows.next()? {
-            raw.push(RawEntry::new(
-                RecordKind::Escalation,
-                r.get(0)?,
-                pid,
-                r.get(1)?,
-                r.get(2)?,
-                r.get(3)?,
-                Extra::None,
-            ));
-        }
-        let mut stmt = c.prepare_cached(
-            "SELECT s.id, s.recorded_at, s.recorded_by, s.body, s.stage_no, s.due_on FROM escalation_stages s
-             JOIN escalations e ON e.id = s.escalation_id WHERE e.pupil_id = ?1",
-        )?;
-        let mut rows = stmt.query([pid])?;
-        while let Some(r) = rows.next()? {
-            raw.push(RawEntry::new(
-                RecordKind::EscalationStage,
-                r.get(0)?,
-                pid,
-                r.get(1)?,
-                r.get(2)?,
-                r.get(3)?,
-                Extra::Stage(r.get(4)?, r.get(5)?),
-            ));
-        }
-        let mut stmt = c.prepare_cached(
-            "SELECT v.id, v.at, v.by_user, v.body, v.event FROM escalation_events v
-             JOIN escalations e ON e.id = v.escalation_id WHERE e.pupil_id = ?1",
-        )?;
-        let mut rows = stmt.query([pid])?;
-        while let Some(r) = rows.next()? {
-            raw.push(RawEntry::new(
-                RecordKind::EscalationEvent,
-                r.get(0)?,
-                pid,
-                r.get(1)?,
-                r.get(2)?,
-                r.get(3)?,
-                Extra::Event(r.get(4)?),
-            ));
+        for (kind, sql, extra) in CHRONOLOGY_SOURCES {
+            self.collect(*kind, sql, &[&pid], pid, *extra, raw)?;
         }
         Ok(())
     }
@@ -1060,6 +933,55 @@ impl Session {
     }
 }
 
+type ExtraFn = fn(&rusqlite::Row<'_>) -> rusqlite::Result<Extra>;
+
+/// Everything in a child's chronology besides the concerns about them (which staff may see
+/// only when they wrote them).
+const CHRONOLOGY_SOURCES: &[(RecordKind, &str, ExtraFn)] = &[
+    // Named in another child's concern, with this child's own role.
+    (
+        RecordKind::Concern,
+        "SELECT c.id, c.recorded_at, c.recorded_by, c.body, cc.role FROM concern_children cc
+         JOIN concerns c ON c.id = cc.concern_id WHERE cc.pupil_id = ?1",
+        |r| Ok(Extra::NamedAs(r.get(4)?)),
+    ),
+    (
+        RecordKind::EncompassChild,
+        "SELECT ec.id, n.recorded_at, n.recorded_by, ec.body, n.body FROM encompass_children ec
+         JOIN encompass_notifications n ON n.id = ec.notification_id WHERE ec.pupil_id = ?1",
+        |r| Ok(Extra::Notification(r.get(4)?)),
+    ),
+    (RecordKind::Voice, "SELECT id, recorded_at, recorded_by, body FROM voice_entries WHERE pupil_id = ?1", |_| Ok(Extra::None)),
+    (
+        RecordKind::FollowUp,
+        "SELECT f.id, f.created_at, f.created_by, f.body, f.due_on,
+                (SELECT body FROM follow_up_events e WHERE e.follow_up_id = f.id AND e.event = 'completed' LIMIT 1),
+                (SELECT at FROM follow_up_events e WHERE e.follow_up_id = f.id AND e.event = 'completed' LIMIT 1)
+         FROM follow_ups f WHERE f.pupil_id = ?1",
+        |r| Ok(Extra::FollowUp(r.get(4)?, r.get(5)?, r.get(6)?)),
+    ),
+    (RecordKind::Referral, "SELECT id, recorded_at, recorded_by, body FROM referrals WHERE pupil_id = ?1", |_| Ok(Extra::None)),
+    (
+        RecordKind::Decision,
+        "SELECT d.id, d.recorded_at, d.recorded_by, d.body FROM referral_decisions d
+         JOIN referrals r ON r.id = d.referral_id WHERE r.pupil_id = ?1",
+        |_| Ok(Extra::None),
+    ),
+    (RecordKind::Escalation, "SELECT id, opened_at, opened_by, body FROM escalations WHERE pupil_id = ?1", |_| Ok(Extra::None)),
+    (
+        RecordKind::EscalationStage,
+        "SELECT s.id, s.recorded_at, s.recorded_by, s.body, s.stage_no, s.due_on FROM escalation_stages s
+         JOIN escalations e ON e.id = s.escalation_id WHERE e.pupil_id = ?1",
+        |r| Ok(Extra::Stage(r.get(4)?, r.get(5)?)),
+    ),
+    (
+        RecordKind::EscalationEvent,
+        "SELECT v.id, v.at, v.by_user, v.body, v.event FROM escalation_events v
+         JOIN escalations e ON e.id = v.escalation_id WHERE e.pupil_id = ?1",
+        |r| Ok(Extra::Event(r.get(4)?)),
+    ),
+];
+
 enum Extra {
     None,
     NamedAs(String),
@@ -1080,26 +1002,6 @@ struct RawEntry {
 }
 
 impl RawEntry {
-    fn new(
-        kind: RecordKind,
-        record_id: String,
-        pupil_id: &str,
-        recorded_at: String,
-        author: String,
-        body: String,
-        extra: Extra,
-    ) -> Self {
-        RawEntry {
-            kind,
-            record_id,
-            pupil_id: pupil_id.to_owned(),
-            recorded_at,
-            author,
-            body,
-            extra,
-        }
-    }
-
     fn build(
         self,
         amendments: &[AmendmentView],

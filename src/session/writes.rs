@@ -63,8 +63,11 @@ pub(crate) fn pupil_exists(c: &Connection, id: Uuid) -> Result<()> {
 
 fn active_user_exists(c: &Connection, id: Uuid) -> Result<()> {
     let found: bool = c.query_row(
-        "SELECT EXISTS (SELECT 1 FROM users u WHERE id = ?1
-         AND NOT EXISTS (SELECT 1 FROM user_events e WHERE e.user_id = u.id AND e.event = 'removed'))",
+        concat!(
+            "SELECT EXISTS (SELECT 1 FROM users u WHERE id = ?1 AND NOT ",
+            super::removed!(),
+            ")"
+        ),
         [id.to_string()],
         |r| r.get(0),
     )?;

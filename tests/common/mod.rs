@@ -77,27 +77,14 @@ pub fn new_store() -> (Fixture, Session) {
 
 pub fn pupil_details(first: &str, last: &str, upn: &str) -> PupilDetails {
     PupilDetails {
-        legal_first_name: first.into(),
-        legal_last_name: last.into(),
-        preferred_name: None,
-        date_of_birth: chrono::NaiveDate::from_ymd_opt(2018, 3, 14).unwrap(),
         gender: "Female".into(),
         upn: Some(upn.into()),
-        year_group: "Year 3".into(),
-        class_name: None,
-        address: None,
-        ethnicity: None,
-        religion: None,
-        first_language: None,
-        interpreter_needed: false,
-        sen_disability: None,
-        looked_after: false,
-        protection_status: ProtectionStatus::None,
-        young_carer: false,
-        attendance_concern: false,
-        identity_notes: None,
-        gp: None,
-        nhs_number: None,
+        ..PupilDetails::new(
+            first,
+            last,
+            chrono::NaiveDate::from_ymd_opt(2018, 3, 14).unwrap(),
+            "Year 3",
+        )
     }
 }
 
