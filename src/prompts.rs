@@ -458,26 +458,36 @@ fn nfa_while_concerns_continue(
             latest.insert(family, (r, ended));
         }
     }
+    // Indexes by pupil, so each family looks only at its own records.
+    let mut concerns_of: HashMap<Id, Vec<&ConcernFact>> = HashMap::new();
+    for c in &facts.concerns {
+        concerns_of.entry(c.pupil).or_default().push(c);
+    }
+    let mut last_referral: HashMap<Id, DateTime<Utc>> = HashMap::new();
+    for o in &facts.referrals {
+        let e = last_referral.entry(o.pupil).or_insert(o.made_at);
+        *e = (*e).max(o.made_at);
+    }
+    let mut last_escalation: HashMap<Id, DateTime<Utc>> = HashMap::new();
+    for e in &facts.escalations {
+        let x = last_escalation.entry(e.pupil).or_insert(e.opened_at);
+        *x = (*x).max(e.opened_at);
+    }
     for (family, (r, ended)) in latest {
         // A later referral with another outcome, or a challenge already raised, answers the prompt.
-        let answered = facts
-            .referrals
-            .iter()
-            .any(|o| family.contains(&o.pupil) && o.made_at > r.made_at)
-            || facts
-                .escalations
-                .iter()
-                .any(|e| family.contains(&e.pupil) && e.opened_at >= r.made_at);
+        let answered = family.iter().any(|p| {
+            last_referral.get(p).is_some_and(|t| *t > r.made_at)
+                || last_escalation.get(p).is_some_and(|t| *t >= r.made_at)
+        });
         if answered {
             continue;
         }
         let window_start = ended.max(now - Duration::weeks(settings.nfa_weeks as i64));
-        let mut since: Vec<&ConcernFact> = facts
-            .concerns
+        let mut since: Vec<&ConcernFact> = family
             .iter()
-            .filter(|c| {
-                family.contains(&c.pupil) && c.observed_at > window_start && c.observed_at <= now
-            })
+            .flat_map(|p| concerns_of.get(p).map(Vec::as_slice).unwrap_or(&[]))
+            .copied()
+            .filter(|c| c.observed_at > window_start && c.observed_at <= now)
             .collect();
         if since.len() < settings.nfa_concerns as usize {
             continue;

@@ -41,7 +41,9 @@ pub struct SessionInfo {
     pub idle_lock_minutes: u32,
 }
 
-#[derive(Debug, Deserialize, TS)]
+/// Holds a passphrase: no Debug, so it cannot be logged by accident; it becomes a core
+/// `Passphrase` (zeroized on drop) at once.
+#[derive(Deserialize, TS)]
 #[ts(export)]
 pub struct CreateStoreRequest {
     pub school_name: String,
@@ -50,7 +52,8 @@ pub struct CreateStoreRequest {
     pub passphrase: String,
 }
 
-#[derive(Debug, Serialize, TS)]
+/// Holds the recovery key on its way to the screen: no Debug.
+#[derive(Serialize, TS)]
 #[ts(export)]
 pub struct CreatedStore {
     pub session: SessionInfo,
@@ -58,7 +61,8 @@ pub struct CreatedStore {
     pub recovery_key: String,
 }
 
-#[derive(Debug, Deserialize, TS)]
+/// Holds a passphrase: no Debug.
+#[derive(Deserialize, TS)]
 #[ts(export)]
 pub struct UnlockRequest {
     pub user_name: String,

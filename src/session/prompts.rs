@@ -168,9 +168,23 @@ impl Session {
             &raw.iter().map(|r| r.0.clone()).collect::<Vec<_>>(),
             &self.names()?,
         )?;
+        // The rules need only when and what kind: decode just those fields (amended records in full).
+        #[derive(serde::Deserialize)]
+        struct WhenAndWhat {
+            observed_at: chrono::DateTime<chrono::Utc>,
+            categories: Vec<Category>,
+        }
         for (id, pupil, body) in raw {
-            let d: ConcernDetails =
-                apply_amendments(&body, amendments.get(&id).map(Vec::as_slice).unwrap_or(&[]))?;
+            let d: WhenAndWhat = match amendments.get(&id) {
+                Some(a) => {
+                    let full: ConcernDetails = apply_amendments(&body, a)?;
+                    WhenAndWhat {
+                        observed_at: full.observed_at,
+                        categories: full.categories,
+                    }
+                }
+                None => serde_json::from_str(&body)?,
+            };
             facts.concerns.push(ConcernFact {
                 id: parse_id(&id)?,
                 pupil: parse_id(&pupil)?,
@@ -186,8 +200,8 @@ impl Session {
                 "SELECT n.id, n.received_at, n.respond_by,
                         (SELECT count(*) FROM open_follow_ups o JOIN follow_ups f ON f.id = o.follow_up_id WHERE f.source_id = n.id)
                  FROM encompass_notifications n
-                 WHERE n.received_at >= ?1
-                    OR n.id IN (SELECT f.source_id FROM open_follow_ups o JOIN follow_ups f ON f.id = o.follow_up_id)",
+                 WHERE n.id IN (SELECT id FROM encompass_notifications WHERE received_at >= ?1
+                                UNION SELECT f.source_id FROM open_follow_ups o JOIN follow_ups f ON f.id = o.follow_up_id)",
             )?;
             let rows: Vec<(String, String, String, u32)> = stmt
                 .query_map([&recent], |r| {
@@ -214,7 +228,8 @@ impl Session {
             }
         }
 
-        // Referrals: every one still without a decision, and all of the families concerned.
+        // Referrals: every one still without a decision, and each pupil's latest (the rules only
+        // ask whether the latest referral in a family ended without action).
         let mut pupils: BTreeSet<Uuid> = facts.concerns.iter().map(|c| c.pupil).collect();
         pupils.extend(
             facts
@@ -285,7 +300,9 @@ impl Session {
             let mut stmt = c.prepare_cached(
                 "SELECT r.id, r.pupil_id, r.made_at, r.decision_due_on, r.body, d.id, d.outcome, d.received_on
                  FROM referrals r LEFT JOIN referral_decisions d ON d.referral_id = r.id
-                 WHERE r.pupil_id IN (SELECT value FROM json_each(?1))",
+                 WHERE r.pupil_id IN (SELECT value FROM json_each(?1))
+                   AND (r.id IN (SELECT referral_id FROM open_referrals)
+                        OR r.made_at = (SELECT max(x.made_at) FROM referrals x WHERE x.pupil_id = r.pupil_id))",
             )?;
             let mut rows = stmt.query([&family_list])?;
             while let Some(r) = rows.next()? {
@@ -348,14 +365,16 @@ impl Session {
             }
         }
         {
-            let mut stmt =
-                c.prepare_cached("SELECT max(spoken_at) FROM voice_entries WHERE pupil_id = ?1")?;
-            for p in &pupils {
-                if let Some(t) =
-                    stmt.query_row([p.to_string()], |r| r.get::<_, Option<String>>(0))?
-                {
-                    facts.last_voice.insert(*p, parse_time(&t)?);
-                }
+            let mut stmt = c.prepare_cached(
+                "SELECT pupil_id, max(spoken_at) FROM voice_entries
+                 WHERE pupil_id IN (SELECT value FROM json_each(?1)) GROUP BY pupil_id",
+            )?;
+            let mut rows = stmt.query([&list])?;
+            while let Some(r) = rows.next()? {
+                facts.last_voice.insert(
+                    parse_id(&r.get::<_, String>(0)?)?,
+                    parse_time(&r.get::<_, String>(1)?)?,
+                );
             }
         }
         let everyone: Vec<Uuid> = family.iter().copied().collect();
