@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs what is missing and runs every test: rustfmt, clippy -D warnings, all Rust tests
 # (unit, property, integration, crash safety, CLI), the IPC bindings check, the UI type check,
-# and the E2E test of the real window under Xvfb.
+# UI unit tests (Vitest), and the E2E tests of the real window under Xvfb.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/env.sh
@@ -30,8 +30,8 @@ if git rev-parse --is-inside-work-tree >/dev/null 2>&1; then
   fi
 fi
 
-step "UI type check"
-(cd ui && npm run --silent check)
+step "UI type check and unit tests"
+(cd ui && npm run --silent check && npx vitest run)
 
 step "E2E: the real window (WebKitGTK via tauri-driver, Xvfb)"
 cargo build --quiet -p safeguard-desk -p safeguard-core --bin safeguard-desk --bin sgd

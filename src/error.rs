@@ -21,6 +21,7 @@ pub enum ErrorCode {
     Conflict,
     Io,
     Internal,
+    Locked,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -56,6 +57,8 @@ pub enum Error {
     Io { kind: String },
     #[error("internal error ({detail})")]
     Internal { detail: String },
+    #[error("the store is locked: unlock it to continue")]
+    Locked,
 }
 
 pub type Result<T, E = Error> = std::result::Result<T, E>;
@@ -76,6 +79,7 @@ impl Error {
             Error::Conflict { .. } => ErrorCode::Conflict,
             Error::Io { .. } => ErrorCode::Io,
             Error::Internal { .. } => ErrorCode::Internal,
+            Error::Locked => ErrorCode::Locked,
         }
     }
 

@@ -70,3 +70,57 @@ mod tests {
         assert_eq!(display_london(summer), "01/07/2026 09:00");
     }
 }
+
+/// Parses a wall-clock time as typed in the window (`dd/mm/yyyy HH:MM`, or ISO
+/// `YYYY-MM-DDTHH:MM`, Europe/London) into
+/// UTC. An impossible date, or a time that does not exist when the clocks go forward, is an
+/// input error; an ambiguous one (clocks going back) takes the earlier instant.
+pub fn parse_london_local(field: &'static str, s: &str) -> crate::error::Result<DateTime<Utc>> {
+    use chrono::{NaiveDateTime, TimeZone};
+    let s = s.trim();
+    let naive = NaiveDateTime::parse_from_str(s, "%d/%m/%Y %H:%M")
+        .or_else(|_| NaiveDateTime::parse_from_str(s, "%Y-%m-%dT%H:%M"))
+        .or_else(|_| NaiveDateTime::parse_from_str(s, "%Y-%m-%dT%H:%M:%S"))
+        .map_err(|_| crate::error::Error::invalid(field, "is not a real date and time"))?;
+    London
+        .from_local_datetime(&naive)
+        .earliest()
+        .map(|t| t.with_timezone(&Utc))
+        .ok_or(crate::error::Error::invalid(
+            field,
+            "does not exist in UK time (the clocks went forward)",
+        ))
+}
+
+#[cfg(test)]
+mod local_input_tests {
+    use super::*;
+    use chrono::TimeZone;
+
+    #[test]
+    fn london_wall_clock_input_becomes_utc() {
+        assert_eq!(
+            parse_london_local("t", "2026-07-01T09:00").unwrap(),
+            Utc.with_ymd_and_hms(2026, 7, 1, 8, 0, 0).unwrap()
+        );
+        assert_eq!(
+            parse_london_local("t", "2026-12-01T09:00").unwrap(),
+            Utc.with_ymd_and_hms(2026, 12, 1, 9, 0, 0).unwrap()
+        );
+        assert!(parse_london_local("t", "2026-02-30T09:00").is_err());
+        assert!(
+            parse_london_local("t", "2026-03-29T01:30").is_err(),
+            "01:30 did not exist on 29 March 2026"
+        );
+        assert!(parse_london_local("t", "yesterday").is_err());
+        assert_eq!(
+            parse_london_local("t", "01/07/2026 09:00").unwrap(),
+            Utc.with_ymd_and_hms(2026, 7, 1, 8, 0, 0).unwrap()
+        );
+        assert!(
+            parse_london_local("t", "31/06/2026 09:00").is_err(),
+            "30 days hath June"
+        );
+        assert!(parse_london_local("t", "07/01/2026 25:00").is_err());
+    }
+}

@@ -5,10 +5,14 @@ use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 
 use safeguard_core::clock::SystemClock;
+use safeguard_core::language::LanguageFlag;
 use safeguard_core::prompts::Prompt;
-use safeguard_core::records::SchoolDetails;
+use safeguard_core::records::{Id, NewConcern, SchoolDetails};
 use safeguard_core::secret::Passphrase;
-use safeguard_core::session::Dashboard;
+use safeguard_core::session::{
+    ChronologyEntry, ChronologyFilter, Dashboard, PupilFile, PupilPage, PupilQuery, PupilSummary,
+    SearchHit,
+};
 use safeguard_core::{Error, Session, StoreOptions};
 use tauri::State;
 
@@ -135,19 +139,25 @@ pub fn lock(state: State<'_, AppState>) -> IpcResult<()> {
     Ok(())
 }
 
+/// Runs `f` on the unlocked session, or answers `Locked`.
+fn with_session<T>(
+    state: &State<'_, AppState>,
+    f: impl FnOnce(&mut Session) -> Result<T, Error>,
+) -> IpcResult<T> {
+    let mut guard = state.session.lock().map_err(|_| poisoned())?;
+    let s = guard.as_mut().ok_or(IpcError::from(Error::Locked))?;
+    Ok(f(s)?)
+}
+
 #[tauri::command]
 pub fn dashboard(state: State<'_, AppState>) -> IpcResult<Dashboard> {
-    let guard = state.session.lock().map_err(|_| poisoned())?;
-    let s = guard.as_ref().ok_or(IpcError::from(Error::Forbidden))?;
-    Ok(s.dashboard()?)
+    with_session(&state, |s| s.dashboard())
 }
 
 /// The open practice prompts, in Today's order.
 #[tauri::command]
 pub fn prompts(state: State<'_, AppState>) -> IpcResult<Vec<Prompt>> {
-    let guard = state.session.lock().map_err(|_| poisoned())?;
-    let s = guard.as_ref().ok_or(IpcError::from(Error::Forbidden))?;
-    Ok(s.prompts()?)
+    with_session(&state, |s| s.prompts())
 }
 
 /// Dismisses a prompt with a reason; returns the prompts still open.
@@ -157,8 +167,62 @@ pub fn dismiss_prompt(
     key: String,
     reason: String,
 ) -> IpcResult<Vec<Prompt>> {
-    let mut guard = state.session.lock().map_err(|_| poisoned())?;
-    let s = guard.as_mut().ok_or(IpcError::from(Error::Forbidden))?;
-    s.dismiss_prompt(&key, &reason)?;
-    Ok(s.prompts()?)
+    with_session(&state, |s| {
+        s.dismiss_prompt(&key, &reason)?;
+        s.prompts()
+    })
+}
+
+#[tauri::command]
+pub fn list_pupils(state: State<'_, AppState>, query: PupilQuery) -> IpcResult<PupilPage> {
+    with_session(&state, |s| s.list_pupils(&query))
+}
+
+#[tauri::command]
+pub fn pupil_summary(state: State<'_, AppState>, pupil_id: Id) -> IpcResult<PupilSummary> {
+    with_session(&state, |s| s.pupil_summary(pupil_id))
+}
+
+#[tauri::command]
+pub fn pupil_file(state: State<'_, AppState>, pupil_id: Id) -> IpcResult<PupilFile> {
+    with_session(&state, |s| s.pupil_file(pupil_id))
+}
+
+/// A child's chronology, or with `family` the family's (siblings merged).
+#[tauri::command]
+pub fn chronology(
+    state: State<'_, AppState>,
+    pupil_id: Id,
+    family: bool,
+    filter: ChronologyFilter,
+) -> IpcResult<Vec<ChronologyEntry>> {
+    with_session(&state, |s| {
+        if family {
+            s.family_chronology(pupil_id, &filter)
+        } else {
+            s.pupil_chronology(pupil_id, &filter)
+        }
+    })
+}
+
+#[tauri::command]
+pub fn pupil_prompts(state: State<'_, AppState>, pupil_id: Id) -> IpcResult<Vec<Prompt>> {
+    with_session(&state, |s| s.prompts_for_pupil(pupil_id))
+}
+
+#[tauri::command]
+pub fn record_concern(state: State<'_, AppState>, form: ConcernForm) -> IpcResult<Id> {
+    let concern = NewConcern::try_from(form)?;
+    with_session(&state, |s| s.record_concern(&concern))
+}
+
+/// The factual-language check of a text as it is typed (no store needed, nothing recorded).
+#[tauri::command]
+pub fn check_language(text: String) -> Vec<LanguageFlag> {
+    safeguard_core::language::check(&text)
+}
+
+#[tauri::command]
+pub fn search(state: State<'_, AppState>, text: String) -> IpcResult<Vec<SearchHit>> {
+    with_session(&state, |s| s.search(&text, 50))
 }

@@ -1,6 +1,7 @@
 //! The IPC boundary: what crosses to the webview, generated as TypeScript by ts-rs. Errors cross
 //! as `{ code, message }`, with the core's closed set of codes and its content-free messages.
 
+use safeguard_core::records::{Category, ConcernDetails, Id, NewConcern, OtherChild};
 use safeguard_core::{Error, ErrorCode};
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
@@ -67,4 +68,88 @@ pub struct CreatedStore {
 pub struct UnlockRequest {
     pub user_name: String,
     pub passphrase: String,
+}
+
+/// The concern form as the window sends it: the observed time is wall-clock UK time, converted
+/// by the core (an impossible date is an input error, not a guess).
+#[derive(Debug, Deserialize, TS)]
+#[ts(export)]
+pub struct ConcernForm {
+    pub pupil_id: Id,
+    pub reporter_name: String,
+    pub reporter_role: String,
+    /// `dd/mm/yyyy HH:MM` (or ISO), UK time.
+    pub observed_at_local: String,
+    pub location: String,
+    pub categories: Vec<Category>,
+    pub account: String,
+    pub child_words: Option<String>,
+    pub immediate_action: String,
+    pub other_children: Vec<OtherChild>,
+}
+
+impl TryFrom<ConcernForm> for NewConcern {
+    type Error = IpcError;
+
+    fn try_from(f: ConcernForm) -> Result<Self, IpcError> {
+        let observed_at =
+            safeguard_core::time::parse_london_local("observed at", &f.observed_at_local)?;
+        let child_words = f.child_words.filter(|w| !w.trim().is_empty());
+        Ok(NewConcern {
+            pupil_id: f.pupil_id,
+            details: ConcernDetails {
+                reporter_name: f.reporter_name,
+                reporter_role: f.reporter_role,
+                observed_at,
+                location: f.location,
+                categories: f.categories,
+                account: f.account,
+                child_words,
+                immediate_action: f.immediate_action,
+                body_marks: vec![],
+            },
+            other_children: f.other_children,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn form(when: &str, words: Option<&str>) -> ConcernForm {
+        ConcernForm {
+            pupil_id: Id::nil(),
+            reporter_name: "A".into(),
+            reporter_role: "Teacher".into(),
+            observed_at_local: when.into(),
+            location: "Hall".into(),
+            categories: vec![Category::Neglect],
+            account: "Facts".into(),
+            child_words: words.map(Into::into),
+            immediate_action: String::new(),
+            other_children: vec![],
+        }
+    }
+
+    #[test]
+    fn an_impossible_date_is_an_input_error_naming_the_field() {
+        let err = NewConcern::try_from(form("30/02/2026 09:00", None))
+            .err()
+            .expect("refused");
+        assert_eq!(err.code, ErrorCode::InvalidInput);
+        assert!(err.message.contains("observed at"), "{}", err.message);
+    }
+
+    #[test]
+    fn uk_time_and_blank_child_words_convert() {
+        let c = NewConcern::try_from(form("01/07/2026 09:30", Some("   ")))
+            .ok()
+            .expect("valid");
+        assert_eq!(
+            c.details.observed_at.to_rfc3339(),
+            "2026-07-01T08:30:00+00:00"
+        );
+        assert_eq!(c.details.child_words, None);
+    }
 }

@@ -20,6 +20,14 @@ fn main() {
             commands::dashboard,
             commands::prompts,
             commands::dismiss_prompt,
+            commands::list_pupils,
+            commands::pupil_summary,
+            commands::pupil_file,
+            commands::chronology,
+            commands::pupil_prompts,
+            commands::record_concern,
+            commands::check_language,
+            commands::search,
         ])
         .run(tauri::generate_context!())
         .unwrap_or_else(|_| {

@@ -383,6 +383,13 @@ impl Session {
         Ok(PupilPage { total, items })
     }
 
+    /// One pupil's name and year (every role; the flags only for those who read everything).
+    pub fn pupil_summary(&self, pupil: Id) -> Result<PupilSummary> {
+        let found = self.pupil_details_map(Some(&[pupil]))?;
+        let (id, d) = found.first().ok_or(Error::NotFound { what: "pupil" })?;
+        Ok(self.summary(*id, d))
+    }
+
     pub fn pupil_by_upn(&self, upn: &str) -> Result<Id> {
         let id: Option<String> = self
             .conn()
@@ -1031,6 +1038,7 @@ impl RawEntry {
                         "Reported by {} ({}) at {}.",
                         d.reporter_name, d.reporter_role, d.location
                     ),
+                    _ if d.immediate_action.trim().is_empty() => d.account.clone(),
                     _ => format!("{}\n\nImmediate action: {}", d.account, d.immediate_action),
                 };
                 (d.observed_at, title, text)

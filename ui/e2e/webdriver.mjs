@@ -1,11 +1,23 @@
 // A minimal W3C WebDriver client over fetch (Node 20+), enough to drive the Tauri window
 // through tauri-driver: no browser download, no extra packages.
 import { spawn } from "node:child_process";
-import { connect } from "node:net";
+import { connect, createServer } from "node:net";
 import { setTimeout as sleep } from "node:timers/promises";
 import { mkdirSync, writeFileSync } from "node:fs";
 
 const ELEMENT = "element-6066-11e4-a52e-4f735466cecf";
+
+/** A port nothing is listening on now (asked of the OS), so parallel runs never collide. */
+function freePort() {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once("error", reject);
+    server.listen(0, "127.0.0.1", () => {
+      const { port } = server.address();
+      server.close(() => resolve(port));
+    });
+  });
+}
 
 function listening(port) {
   return new Promise((resolve) => {
@@ -23,7 +35,9 @@ export class Driver {
     this.id = id;
   }
 
-  static async start({ application, port = 4444, nativePort = 4445, env = {} }) {
+  static async start({ application, port, nativePort, env = {} }) {
+    port ??= await freePort();
+    nativePort ??= await freePort();
     const proc = spawn("tauri-driver", ["--port", String(port), "--native-port", String(nativePort)], {
       env: { ...process.env, ...env },
       stdio: ["ignore", "inherit", "inherit"],

@@ -120,3 +120,77 @@ test("demo school: every practice prompt on Today, dismiss with a reason, none f
     await d.quit();
   }
 });
+
+test("the desk: pupils, a child's chronology, recording a concern with the child's words, staff see only their own", { timeout: 240_000 }, async () => {
+  const store = join(mkdtempSync(join(tmpdir(), "sgd-e2e-desk-")), "demo");
+  const demoPass = "e2e demo passphrase";
+  execFileSync(cli, ["demo", store], { env: { ...process.env, SGD_PASSPHRASE: demoPass }, stdio: "ignore" });
+  const d = await Driver.start({ application: app, env: { SGD_STORE: store } });
+  const unlockAs = async (user) => {
+    await d.waitText("h1", (t) => t.includes("Unlock"));
+    await d.select("[data-testid=user]", user);
+    await d.type("[data-testid=passphrase]", demoPass);
+    await d.click("[data-testid=unlock]");
+    await d.waitText("[data-testid=who]", (t) => t.startsWith(user));
+  };
+  try {
+    await unlockAs("Rachel Adeyemi");
+    await d.click("[data-testid=nav-pupils]");
+    await d.type("[data-testid=pupil-search]", "Liam");
+    await d.waitText("[data-testid=pupil-list]", (t) => t.includes("Liam Brennan") && !t.includes("Zoë"));
+    await d.screenshot(shots, "09-pupils");
+    await d.click("[data-testid=pupil-link]");
+    await d.waitText("[data-testid=pupil-name]", (t) => t === "Liam Brennan");
+    const chron = await d.waitText("[data-testid=chronology]", (t) => t.includes("There wasn't any food"));
+    assert.match(chron, /Referral decision: no further action/);
+    assert.match(await d.text("[data-testid=household]"), /Kyle Brennan \(Westmere Academy, Year 8\)/);
+    await d.screenshot(shots, "10-pupil-page");
+
+    // Record a concern from the child's page.
+    await d.click("[data-testid=record-concern-for]");
+    await d.find("[data-testid=concern-form]");
+    await d.type("[data-testid=location]", "Year 3 classroom");
+    await d.click("[data-testid=category-neglect]");
+    await d.type("[data-testid=account]", "Liam arrived at 08:55 with no coat. He was clearly upset and ate two breakfasts.");
+    await d.type("[data-testid=child-words-input]", "Mum said I'm streetwise so I can walk on my own.");
+    const flags = await d.waitText("[data-testid=language-flags-account]", (t) => t.includes("clearly"));
+    assert.match(flags, /Instead: State the evidence/);
+    assert.equal(await d.count("[data-testid=language-flags-child-words]"), 0, "the child's words are never checked");
+    await d.type("[data-testid=immediate-action]", "Breakfast given; DSL informed at 09:10.");
+    await d.screenshot(shots, "11-record-concern");
+    await d.click("[data-testid=save-concern]");
+    await d.waitText("[data-testid=pupil-name]", (t) => t === "Liam Brennan");
+    const after = await d.waitText("[data-testid=chronology]", (t) => t.includes("ate two breakfasts"));
+    assert.match(after, /In the child's words: “Mum said I'm streetwise so I can walk on my own\.”/);
+
+    // The family view merges the three Brennan children.
+    await d.click("[data-testid=family-toggle]");
+    const fam = await d.waitText("[data-testid=chronology]", (t) => t.includes("Ava Brennan") && t.includes("Noah Brennan"));
+    assert.match(fam, /Liam Brennan/);
+    await d.screenshot(shots, "12-family-chronology");
+
+    // Search (Ctrl+K) finds the new concern.
+    await d.click("[data-testid=nav-search]");
+    await d.type("[data-testid=search-input]", "breakfasts");
+    await d.waitText("[data-testid=search-hits]", (t) => t.includes("Liam Brennan"));
+    await d.screenshot(shots, "13-search");
+    await d.exec("document.dispatchEvent(new KeyboardEvent('keydown', { key: 'Escape' })); window.dispatchEvent(new KeyboardEvent('keydown', { key: 'Escape' }));");
+
+    // A member of staff records a concern and sees only their own.
+    await d.click("[data-testid=lock]");
+    await unlockAs("Daniel Okoro");
+    await d.click("[data-testid=nav-concern]");
+    await d.find("[data-testid=concern-form]");
+    await d.select("[data-testid=concern-pupil]", await d.exec("return [...document.querySelectorAll('[data-testid=concern-pupil] option')].find(o => o.textContent.startsWith('Liam Brennan')).value;"));
+    await d.click("[data-testid=category-attendance]");
+    await d.type("[data-testid=account]", "Liam was absent this morning; no call from home by 10:00.");
+    await d.click("[data-testid=save-concern]");
+    const own = await d.waitText("[data-testid=chronology]", (t) => t.includes("no call from home by 10:00"));
+    assert.doesNotMatch(own, /ate two breakfasts/, "staff do not see the DSL's concern");
+    assert.equal(await d.count("[data-testid=entry]"), 1, "only the staff member's own concern");
+    assert.equal(await d.count("[data-testid=pupil-details]"), 0, "staff see no pupil details");
+    await d.screenshot(shots, "14-staff-own-concern");
+  } finally {
+    await d.quit();
+  }
+});

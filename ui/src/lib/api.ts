@@ -7,10 +7,32 @@ import type { Dashboard } from "../bindings/Dashboard";
 import type { ErrorCode } from "../bindings/ErrorCode";
 import type { IpcError } from "../bindings/IpcError";
 import type { Prompt } from "../bindings/Prompt";
+import type { ChronologyEntry } from "../bindings/ChronologyEntry";
+import type { ChronologyFilter } from "../bindings/ChronologyFilter";
+import type { ConcernForm } from "../bindings/ConcernForm";
+import type { LanguageFlag } from "../bindings/LanguageFlag";
+import type { PupilFile } from "../bindings/PupilFile";
+import type { PupilPage } from "../bindings/PupilPage";
+import type { PupilQuery } from "../bindings/PupilQuery";
+import type { PupilSummary } from "../bindings/PupilSummary";
+import type { SearchHit } from "../bindings/SearchHit";
 import type { SessionInfo } from "../bindings/SessionInfo";
 import type { UnlockRequest } from "../bindings/UnlockRequest";
 
-export type { AppStatus, CreatedStore, Dashboard, Prompt, SessionInfo };
+export type {
+  AppStatus,
+  ChronologyEntry,
+  ChronologyFilter,
+  ConcernForm,
+  CreatedStore,
+  Dashboard,
+  LanguageFlag,
+  Prompt,
+  PupilFile,
+  PupilPage,
+  SearchHit,
+  SessionInfo,
+};
 
 /** What a person is told for each of the core's error codes. */
 const MESSAGES: Record<ErrorCode, string> = {
@@ -27,6 +49,7 @@ const MESSAGES: Record<ErrorCode, string> = {
   Conflict: "That conflicts with what is already recorded.",
   Io: "The computer could not read or write the store's folder.",
   Internal: "Something went wrong inside the app. Nothing was saved.",
+  Locked: "The store is locked. Unlock it to continue.",
 };
 
 export class AppError extends Error {
@@ -64,4 +87,13 @@ export const api = {
   dashboard: () => call<Dashboard>("dashboard"),
   prompts: () => call<Prompt[]>("prompts"),
   dismissPrompt: (key: string, reason: string) => call<Prompt[]>("dismiss_prompt", { key, reason }),
+  listPupils: (query: PupilQuery) => call<PupilPage>("list_pupils", { query }),
+  pupilSummary: (pupilId: string) => call<PupilSummary>("pupil_summary", { pupilId }),
+  pupilFile: (pupilId: string) => call<PupilFile>("pupil_file", { pupilId }),
+  chronology: (pupilId: string, family: boolean, filter: ChronologyFilter) =>
+    call<ChronologyEntry[]>("chronology", { pupilId, family, filter }),
+  pupilPrompts: (pupilId: string) => call<Prompt[]>("pupil_prompts", { pupilId }),
+  recordConcern: (form: ConcernForm) => call<string>("record_concern", { form }),
+  checkLanguage: (text: string) => call<LanguageFlag[]>("check_language", { text }),
+  search: (text: string) => call<SearchHit[]>("search", { text }),
 };

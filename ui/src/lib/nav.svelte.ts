@@ -1,0 +1,13 @@
+// Which screen the desk shows. One small state object, no router: the desk has no URLs.
+export type View =
+  | { name: "today" }
+  | { name: "pupils" }
+  | { name: "pupil"; id: string }
+  | { name: "concern"; pupilId?: string };
+
+export const nav = $state<{ view: View }>({ view: { name: "today" } });
+
+export function go(view: View) {
+  nav.view = view;
+  window.scrollTo(0, 0);
+}
