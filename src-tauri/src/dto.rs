@@ -134,18 +134,14 @@ mod tests {
 
     #[test]
     fn an_impossible_date_is_an_input_error_naming_the_field() {
-        let err = NewConcern::try_from(form("30/02/2026 09:00", None))
-            .err()
-            .expect("refused");
+        let err = NewConcern::try_from(form("30/02/2026 09:00", None)).expect_err("refused");
         assert_eq!(err.code, ErrorCode::InvalidInput);
         assert!(err.message.contains("observed at"), "{}", err.message);
     }
 
     #[test]
     fn uk_time_and_blank_child_words_convert() {
-        let c = NewConcern::try_from(form("01/07/2026 09:30", Some("   ")))
-            .ok()
-            .expect("valid");
+        let c = NewConcern::try_from(form("01/07/2026 09:30", Some("   "))).expect("valid");
         assert_eq!(
             c.details.observed_at.to_rfc3339(),
             "2026-07-01T08:30:00+00:00"
