@@ -7,7 +7,7 @@ use std::sync::{Arc, Mutex};
 use safeguard_core::clock::SystemClock;
 use safeguard_core::language::LanguageFlag;
 use safeguard_core::prompts::Prompt;
-use safeguard_core::records::{Id, NewConcern, SchoolDetails};
+use safeguard_core::records::{EncompassChild, Id, NewConcern, NewVoice, SchoolDetails};
 use safeguard_core::secret::Passphrase;
 use safeguard_core::session::{
     ChronologyEntry, ChronologyFilter, Dashboard, PupilFile, PupilPage, PupilQuery, PupilSummary,
@@ -214,6 +214,33 @@ pub fn pupil_prompts(state: State<'_, AppState>, pupil_id: Id) -> IpcResult<Vec<
 pub fn record_concern(state: State<'_, AppState>, form: ConcernForm) -> IpcResult<Id> {
     let concern = NewConcern::try_from(form)?;
     with_session(&state, |s| s.record_concern(&concern))
+}
+
+#[tauri::command]
+pub fn record_voice(state: State<'_, AppState>, form: VoiceForm) -> IpcResult<Id> {
+    let voice = NewVoice::try_from(form)?;
+    with_session(&state, |s| s.record_voice(&voice))
+}
+
+/// The one step for a sibling not on a notification: add them to it (with their own
+/// follow-up; presence and words "not known" until amended). Returns the prompts still open.
+#[tauri::command]
+pub fn add_sibling_to_notification(
+    state: State<'_, AppState>,
+    notification_id: Id,
+    pupil_id: Id,
+) -> IpcResult<Vec<Prompt>> {
+    let child = EncompassChild {
+        pupil_id,
+        present: None,
+        where_during: None,
+        spoken_to: None,
+        what_they_said: None,
+    };
+    with_session(&state, |s| {
+        s.add_encompass_child(notification_id, &child)?;
+        s.prompts()
+    })
 }
 
 /// The factual-language check of a text as it is typed (no store needed, nothing recorded).

@@ -1,7 +1,9 @@
 //! The IPC boundary: what crosses to the webview, generated as TypeScript by ts-rs. Errors cross
 //! as `{ code, message }`, with the core's closed set of codes and its content-free messages.
 
-use safeguard_core::records::{Category, ConcernDetails, Id, NewConcern, OtherChild};
+use safeguard_core::records::{
+    Category, ConcernDetails, Id, NewConcern, NewVoice, OtherChild, VoiceDetails,
+};
 use safeguard_core::{Error, ErrorCode};
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
@@ -94,7 +96,7 @@ impl TryFrom<ConcernForm> for NewConcern {
     fn try_from(f: ConcernForm) -> Result<Self, IpcError> {
         let observed_at =
             safeguard_core::time::parse_london_local("observed at", &f.observed_at_local)?;
-        let child_words = f.child_words.filter(|w| !w.trim().is_empty());
+        let child_words = some_text(f.child_words);
         Ok(NewConcern {
             pupil_id: f.pupil_id,
             details: ConcernDetails {
@@ -109,6 +111,47 @@ impl TryFrom<ConcernForm> for NewConcern {
                 body_marks: vec![],
             },
             other_children: f.other_children,
+        })
+    }
+}
+
+/// The child's-voice form as the window sends it (time as typed, UK).
+#[derive(Debug, Deserialize, TS)]
+#[ts(export)]
+pub struct VoiceForm {
+    pub pupil_id: Id,
+    /// `dd/mm/yyyy HH:MM` (or ISO), UK time.
+    pub spoken_at_local: String,
+    pub words: String,
+    pub wishes: Option<String>,
+    pub feelings: Option<String>,
+    pub non_verbal: Option<String>,
+    pub who_was_present: String,
+    pub context: Option<String>,
+}
+
+fn some_text(v: Option<String>) -> Option<String> {
+    v.filter(|s| !s.trim().is_empty())
+}
+
+impl TryFrom<VoiceForm> for NewVoice {
+    type Error = IpcError;
+
+    fn try_from(f: VoiceForm) -> Result<Self, IpcError> {
+        Ok(NewVoice {
+            pupil_id: f.pupil_id,
+            details: VoiceDetails {
+                spoken_at: safeguard_core::time::parse_london_local(
+                    "spoken at",
+                    &f.spoken_at_local,
+                )?,
+                words: f.words,
+                wishes: some_text(f.wishes),
+                feelings: some_text(f.feelings),
+                non_verbal: some_text(f.non_verbal),
+                who_was_present: f.who_was_present,
+                context: some_text(f.context),
+            },
         })
     }
 }

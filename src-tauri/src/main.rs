@@ -26,6 +26,8 @@ fn main() {
             commands::chronology,
             commands::pupil_prompts,
             commands::record_concern,
+            commands::record_voice,
+            commands::add_sibling_to_notification,
             commands::check_language,
             commands::search,
         ])

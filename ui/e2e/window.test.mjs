@@ -107,6 +107,17 @@ test("demo school: every practice prompt on Today, dismiss with a reason, none f
     for (let i = 0; i < 50 && (await d.count("[data-testid=prompt]")) !== before - 1; i++) await new Promise((r) => setTimeout(r, 100));
     assert.equal(await d.count("[data-testid=prompt]"), before - 1, "the dismissed prompt is gone");
 
+    // One step per sibling: Ava and Noah are not on the notification about Liam.
+    assert.equal(await d.count("[data-testid=add-sibling]"), 2);
+    for (const expected of [1, 0]) {
+      await d.click("[data-testid=add-sibling]");
+      for (let i = 0; i < 50 && (await d.count("[data-testid=add-sibling]")) !== expected; i++) await new Promise((r) => setTimeout(r, 100));
+      assert.equal(await d.count("[data-testid=add-sibling]"), expected);
+    }
+    const siblingPrompt = await d.exec("return [...document.querySelectorAll('[data-testid=prompt][data-rule=encompass_siblings] .why')].map(e => e.textContent).join(' ');");
+    assert.match(siblingPrompt, /Kyle Brennan \(Westmere Academy, Year 8\)/, "the reminder about the sibling at another school stays");
+    assert.doesNotMatch(siblingPrompt, /Noah Brennan and Ava Brennan at this school/);
+
     await d.click("[data-testid=lock]");
     await d.waitText("h1", (t) => t.includes("Unlock"));
     await d.select("[data-testid=user]", "Daniel Okoro");
@@ -168,6 +179,26 @@ test("the desk: pupils, a child's chronology, recording a concern with the child
     const fam = await d.waitText("[data-testid=chronology]", (t) => t.includes("Ava Brennan") && t.includes("Noah Brennan"));
     assert.match(fam, /Liam Brennan/);
     await d.screenshot(shots, "12-family-chronology");
+
+    // The child's voice for Noah: his "voice missing" prompt clears.
+    await d.exec("[...document.querySelectorAll('[data-testid=household] button')].find(b => b.textContent.includes('Noah Brennan')).click();");
+    await d.waitText("[data-testid=pupil-name]", (t) => t === "Noah Brennan");
+    await d.waitText("#pupil-prompts", (t) => t.includes("Prompts about this child"));
+    assert.equal(await d.exec("return [...document.querySelectorAll('[data-testid=prompt]')].filter(p => p.dataset.rule === 'childs_voice_absent').length;"), 1);
+    await d.click("[data-testid=record-voice-for]");
+    await d.find("[data-testid=voice-form]");
+    await d.type("[data-testid=voice-present]", "Noah and Rachel Adeyemi (DSL), in the library");
+    await d.type("[data-testid=voice-words]", "I like Lego. Mummy is always tired and I make my own breakfast.");
+    await d.type("[data-testid=voice-non-verbal]", "He was clearly anxious and held his sleeves.");
+    await d.waitText("[data-testid=language-flags-non-verbal]", (t) => t.includes("clearly"));
+    await d.screenshot(shots, "13a-voice");
+    await d.click("[data-testid=save-voice]");
+    await d.waitText("[data-testid=pupil-name]", (t) => t === "Noah Brennan");
+    await d.waitText("[data-testid=chronology]", (t) => t.includes("I make my own breakfast"));
+    // Noah's other prompts (the family's neglect) load in the same section: wait for them.
+    await d.waitText("#pupil-prompts", (t) => t.includes("Prompts about this child"));
+    await d.waitText("[data-testid=prompts]", (t) => t.includes("Neglect indicators accumulating"));
+    assert.equal(await d.exec("return document.querySelectorAll('[data-rule=childs_voice_absent]').length;"), 0, "the voice prompt clears");
 
     // Search (Ctrl+K) finds the new concern.
     await d.click("[data-testid=nav-search]");

@@ -16,6 +16,7 @@ import type { PupilPage } from "../bindings/PupilPage";
 import type { PupilQuery } from "../bindings/PupilQuery";
 import type { PupilSummary } from "../bindings/PupilSummary";
 import type { SearchHit } from "../bindings/SearchHit";
+import type { VoiceForm } from "../bindings/VoiceForm";
 import type { SessionInfo } from "../bindings/SessionInfo";
 import type { UnlockRequest } from "../bindings/UnlockRequest";
 
@@ -94,6 +95,9 @@ export const api = {
     call<ChronologyEntry[]>("chronology", { pupilId, family, filter }),
   pupilPrompts: (pupilId: string) => call<Prompt[]>("pupil_prompts", { pupilId }),
   recordConcern: (form: ConcernForm) => call<string>("record_concern", { form }),
+  recordVoice: (form: VoiceForm) => call<string>("record_voice", { form }),
+  addSiblingToNotification: (notificationId: string, pupilId: string) =>
+    call<Prompt[]>("add_sibling_to_notification", { notificationId, pupilId }),
   checkLanguage: (text: string) => call<LanguageFlag[]>("check_language", { text }),
   search: (text: string) => call<SearchHit[]>("search", { text }),
 };

@@ -3,7 +3,8 @@ export type View =
   | { name: "today" }
   | { name: "pupils" }
   | { name: "pupil"; id: string }
-  | { name: "concern"; pupilId?: string };
+  | { name: "concern"; pupilId?: string }
+  | { name: "voice"; pupilId: string };
 
 export const nav = $state<{ view: View }>({ view: { name: "today" } });
 
