@@ -92,6 +92,14 @@ pub fn parse_london_local(field: &'static str, s: &str) -> crate::error::Result<
         ))
 }
 
+/// Parses a date as typed in the window: `dd/mm/yyyy` (or ISO `YYYY-MM-DD`).
+pub fn parse_uk_date(field: &'static str, s: &str) -> crate::error::Result<NaiveDate> {
+    let s = s.trim();
+    NaiveDate::parse_from_str(s, "%d/%m/%Y")
+        .or_else(|_| NaiveDate::parse_from_str(s, "%Y-%m-%d"))
+        .map_err(|_| crate::error::Error::invalid(field, "is not a real date (dd/mm/yyyy)"))
+}
+
 #[cfg(test)]
 mod local_input_tests {
     use super::*;
@@ -122,5 +130,10 @@ mod local_input_tests {
             "30 days hath June"
         );
         assert!(parse_london_local("t", "07/01/2026 25:00").is_err());
+        assert_eq!(
+            parse_uk_date("d", "05/01/2027").unwrap(),
+            NaiveDate::from_ymd_opt(2027, 1, 5).unwrap()
+        );
+        assert!(parse_uk_date("d", "29/02/2027").is_err());
     }
 }

@@ -7,7 +7,9 @@ use std::sync::{Arc, Mutex};
 use safeguard_core::clock::SystemClock;
 use safeguard_core::language::LanguageFlag;
 use safeguard_core::prompts::Prompt;
-use safeguard_core::records::{EncompassChild, Id, NewConcern, NewVoice, SchoolDetails};
+use safeguard_core::records::{
+    DecisionDetails, EncompassChild, Id, NewConcern, NewReferral, NewVoice, SchoolDetails,
+};
 use safeguard_core::secret::Passphrase;
 use safeguard_core::session::{
     ChronologyEntry, ChronologyFilter, Dashboard, PupilFile, PupilPage, PupilQuery, PupilSummary,
@@ -220,6 +222,22 @@ pub fn record_concern(state: State<'_, AppState>, form: ConcernForm) -> IpcResul
 pub fn record_voice(state: State<'_, AppState>, form: VoiceForm) -> IpcResult<Id> {
     let voice = NewVoice::try_from(form)?;
     with_session(&state, |s| s.record_voice(&voice))
+}
+
+#[tauri::command]
+pub fn record_referral(state: State<'_, AppState>, form: ReferralForm) -> IpcResult<Id> {
+    let referral = NewReferral::try_from(form)?;
+    with_session(&state, |s| s.record_referral(&referral))
+}
+
+#[tauri::command]
+pub fn record_decision(
+    state: State<'_, AppState>,
+    referral_id: Id,
+    form: DecisionForm,
+) -> IpcResult<Id> {
+    let decision = DecisionDetails::try_from(form)?;
+    with_session(&state, |s| s.record_decision(referral_id, &decision))
 }
 
 /// The one step for a sibling not on a notification: add them to it (with their own

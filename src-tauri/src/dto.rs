@@ -2,7 +2,8 @@
 //! as `{ code, message }`, with the core's closed set of codes and its content-free messages.
 
 use safeguard_core::records::{
-    Category, ConcernDetails, Id, NewConcern, NewVoice, OtherChild, VoiceDetails,
+    Agency, Category, ConcernDetails, Consent, DecisionDetails, DecisionOutcome, Id, NewConcern,
+    NewReferral, NewVoice, OtherChild, ReferralDetails, ReferralMethod, VoiceDetails,
 };
 use safeguard_core::{Error, ErrorCode};
 use serde::{Deserialize, Serialize};
@@ -152,6 +153,73 @@ impl TryFrom<VoiceForm> for NewVoice {
                 who_was_present: f.who_was_present,
                 context: some_text(f.context),
             },
+        })
+    }
+}
+
+/// The referral form (time as typed, UK).
+#[derive(Debug, Deserialize, TS)]
+#[ts(export)]
+pub struct ReferralForm {
+    pub pupil_id: Id,
+    /// `dd/mm/yyyy HH:MM` (or ISO), UK time.
+    pub made_at_local: String,
+    pub agency: Agency,
+    pub agency_name: Option<String>,
+    pub method: ReferralMethod,
+    pub reference: Option<String>,
+    pub contact_name: Option<String>,
+    pub parents_aware: Option<bool>,
+    pub consent: Consent,
+    pub no_consent_reason: Option<String>,
+    pub child_view: Option<String>,
+    pub what_was_shared: String,
+}
+
+impl TryFrom<ReferralForm> for NewReferral {
+    type Error = IpcError;
+
+    fn try_from(f: ReferralForm) -> Result<Self, IpcError> {
+        Ok(NewReferral {
+            pupil_id: f.pupil_id,
+            details: ReferralDetails {
+                made_at: safeguard_core::time::parse_london_local("made at", &f.made_at_local)?,
+                agency: f.agency,
+                agency_name: some_text(f.agency_name),
+                method: f.method,
+                reference: some_text(f.reference),
+                contact_name: some_text(f.contact_name),
+                parents_aware: f.parents_aware,
+                consent: f.consent,
+                no_consent_reason: some_text(f.no_consent_reason),
+                child_view: some_text(f.child_view),
+                what_was_shared: f.what_was_shared,
+                written_confirmation_sent_on: None,
+            },
+        })
+    }
+}
+
+/// A referral's decision as the window sends it.
+#[derive(Debug, Deserialize, TS)]
+#[ts(export)]
+pub struct DecisionForm {
+    /// `dd/mm/yyyy`.
+    pub received_on: String,
+    pub outcome: DecisionOutcome,
+    pub decided_by: Option<String>,
+    pub notes: String,
+}
+
+impl TryFrom<DecisionForm> for DecisionDetails {
+    type Error = IpcError;
+
+    fn try_from(f: DecisionForm) -> Result<Self, IpcError> {
+        Ok(DecisionDetails {
+            received_on: safeguard_core::time::parse_uk_date("received on", &f.received_on)?,
+            outcome: f.outcome,
+            decided_by: some_text(f.decided_by),
+            notes: f.notes,
         })
     }
 }

@@ -27,6 +27,8 @@ fn main() {
             commands::pupil_prompts,
             commands::record_concern,
             commands::record_voice,
+            commands::record_referral,
+            commands::record_decision,
             commands::add_sibling_to_notification,
             commands::check_language,
             commands::search,

@@ -7,16 +7,19 @@ import { mkdirSync, writeFileSync } from "node:fs";
 
 const ELEMENT = "element-6066-11e4-a52e-4f735466cecf";
 
-/** A port nothing is listening on now (asked of the OS), so parallel runs never collide. */
-function freePort() {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const { port } = server.address();
-      server.close(() => resolve(port));
-    });
-  });
+/** `n` distinct ports nothing listens on now: all probes stay open until every port is known,
+ *  so the OS cannot hand the same port out twice. */
+async function freePorts(n) {
+  const servers = await Promise.all(
+    Array.from({ length: n }, () => new Promise((resolve, reject) => {
+      const server = createServer();
+      server.once("error", reject);
+      server.listen(0, "127.0.0.1", () => resolve(server));
+    })),
+  );
+  const ports = servers.map((s) => s.address().port);
+  await Promise.all(servers.map((s) => new Promise((r) => s.close(r))));
+  return ports;
 }
 
 function listening(port) {
@@ -35,9 +38,18 @@ export class Driver {
     this.id = id;
   }
 
-  static async start({ application, port, nativePort, env = {} }) {
-    port ??= await freePort();
-    nativePort ??= await freePort();
+  /** Starts tauri-driver and a session; a failed start (not a test step) is retried once. */
+  static async start(options) {
+    try {
+      return await Driver.startOnce(options);
+    } catch (e) {
+      console.error(`E2E: starting the driver failed (${e.message}); retrying once`);
+      return Driver.startOnce(options);
+    }
+  }
+
+  static async startOnce({ application, port, nativePort, env = {} }) {
+    if (port === undefined || nativePort === undefined) [port, nativePort] = await freePorts(2);
     const proc = spawn("tauri-driver", ["--port", String(port), "--native-port", String(nativePort)], {
       env: { ...process.env, ...env },
       stdio: ["ignore", "inherit", "inherit"],
@@ -54,6 +66,7 @@ export class Driver {
     const body = await res.json();
     if (!res.ok) {
       proc.kill("SIGTERM");
+      await new Promise((r) => proc.once("exit", r));
       throw new Error(`could not start a session: ${JSON.stringify(body)}`);
     }
     const driver = new Driver(base, body.value.sessionId);

@@ -200,6 +200,28 @@ test("the desk: pupils, a child's chronology, recording a concern with the child
     await d.waitText("[data-testid=prompts]", (t) => t.includes("Neglect indicators accumulating"));
     assert.equal(await d.exec("return document.querySelectorAll('[data-rule=childs_voice_absent]').length;"), 0, "the voice prompt clears");
 
+    // A referral for Noah: without consent a reason is required (what was typed is kept);
+    // then the decision, and the chronology shows both.
+    await d.click("[data-testid=record-referral-for]");
+    await d.find("[data-testid=referral-form]");
+    await d.type("[data-testid=what-shared]", "Noah (5) said he makes his own breakfast; neglect concerns across the three siblings.");
+    await d.select("[data-testid=consent]", "not_sought");
+    await d.click("[data-testid=save-referral]");
+    const refused = await d.waitText("[data-testid=error]", (t) => t.length > 0);
+    assert.match(refused, /without consent/i);
+    assert.match(await d.exec("return document.querySelector('[data-testid=what-shared]').value;"), /makes his own breakfast/, "a failed save keeps what was typed");
+    await d.type("[data-testid=no-consent-reason]", "Telling the parents first could place the children at risk of harm.");
+    await d.screenshot(shots, "13b-referral");
+    await d.click("[data-testid=save-referral]");
+    await d.waitText("[data-testid=pupil-name]", (t) => t === "Noah Brennan");
+    await d.waitText("[data-testid=awaiting-decisions]", (t) => t.includes("Referrals awaiting a decision"));
+    await d.click("[data-testid=record-decision]");
+    await d.select("[data-testid=decision-outcome]", "child_and_family_assessment");
+    await d.type("[data-testid=decision-notes]", "Allocated for a child and family assessment.");
+    await d.click("[data-testid=save-decision]");
+    await d.waitText("[data-testid=chronology]", (t) => t.includes("Referral decision: child and family assessment"));
+    assert.equal(await d.count("[data-testid=awaiting-decisions]"), 0, "nothing left awaiting a decision");
+
     // Search (Ctrl+K) finds the new concern.
     await d.click("[data-testid=nav-search]");
     await d.type("[data-testid=search-input]", "breakfasts");

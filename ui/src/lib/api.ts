@@ -17,6 +17,8 @@ import type { PupilQuery } from "../bindings/PupilQuery";
 import type { PupilSummary } from "../bindings/PupilSummary";
 import type { SearchHit } from "../bindings/SearchHit";
 import type { VoiceForm } from "../bindings/VoiceForm";
+import type { ReferralForm } from "../bindings/ReferralForm";
+import type { DecisionForm } from "../bindings/DecisionForm";
 import type { SessionInfo } from "../bindings/SessionInfo";
 import type { UnlockRequest } from "../bindings/UnlockRequest";
 
@@ -96,6 +98,8 @@ export const api = {
   pupilPrompts: (pupilId: string) => call<Prompt[]>("pupil_prompts", { pupilId }),
   recordConcern: (form: ConcernForm) => call<string>("record_concern", { form }),
   recordVoice: (form: VoiceForm) => call<string>("record_voice", { form }),
+  recordReferral: (form: ReferralForm) => call<string>("record_referral", { form }),
+  recordDecision: (referralId: string, form: DecisionForm) => call<string>("record_decision", { referralId, form }),
   addSiblingToNotification: (notificationId: string, pupilId: string) =>
     call<Prompt[]>("add_sibling_to_notification", { notificationId, pupilId }),
   checkLanguage: (text: string) => call<LanguageFlag[]>("check_language", { text }),

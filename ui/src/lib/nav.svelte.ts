@@ -4,7 +4,8 @@ export type View =
   | { name: "pupils" }
   | { name: "pupil"; id: string }
   | { name: "concern"; pupilId?: string }
-  | { name: "voice"; pupilId: string };
+  | { name: "voice"; pupilId: string }
+  | { name: "referral"; pupilId: string };
 
 export const nav = $state<{ view: View }>({ view: { name: "today" } });
 
