@@ -60,28 +60,13 @@ fn pupil(
     upn: &str,
     year: &str,
 ) -> PupilDetails {
+    let dob = NaiveDate::from_ymd_opt(dob.0, dob.1, dob.2).expect("valid");
     PupilDetails {
-        legal_first_name: first.into(),
-        legal_last_name: last.into(),
         preferred_name: preferred.map(Into::into),
-        date_of_birth: NaiveDate::from_ymd_opt(dob.0, dob.1, dob.2).expect("valid"),
         gender: gender.into(),
         upn: Some(upn.into()),
-        year_group: year.into(),
-        class_name: None,
-        address: None,
-        ethnicity: None,
-        religion: None,
         first_language: Some("English".into()),
-        interpreter_needed: false,
-        sen_disability: None,
-        looked_after: false,
-        protection_status: ProtectionStatus::None,
-        young_carer: false,
-        attendance_concern: false,
-        identity_notes: None,
-        gp: None,
-        nhs_number: None,
+        ..PupilDetails::new(first, last, dob, year)
     }
 }
 
@@ -89,19 +74,17 @@ fn member(
     name: Option<&str>,
     relationship: &str,
     is_child: bool,
-    pr: bool,
+    parental_responsibility: bool,
     risks: Option<&str>,
 ) -> MemberDetails {
+    let base = match name {
+        Some(n) => MemberDetails::person(n, relationship, is_child),
+        None => MemberDetails::pupil_child(),
+    };
     MemberDetails {
-        full_name: name.map(Into::into),
-        relationship: relationship.into(),
-        is_child,
-        date_of_birth: None,
-        parental_responsibility: pr,
-        lives_in_household: true,
-        school_or_setting: None,
+        parental_responsibility,
         known_risks: risks.map(Into::into),
-        contact: None,
+        ..base
     }
 }
 
