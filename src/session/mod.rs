@@ -374,16 +374,7 @@ pub fn unlock(
     if removed {
         return Err(Error::WrongPassphrase);
     }
-    let device_id = meta(&conn, "device_id")?;
-    let mut session = Session {
-        dir: dir.to_owned(),
-        conn,
-        keyring,
-        data_key: unlocked.data_key,
-        user,
-        device_id,
-        opts,
-    };
+    let mut session = Session::opened(dir, conn, keyring, unlocked.data_key, user, opts)?;
     session.finish_removals()?;
     session.write("session.unlock", |_, ctx| Ok(((), vec![ctx.user])))?;
     Ok(session)
@@ -403,16 +394,7 @@ pub fn recover(
     let conn = open_with(dir, &mut keyring, &unlocked)?;
     let user = active_user_by_name(&conn, user_name)?;
     let user_id = user.id;
-    let device_id = meta(&conn, "device_id")?;
-    let mut session = Session {
-        dir: dir.to_owned(),
-        conn,
-        keyring,
-        data_key: unlocked.data_key,
-        user,
-        device_id,
-        opts,
-    };
+    let mut session = Session::opened(dir, conn, keyring, unlocked.data_key, user, opts)?;
     session.set_slot(user_id, &session.user.name.clone(), new_passphrase)?;
     session.write("user.passphrase_recovered", |c, ctx| {
         insert_user_event(c, ctx, user_id, "passphrase_recovered")?;
@@ -445,6 +427,27 @@ fn insert_user_event(conn: &Connection, ctx: &Ctx, user_id: Uuid, event: &str) -
 }
 
 impl Session {
+    /// A session over a database just opened with a key from the keyring.
+    fn opened(
+        dir: &Path,
+        conn: Connection,
+        keyring: Keyring,
+        data_key: DataKey,
+        user: User,
+        opts: StoreOptions,
+    ) -> Result<Session> {
+        let device_id = meta(&conn, "device_id")?;
+        Ok(Session {
+            dir: dir.to_owned(),
+            conn,
+            keyring,
+            data_key,
+            user,
+            device_id,
+            opts,
+        })
+    }
+
     pub fn user(&self) -> &User {
         &self.user
     }
