@@ -7,6 +7,7 @@ pub mod calendar;
 pub mod clock;
 pub mod demo;
 pub mod error;
+pub mod fields;
 pub mod keyring;
 pub mod language;
 pub mod prompts;
@@ -14,6 +15,7 @@ pub mod records;
 pub mod secret;
 pub mod seed;
 pub mod session;
+pub mod sleep;
 pub mod store;
 pub mod time;
 

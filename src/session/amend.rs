@@ -129,3 +129,54 @@ impl Session {
             .unwrap_or_default())
     }
 }
+
+impl Session {
+    /// Amends a field from what was typed in the window ("01/07/2026 09:30", "yes", empty for
+    /// "not known"); the conversion and every check are the core's.
+    pub fn amend_typed(
+        &mut self,
+        kind: RecordKind,
+        record_id: Id,
+        field: &str,
+        typed: &str,
+        reason: &str,
+    ) -> Result<Id> {
+        let (_, _, field_type) = crate::fields::spec(kind, field)?;
+        let value = crate::fields::typed_value(field_type, typed)?;
+        self.amend(kind, record_id, field, value, reason)
+    }
+
+    /// The fields of a record that can be corrected by typing, with their current values (as
+    /// amended so far). Only for those allowed to amend it.
+    pub fn amendable_fields(
+        &self,
+        kind: RecordKind,
+        record_id: Id,
+    ) -> Result<Vec<crate::fields::FieldView>> {
+        let (table, author_col) = kind.table();
+        let author_col = if kind == RecordKind::EncompassChild {
+            "(SELECT recorded_by FROM encompass_notifications n WHERE n.id = notification_id)"
+        } else {
+            author_col
+        };
+        let sql = format!("SELECT body, {author_col} FROM {table} WHERE id = ?1");
+        let row: Option<(String, String)> = self
+            .conn()
+            .query_row(&sql, [record_id.to_string()], |r| Ok((r.get(0)?, r.get(1)?)))
+            .optional()?;
+        let (body, author) = row.ok_or(Error::NotFound { what: "record" })?;
+        if !self.user().role.is_safeguarding_lead() && parse_id(&author)? != self.user().id {
+            return Err(Error::Forbidden);
+        }
+        let current: serde_json::Value = apply_amendments(&body, &self.amendments_of(record_id)?)?;
+        Ok(crate::fields::typed_fields(kind)
+            .iter()
+            .map(|(field, label, field_type)| crate::fields::FieldView {
+                field: (*field).to_owned(),
+                label: (*label).to_owned(),
+                field_type: *field_type,
+                current: crate::fields::display_value(*field_type, &current[*field]),
+            })
+            .collect())
+    }
+}

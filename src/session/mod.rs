@@ -23,11 +23,15 @@ use crate::store;
 use crate::time::{fmt_utc, parse_utc};
 
 mod amend;
+mod drafts;
 mod prompts;
 mod queries;
+mod tracking;
 mod writes;
 
+pub use drafts::{Draft, MAX_DRAFT_BYTES};
 pub use queries::*;
+pub use tracking::*;
 
 /// What every store operation needs from outside: the KDF cost and the clock.
 #[derive(Clone)]

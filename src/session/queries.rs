@@ -235,7 +235,7 @@ pub(crate) struct Names {
 }
 
 impl Names {
-    fn user(&self, id: &str) -> String {
+    pub(crate) fn user(&self, id: &str) -> String {
         self.users
             .get(id)
             .cloned()

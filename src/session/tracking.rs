@@ -1,0 +1,383 @@
+//! Read-side views of the work the safeguarding team tracks: follow-ups (open and recently
+//! completed) and escalations under the local resolution procedure, with their full history for
+//! the head's review. Amendments are applied; working-day timeliness comes from the calendar.
+
+use std::collections::HashMap;
+
+use chrono::{DateTime, NaiveDate, Utc};
+use rusqlite::params;
+use serde::Serialize;
+use ts_rs::TS;
+use uuid::Uuid;
+
+use super::queries::{AmendmentView, FollowUpItem, apply_amendments};
+use super::{Session, parse_id, parse_time};
+use crate::error::{Error, Result};
+use crate::records::*;
+use crate::time::{london_date, parse_date};
+
+/// Follow-ups: every open one (oldest due first) and the most recently completed.
+#[derive(Debug, Clone, PartialEq, Serialize, TS)]
+#[ts(export)]
+pub struct FollowUpList {
+    pub open: Vec<FollowUpItem>,
+    pub completed: Vec<CompletedFollowUp>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, TS)]
+#[ts(export)]
+pub struct CompletedFollowUp {
+    pub id: Id,
+    pub pupil_id: Id,
+    pub pupil_name: String,
+    pub action: String,
+    pub due_on: NaiveDate,
+    pub completed_at: DateTime<Utc>,
+    pub completed_by: String,
+    pub outcome: String,
+    /// Completed after its due date.
+    pub late: bool,
+}
+
+/// Someone a follow-up can be assigned to.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+#[ts(export)]
+pub struct Assignee {
+    pub id: Id,
+    pub name: String,
+    pub role: Role,
+}
+
+/// One escalation with its whole history, as the head reviews it.
+#[derive(Debug, Clone, PartialEq, Serialize, TS)]
+#[ts(export)]
+pub struct EscalationView {
+    pub id: Id,
+    pub pupil_id: Id,
+    pub pupil_name: String,
+    pub referral_id: Option<Id>,
+    pub agency: String,
+    pub subject: String,
+    pub opened_at: DateTime<Utc>,
+    pub opened_by: String,
+    pub stages: Vec<StageView>,
+    pub resolution: Option<EscalationEventView>,
+    pub review_comments: Vec<EscalationEventView>,
+    /// The procedure has a stage after the current one.
+    pub can_escalate: bool,
+    pub amendments: Vec<AmendmentView>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, TS)]
+#[ts(export)]
+pub struct StageView {
+    pub id: Id,
+    pub stage_no: u32,
+    pub stage_name: String,
+    pub raised_on: NaiveDate,
+    pub due_on: NaiveDate,
+    pub with_name: String,
+    pub with_role: String,
+    pub with_agency: String,
+    pub disagreement: String,
+    pub evidence: String,
+    pub recorded_by: String,
+    pub responses: Vec<EscalationEventView>,
+    /// Working days from raising the stage to the first response (or to today while waiting).
+    pub working_days_taken: i64,
+    /// Answered by the due date; `None` while waiting and not yet due.
+    pub on_time: Option<bool>,
+    pub amendments: Vec<AmendmentView>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, TS)]
+#[ts(export)]
+pub struct EscalationEventView {
+    pub id: Id,
+    pub at: DateTime<Utc>,
+    pub by: String,
+    pub text: String,
+}
+
+/// How many completed follow-ups the list shows.
+const RECENTLY_COMPLETED: i64 = 50;
+
+impl Session {
+    /// Open follow-ups (the team sees all; others only their own), and the recently completed.
+    pub fn follow_ups(&self) -> Result<FollowUpList> {
+        let today = london_date(self.now());
+        let cal = self.calendar()?;
+        let names = self.names()?;
+        let me = (!self.user().role.reads_everything()).then(|| self.user().id.to_string());
+        let open_rows: Vec<(String, String, String, String, String, Option<String>)> = {
+            let mut stmt = self.conn().prepare_cached(
+                "SELECT f.id, f.pupil_id, f.body, o.owner_id, o.due_on, f.source_id
+                 FROM open_follow_ups o JOIN follow_ups f ON f.id = o.follow_up_id
+                 WHERE ?1 IS NULL OR o.owner_id = ?1 ORDER BY o.due_on, f.seq",
+            )?;
+            stmt.query_map([&me], |r| {
+                Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?))
+            })?
+            .collect::<rusqlite::Result<_>>()?
+        };
+        let done_rows: Vec<(String, String, String, String, String, String, String)> = {
+            let mut stmt = self.conn().prepare_cached(
+                "SELECT f.id, f.pupil_id, f.body, f.due_on, e.at, e.by_user, e.body
+                 FROM follow_up_events e JOIN follow_ups f ON f.id = e.follow_up_id
+                 WHERE e.event = 'completed' AND (?1 IS NULL OR e.by_user = ?1 OR f.owner_id = ?1)
+                 ORDER BY e.seq DESC LIMIT ?2",
+            )?;
+            stmt.query_map(params![&me, RECENTLY_COMPLETED], |r| {
+                Ok((
+                    r.get(0)?,
+                    r.get(1)?,
+                    r.get(2)?,
+                    r.get(3)?,
+                    r.get(4)?,
+                    r.get(5)?,
+                    r.get(6)?,
+                ))
+            })?
+            .collect::<rusqlite::Result<_>>()?
+        };
+        let ids: Vec<String> = open_rows
+            .iter()
+            .map(|r| r.0.clone())
+            .chain(done_rows.iter().map(|r| r.0.clone()))
+            .collect();
+        let amendments = self.amendments_for(&ids, &names)?;
+        let pupils: Vec<Uuid> = open_rows
+            .iter()
+            .map(|r| &r.1)
+            .chain(done_rows.iter().map(|r| &r.1))
+            .map(|p| parse_id(p))
+            .collect::<Result<_>>()?;
+        let pupil_names = self.pupil_names(&pupils)?;
+        let pname = |id: &Uuid| pupil_names.get(id).cloned().unwrap_or_default();
+        let action = |id: &str, body: &str| -> Result<String> {
+            let a = amendments.get(id).map(Vec::as_slice).unwrap_or(&[]);
+            Ok(apply_amendments::<FollowUpDetails>(body, a)?.action)
+        };
+        let open = open_rows
+            .iter()
+            .map(|(id, pupil, body, owner, due, source)| {
+                let pupil = parse_id(pupil)?;
+                let due = parse_date(due)?;
+                Ok(FollowUpItem {
+                    id: parse_id(id)?,
+                    pupil_id: pupil,
+                    pupil_name: pname(&pupil),
+                    action: action(id, body)?,
+                    owner: names.user(owner),
+                    due_on: due,
+                    working_days_left: cal.working_days_between(today, due),
+                    source_id: source.as_deref().map(parse_id).transpose()?,
+                })
+            })
+            .collect::<Result<_>>()?;
+        let completed = done_rows
+            .iter()
+            .map(|(id, pupil, body, due, at, by, outcome)| {
+                let pupil = parse_id(pupil)?;
+                let due = parse_date(due)?;
+                let completed_at = parse_time(at)?;
+                let outcome: serde_json::Value = serde_json::from_str(outcome)?;
+                Ok(CompletedFollowUp {
+                    id: parse_id(id)?,
+                    pupil_id: pupil,
+                    pupil_name: pname(&pupil),
+                    action: action(id, body)?,
+                    due_on: due,
+                    completed_at,
+                    completed_by: names.user(by),
+                    outcome: outcome["outcome"].as_str().unwrap_or_default().to_owned(),
+                    late: london_date(completed_at) > due,
+                })
+            })
+            .collect::<Result<_>>()?;
+        Ok(FollowUpList { open, completed })
+    }
+
+    /// The active users a follow-up can be assigned to (the safeguarding team assigns).
+    pub fn assignees(&self) -> Result<Vec<Assignee>> {
+        self.require(Role::is_safeguarding_lead)?;
+        Ok(self
+            .users()?
+            .into_iter()
+            .filter(|u| u.active)
+            .map(|u| Assignee {
+                id: u.id,
+                name: u.name,
+                role: u.role,
+            })
+            .collect())
+    }
+
+    /// Escalations, newest first: the open ones, or all of them (the head's review).
+    pub fn escalations(&self, include_resolved: bool) -> Result<Vec<EscalationView>> {
+        self.require(Role::reads_everything)?;
+        let filter = if include_resolved {
+            "1 = 1"
+        } else {
+            "e.id IN (SELECT escalation_id FROM open_escalations)"
+        };
+        self.escalation_views(filter, None)
+    }
+
+    /// The escalations about one child, newest first.
+    pub fn escalations_for_pupil(&self, pupil: Id) -> Result<Vec<EscalationView>> {
+        self.require(Role::reads_everything)?;
+        self.escalation_views("e.pupil_id = ?1", Some(pupil.to_string()))
+    }
+
+    /// One escalation's whole history. Reading it is audited (the head's review).
+    pub fn escalation(&mut self, id: Id) -> Result<EscalationView> {
+        self.require(Role::reads_everything)?;
+        let view = self
+            .escalation_views("e.id = ?1", Some(id.to_string()))?
+            .into_iter()
+            .next()
+            .ok_or(Error::NotFound { what: "escalation" })?;
+        self.audit_read("escalation.read", &[id, view.pupil_id])?;
+        Ok(view)
+    }
+
+    fn escalation_views(&self, filter: &str, arg: Option<String>) -> Result<Vec<EscalationView>> {
+        let today = london_date(self.now());
+        let cal = self.calendar()?;
+        let names = self.names()?;
+        let stage_count = self.resolution_procedure()?.stages.len() as u32;
+        let arg = arg.unwrap_or_default();
+        let heads: Vec<(String, String, String, String, Option<String>, String)> = {
+            let sql = format!(
+                "SELECT e.id, e.pupil_id, e.opened_at, e.opened_by, e.referral_id, e.body
+                 FROM escalations e WHERE {filter} AND ?1 = ?1 ORDER BY e.seq DESC"
+            );
+            let mut stmt = self.conn().prepare_cached(&sql)?;
+            stmt.query_map([&arg], |r| {
+                Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?))
+            })?
+            .collect::<rusqlite::Result<_>>()?
+        };
+        if heads.is_empty() {
+            return Ok(Vec::new());
+        }
+        let id_list = serde_json::to_string(&heads.iter().map(|h| &h.0).collect::<Vec<_>>())?;
+        type StageRow = (String, String, i64, String, String, String, String);
+        let stages: Vec<StageRow> = {
+            let mut stmt = self.conn().prepare_cached(
+                "SELECT s.escalation_id, s.id, s.stage_no, s.raised_on, s.due_on, s.recorded_by, s.body
+                 FROM escalation_stages s WHERE s.escalation_id IN (SELECT value FROM json_each(?1))
+                 ORDER BY s.stage_no",
+            )?;
+            stmt.query_map([&id_list], |r| {
+                Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?, r.get(6)?))
+            })?
+            .collect::<rusqlite::Result<_>>()?
+        };
+        type EventRow = (String, String, Option<String>, String, String, String, String);
+        let events: Vec<EventRow> = {
+            let mut stmt = self.conn().prepare_cached(
+                "SELECT v.escalation_id, v.id, v.stage_id, v.event, v.at, v.by_user, v.body
+                 FROM escalation_events v WHERE v.escalation_id IN (SELECT value FROM json_each(?1))
+                 ORDER BY v.seq",
+            )?;
+            stmt.query_map([&id_list], |r| {
+                Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?, r.get(6)?))
+            })?
+            .collect::<rusqlite::Result<_>>()?
+        };
+        let record_ids: Vec<String> = heads
+            .iter()
+            .map(|h| h.0.clone())
+            .chain(stages.iter().map(|s| s.1.clone()))
+            .collect();
+        let mut amendments = self.amendments_for(&record_ids, &names)?;
+        let pupils: Vec<Uuid> = heads
+            .iter()
+            .map(|h| parse_id(&h.1))
+            .collect::<Result<_>>()?;
+        let pupil_names = self.pupil_names(&pupils)?;
+
+        let mut by_escalation: HashMap<&str, Vec<EscalationEventView>> = HashMap::new();
+        let mut responses: HashMap<&str, Vec<EscalationEventView>> = HashMap::new();
+        let mut resolutions: HashMap<&str, EscalationEventView> = HashMap::new();
+        for (esc, id, stage, event, at, by, body) in &events {
+            let text: serde_json::Value = serde_json::from_str(body)?;
+            let view = EscalationEventView {
+                id: parse_id(id)?,
+                at: parse_time(at)?,
+                by: names.user(by),
+                text: text["text"].as_str().unwrap_or_default().to_owned(),
+            };
+            match (event.as_str(), stage) {
+                ("response", Some(stage)) => responses.entry(stage).or_default().push(view),
+                ("resolved", _) => {
+                    resolutions.insert(esc, view);
+                }
+                _ => by_escalation.entry(esc).or_default().push(view),
+            }
+        }
+        let mut stage_views: HashMap<&str, Vec<StageView>> = HashMap::new();
+        for (esc, id, no, raised, due, by, body) in &stages {
+            let a = amendments.remove(id).unwrap_or_default();
+            let d: StageDetails = apply_amendments(body, &a)?;
+            let name = serde_json::from_str::<serde_json::Value>(body)?["stage_name"]
+                .as_str()
+                .unwrap_or_default()
+                .to_owned();
+            let raised_on = parse_date(raised)?;
+            let due_on = parse_date(due)?;
+            let answers = responses.remove(id.as_str()).unwrap_or_default();
+            let answered_on = answers.first().map(|r| london_date(r.at));
+            let until = answered_on.unwrap_or(today);
+            stage_views.entry(esc).or_default().push(StageView {
+                id: parse_id(id)?,
+                stage_no: *no as u32,
+                stage_name: name,
+                raised_on,
+                due_on,
+                with_name: d.with_name,
+                with_role: d.with_role,
+                with_agency: d.with_agency,
+                disagreement: d.disagreement,
+                evidence: d.evidence,
+                recorded_by: names.user(by),
+                responses: answers,
+                working_days_taken: cal.working_days_between(raised_on, until),
+                on_time: match answered_on {
+                    Some(day) => Some(day <= due_on),
+                    None if today > due_on => Some(false),
+                    None => None,
+                },
+                amendments: a,
+            });
+        }
+        heads
+            .iter()
+            .map(|(id, pupil, opened, by, referral, body)| {
+                let a = amendments.remove(id).unwrap_or_default();
+                let d: EscalationDetails = apply_amendments(body, &a)?;
+                let pupil = parse_id(pupil)?;
+                let stages = stage_views.remove(id.as_str()).unwrap_or_default();
+                let resolution = resolutions.remove(id.as_str());
+                let current = stages.last().map_or(0, |s| s.stage_no);
+                Ok(EscalationView {
+                    id: parse_id(id)?,
+                    pupil_id: pupil,
+                    pupil_name: pupil_names.get(&pupil).cloned().unwrap_or_default(),
+                    referral_id: referral.as_deref().map(parse_id).transpose()?,
+                    agency: d.agency,
+                    subject: d.subject,
+                    opened_at: parse_time(opened)?,
+                    opened_by: names.user(by),
+                    can_escalate: resolution.is_none() && current < stage_count,
+                    resolution,
+                    review_comments: by_escalation.remove(id.as_str()).unwrap_or_default(),
+                    stages,
+                    amendments: a,
+                })
+            })
+            .collect()
+    }
+}

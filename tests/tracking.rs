@@ -1,0 +1,274 @@
+//! Follow-up lists, the escalation history the head reviews, drafts kept in the encrypted store,
+//! and amending a field as it is typed in the window.
+
+mod common;
+
+use chrono::{NaiveDate, TimeZone, Utc};
+use common::*;
+use safeguard_core::records::*;
+use safeguard_core::{Error, ErrorCode};
+
+fn d(y: i32, m: u32, day: u32) -> NaiveDate {
+    NaiveDate::from_ymd_opt(y, m, day).unwrap()
+}
+
+fn stage(raised: NaiveDate, who: &str) -> StageDetails {
+    StageDetails {
+        raised_on: raised,
+        with_name: who.into(),
+        with_role: "Social worker".into(),
+        with_agency: "Children's social care".into(),
+        disagreement: "No further action while neglect continues".into(),
+        evidence: "Five concerns in six weeks".into(),
+    }
+}
+
+#[test]
+fn follow_ups_list_open_and_completed_and_staff_see_only_their_own() {
+    let (fx, mut s) = new_store();
+    s.add_user("Sue Staff", Role::Staff, &pass("staff passphrase"))
+        .unwrap();
+    let sue = s
+        .assignees()
+        .unwrap()
+        .into_iter()
+        .find(|a| a.name == "Sue Staff")
+        .unwrap();
+    let p = add_pupil(&mut s, "Ava", 1);
+    let add = |s: &mut safeguard_core::Session, action: &str, due: NaiveDate| {
+        s.add_follow_up(&NewFollowUp {
+            pupil_id: p,
+            source_id: None,
+            owner_id: None,
+            due_on: due,
+            details: FollowUpDetails {
+                action: action.into(),
+            },
+        })
+        .unwrap()
+    };
+    let late = add(&mut s, "Check in with Ava", d(2026, 11, 20));
+    let soon = add(&mut s, "Call mum", d(2026, 11, 25));
+    let list = s.follow_ups().unwrap();
+    assert_eq!(
+        list.open.iter().map(|f| f.id).collect::<Vec<_>>(),
+        vec![late, soon],
+        "oldest due first"
+    );
+    assert_eq!(list.open[0].working_days_left, -1);
+    assert_eq!(list.open[1].working_days_left, 2);
+
+    s.reassign_follow_up(soon, sue.id).unwrap();
+    s.amend(
+        RecordKind::FollowUp,
+        soon,
+        "action",
+        serde_json::json!("Call mum about the dentist letter"),
+        "More precise",
+    )
+    .unwrap();
+    s.complete_follow_up(late, "Ava said she was fine; lunch eaten")
+        .unwrap();
+    let list = s.follow_ups().unwrap();
+    assert_eq!(list.open.len(), 1);
+    assert_eq!(list.open[0].owner, "Sue Staff");
+    assert_eq!(list.open[0].action, "Call mum about the dentist letter");
+    assert_eq!(list.completed.len(), 1);
+    assert_eq!(list.completed[0].outcome, "Ava said she was fine; lunch eaten");
+    assert!(list.completed[0].late, "completed on 23rd, due on 20th");
+    drop(s);
+
+    let mut sue_s = fx.unlock("Sue Staff", "staff passphrase").unwrap();
+    let hers = sue_s.follow_ups().unwrap();
+    assert_eq!(hers.open.len(), 1, "only the one assigned to her");
+    assert!(hers.completed.is_empty());
+    assert!(matches!(sue_s.assignees(), Err(Error::Forbidden)));
+    sue_s.complete_follow_up(soon, "Spoke to mum").unwrap();
+    assert!(sue_s.follow_ups().unwrap().open.is_empty());
+}
+
+#[test]
+fn the_head_reviews_an_escalation_history_with_timeliness_and_comments() {
+    let (fx, mut s) = new_store();
+    s.add_user("Hal Head", Role::Head, &pass("head passphrase"))
+        .unwrap();
+    s.add_user("Sue Staff", Role::Staff, &pass("staff passphrase"))
+        .unwrap();
+    let p = add_pupil(&mut s, "Ava", 1);
+    let e = s
+        .open_escalation(&NewEscalation {
+            pupil_id: p,
+            referral_id: None,
+            details: EscalationDetails {
+                agency: "Children's social care".into(),
+                subject: "NFA while concerns continue".into(),
+            },
+            first_stage: stage(d(2026, 11, 23), "Social worker"),
+        })
+        .unwrap();
+    // Stage 1 (2 working days) is due Wednesday 25th; answered Thursday 26th: late.
+    fx.clock
+        .set(Utc.with_ymd_and_hms(2026, 11, 26, 11, 0, 0).unwrap());
+    s.record_escalation_response(e, "The decision stands").unwrap();
+    s.advance_escalation(e, &stage(d(2026, 11, 26), "Team manager"))
+        .unwrap();
+    let open = s.escalations(false).unwrap();
+    assert_eq!(open.len(), 1);
+    let v = &open[0];
+    assert_eq!(v.stages.len(), 2);
+    assert_eq!(v.stages[0].on_time, Some(false));
+    assert_eq!(v.stages[0].working_days_taken, 3);
+    assert_eq!(v.stages[0].responses[0].text, "The decision stands");
+    assert_eq!(v.stages[1].stage_name, "Line manager to line manager");
+    assert_eq!(v.stages[1].due_on, d(2026, 12, 3));
+    assert_eq!(v.stages[1].on_time, None, "waiting, not yet due");
+    assert!(v.can_escalate);
+    // Answered in time at stage 2, then resolved.
+    fx.clock
+        .set(Utc.with_ymd_and_hms(2026, 11, 30, 9, 0, 0).unwrap());
+    s.record_escalation_response(e, "Assessment agreed").unwrap();
+    s.resolve_escalation(e, "Single assessment started")
+        .unwrap();
+    s.amend(
+        RecordKind::Escalation,
+        e,
+        "subject",
+        serde_json::json!("No further action while neglect continues"),
+        "Clearer subject",
+    )
+    .unwrap();
+    assert!(s.escalations(false).unwrap().is_empty(), "resolved");
+    drop(s);
+
+    let mut head = fx.unlock("Hal Head", "head passphrase").unwrap();
+    let all = head.escalations(true).unwrap();
+    assert_eq!(all.len(), 1);
+    head.add_review_comment(e, "Reviewed at the governors' safeguarding meeting")
+        .unwrap();
+    let v = head.escalation(e).unwrap();
+    assert_eq!(v.subject, "No further action while neglect continues");
+    assert_eq!(v.amendments.len(), 1);
+    assert_eq!(v.stages[1].on_time, Some(true));
+    assert_eq!(
+        v.resolution.as_ref().map(|r| r.text.as_str()),
+        Some("Single assessment started")
+    );
+    assert!(!v.can_escalate);
+    assert_eq!(v.review_comments.len(), 1);
+    assert_eq!(v.review_comments[0].by, "Hal Head");
+    assert!(matches!(
+        head.record_escalation_response(e, "x"),
+        Err(Error::Forbidden)
+    ));
+    drop(head);
+
+    let mut sue = fx.unlock("Sue Staff", "staff passphrase").unwrap();
+    assert!(matches!(sue.escalations(true), Err(Error::Forbidden)));
+    assert!(matches!(sue.escalation(e), Err(Error::Forbidden)));
+}
+
+#[test]
+fn drafts_are_per_user_survive_a_lock_and_are_never_plaintext_on_disk() {
+    let (fx, mut s) = new_store();
+    s.add_user("Sue Staff", Role::Staff, &pass("staff passphrase"))
+        .unwrap();
+    let marker = "DRAFTMARKER quick brown fox bruise on left forearm";
+    let body = serde_json::json!({ "account": marker, "location": "Hall" }).to_string();
+    s.save_draft("concern", &body).unwrap();
+    s.save_draft("concern", &body.replace("Hall", "Playground"))
+        .unwrap();
+    drop(s); // the lock: the key is gone
+
+    for f in all_files(&fx.dir) {
+        let bytes = std::fs::read(&f).unwrap();
+        assert!(
+            !contains(&bytes, b"DRAFTMARKER"),
+            "draft text in plaintext in {}",
+            f.display()
+        );
+    }
+    let sue = fx.unlock("Sue Staff", "staff passphrase").unwrap();
+    assert_eq!(sue.draft("concern").unwrap(), None, "drafts are per user");
+    drop(sue);
+
+    let mut s = fx.dsl();
+    let back = s.draft("concern").unwrap().expect("kept over the lock");
+    assert!(back.body.contains("Playground"), "the latest replaces");
+    assert_eq!(back.saved_at, monday());
+    s.discard_draft("concern").unwrap();
+    assert_eq!(s.draft("concern").unwrap(), None);
+}
+
+#[test]
+fn bad_drafts_are_refused_and_change_nothing() {
+    let (_fx, mut s) = new_store();
+    s.save_draft("concern", r#"{"account":"kept"}"#).unwrap();
+    let huge = format!(r#"{{"account":"{}"}}"#, "x".repeat(5 * 1024 * 1024));
+    assert_eq!(
+        s.save_draft("concern", &huge).unwrap_err().code(),
+        ErrorCode::TooLarge
+    );
+    assert_eq!(
+        s.save_draft("concern", "not json").unwrap_err().code(),
+        ErrorCode::InvalidInput
+    );
+    assert_eq!(
+        s.save_draft("../etc", "{}").unwrap_err().code(),
+        ErrorCode::InvalidInput
+    );
+    assert!(
+        s.draft("concern")
+            .unwrap()
+            .unwrap()
+            .body
+            .contains("kept")
+    );
+}
+
+#[test]
+fn a_typed_amendment_is_converted_by_the_core_and_a_bad_one_changes_nothing() {
+    let (_fx, mut s) = new_store();
+    let p = add_pupil(&mut s, "Ava", 1);
+    let c = s
+        .record_concern(&concern_for(
+            p,
+            Utc.with_ymd_and_hms(2026, 11, 23, 9, 0, 0).unwrap(),
+            "Ava said she had no breakfast",
+            None,
+        ))
+        .unwrap();
+    let fields = s.amendable_fields(RecordKind::Concern, c).unwrap();
+    let observed = fields.iter().find(|f| f.field == "observed_at").unwrap();
+    assert_eq!(observed.current, "23/11/2026 09:00");
+
+    s.amend_typed(
+        RecordKind::Concern,
+        c,
+        "observed_at",
+        "23/11/2026 08:45",
+        "Teacher checked the register time",
+    )
+    .unwrap();
+    for (field, typed, code) in [
+        ("observed_at", "31/11/2026 08:45", ErrorCode::InvalidInput),
+        ("observed_at", "24/12/2026 08:45", ErrorCode::InvalidInput), // in the future
+        ("account", "", ErrorCode::InvalidInput),
+        ("categories", "neglect", ErrorCode::InvalidInput),
+    ] {
+        let err = s
+            .amend_typed(RecordKind::Concern, c, field, typed, "reason")
+            .unwrap_err();
+        assert_eq!(err.code(), code, "{field} = {typed}");
+    }
+    assert_eq!(
+        s.amend_typed(RecordKind::Concern, c, "location", "Hall", "")
+            .unwrap_err()
+            .code(),
+        ErrorCode::InvalidInput,
+        "a reason is required"
+    );
+    let fields = s.amendable_fields(RecordKind::Concern, c).unwrap();
+    let observed = fields.iter().find(|f| f.field == "observed_at").unwrap();
+    assert_eq!(observed.current, "23/11/2026 08:45");
+    assert_eq!(s.amendments_of(c).unwrap().len(), 1, "only the good one");
+}
