@@ -272,3 +272,36 @@ fn a_typed_amendment_is_converted_by_the_core_and_a_bad_one_changes_nothing() {
     assert_eq!(observed.current, "23/11/2026 08:45");
     assert_eq!(s.amendments_of(c).unwrap().len(), 1, "only the good one");
 }
+
+#[test]
+fn settings_save_together_and_one_bad_value_saves_nothing() {
+    let (fx, mut s) = new_store();
+    let mut next = s.settings().unwrap();
+    assert_eq!(next.idle_lock_minutes, 5);
+    next.idle_lock_minutes = 10;
+    next.school.referral_email = Some("mash@test-la.gov.uk".into());
+    next.calendar.inset_days.push(d(2026, 11, 24));
+    s.save_settings(&next).unwrap();
+    let saved = s.settings().unwrap();
+    assert_eq!(saved, next);
+    // The INSET day is not a school day (agencies' working days are unchanged).
+    let cal = s.calendar().unwrap();
+    assert_eq!(cal.next_school_day_after(d(2026, 11, 23)), Some(d(2026, 11, 25)));
+    assert_eq!(cal.add_working_days(d(2026, 11, 23), 1), d(2026, 11, 24));
+
+    let mut bad = saved.clone();
+    bad.idle_lock_minutes = 2;
+    bad.prompts.nfa_weeks = 0;
+    assert_eq!(
+        s.save_settings(&bad).unwrap_err().code(),
+        ErrorCode::InvalidInput
+    );
+    assert_eq!(s.settings().unwrap(), saved, "nothing of it was saved");
+
+    s.add_user("Hal Head", Role::Head, &pass("head passphrase"))
+        .unwrap();
+    drop(s);
+    let mut head = fx.unlock("Hal Head", "head passphrase").unwrap();
+    assert_eq!(head.settings().unwrap(), saved, "the head reads them");
+    assert!(matches!(head.save_settings(&saved), Err(Error::Forbidden)));
+}

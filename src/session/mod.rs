@@ -26,11 +26,13 @@ mod amend;
 mod drafts;
 mod prompts;
 mod queries;
+mod settings;
 mod tracking;
 mod writes;
 
 pub use drafts::{Draft, MAX_DRAFT_BYTES};
 pub use queries::*;
+pub use settings::Settings;
 pub use tracking::*;
 
 /// What every store operation needs from outside: the KDF cost and the clock.
