@@ -305,3 +305,48 @@ fn settings_save_together_and_one_bad_value_saves_nothing() {
     assert_eq!(head.settings().unwrap(), saved, "the head reads them");
     assert!(matches!(head.save_settings(&saved), Err(Error::Forbidden)));
 }
+
+#[test]
+fn a_scanned_form_is_attached_from_disk_and_listed_on_its_record() {
+    let (fx, mut s) = new_store();
+    let p = add_pupil(&mut s, "Ava", 1);
+    let c = s
+        .record_concern(&concern_for(
+            p,
+            Utc.with_ymd_and_hms(2026, 11, 23, 9, 0, 0).unwrap(),
+            "Bruise seen on forearm",
+            None,
+        ))
+        .unwrap();
+    let scan = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("assets/demo/staff-concern-form.png");
+    s.attach_path(c, &scan).unwrap();
+
+    let outside = fx.dir.parent().unwrap();
+    let exe = outside.join("tool.exe");
+    std::fs::write(&exe, b"MZ").unwrap();
+    let big = outside.join("huge.pdf");
+    std::fs::File::create(&big)
+        .unwrap()
+        .set_len(MAX_ATTACHMENT_BYTES as u64 + 1)
+        .unwrap();
+    for (path, code) in [
+        (exe, ErrorCode::InvalidInput),
+        (big, ErrorCode::TooLarge),
+        (outside.join("missing.pdf"), ErrorCode::Io),
+    ] {
+        assert_eq!(s.attach_path(c, &path).unwrap_err().code(), code, "{path:?}");
+    }
+    let chron = s
+        .pupil_chronology(p, &safeguard_core::session::ChronologyFilter::default())
+        .unwrap();
+    let entry = chron.iter().find(|e| e.record_id == c).unwrap();
+    assert_eq!(entry.attachments.len(), 1, "only the good one");
+    let a = &entry.attachments[0];
+    assert_eq!(
+        (a.file_name.as_str(), a.media_type.as_str()),
+        ("staff-concern-form.png", "image/png")
+    );
+    assert_eq!(a.size, std::fs::metadata(&scan).unwrap().len());
+    assert_eq!(a.sha256.len(), 64);
+}

@@ -23,6 +23,7 @@ use crate::store;
 use crate::time::{fmt_utc, parse_utc};
 
 mod amend;
+mod attachments;
 mod drafts;
 mod prompts;
 mod queries;
@@ -30,6 +31,7 @@ mod settings;
 mod tracking;
 mod writes;
 
+pub use attachments::AttachmentView;
 pub use drafts::{Draft, MAX_DRAFT_BYTES};
 pub use queries::*;
 pub use settings::Settings;

@@ -111,6 +111,7 @@ pub struct ChronologyEntry {
     pub author: String,
     pub recorded_at: DateTime<Utc>,
     pub amendments: Vec<AmendmentView>,
+    pub attachments: Vec<super::AttachmentView>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, TS)]
@@ -566,10 +567,14 @@ impl Session {
         }
         let ids: Vec<String> = raw.iter().map(|r| r.record_id.clone()).collect();
         let amendments = self.amendments_for(&ids, &names)?;
+        let mut attachments = self.attachments_for(&ids)?;
         let mut out = Vec::with_capacity(raw.len());
         for r in raw {
             let a = amendments.get(&r.record_id).cloned().unwrap_or_default();
-            let e = r.build(&a, &names, &pupil_names)?;
+            let mut e = r.build(&a, &names, &pupil_names)?;
+            e.attachments = attachments
+                .remove(&e.record_id.to_string())
+                .unwrap_or_default();
             if !filter.kinds.is_empty() && !filter.kinds.contains(&e.kind) {
                 continue;
             }
@@ -1184,6 +1189,7 @@ impl RawEntry {
             author: names.user(&self.author),
             recorded_at,
             amendments: amendments.to_vec(),
+            attachments: Vec::new(),
         })
     }
 }
