@@ -137,3 +137,9 @@ mod local_input_tests {
         assert!(parse_uk_date("d", "29/02/2027").is_err());
     }
 }
+
+/// Parses a time of day as typed (`HH:MM`, 24-hour).
+pub fn parse_clock_time(field: &'static str, s: &str) -> crate::error::Result<chrono::NaiveTime> {
+    chrono::NaiveTime::parse_from_str(s.trim(), "%H:%M")
+        .map_err(|_| crate::error::Error::invalid(field, "is not a time (HH:MM, 24-hour)"))
+}

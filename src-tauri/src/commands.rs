@@ -32,6 +32,11 @@ impl AppState {
             session: Mutex::new(None),
         }
     }
+
+    /// Drops the session (and with it the data key). True when it was unlocked.
+    pub fn lock_now(&self) -> IpcResult<bool> {
+        Ok(self.session.lock().map_err(|_| poisoned())?.take().is_some())
+    }
 }
 
 /// `SGD_STORE` names the store folder (the run script points it at the demo school; tests at a
@@ -137,12 +142,11 @@ pub async fn unlock(state: State<'_, AppState>, request: UnlockRequest) -> IpcRe
 /// Drops the session and with it the data key.
 #[tauri::command]
 pub fn lock(state: State<'_, AppState>) -> IpcResult<()> {
-    *state.session.lock().map_err(|_| poisoned())? = None;
-    Ok(())
+    state.lock_now().map(|_| ())
 }
 
 /// Runs `f` on the unlocked session, or answers `Locked`.
-fn with_session<T>(
+pub(crate) fn with_session<T>(
     state: &State<'_, AppState>,
     f: impl FnOnce(&mut Session) -> Result<T, Error>,
 ) -> IpcResult<T> {

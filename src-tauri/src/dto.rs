@@ -2,7 +2,7 @@
 //! as `{ code, message }`, with the core's closed set of codes and its content-free messages.
 
 use safeguard_core::records::{
-    Agency, Category, ConcernDetails, Consent, DecisionDetails, DecisionOutcome, Id, NewConcern,
+    Agency, BodyMark, Category, ConcernDetails, Consent, DecisionDetails, DecisionOutcome, Id, NewConcern,
     NewReferral, NewVoice, OtherChild, ReferralDetails, ReferralMethod, VoiceDetails,
 };
 use safeguard_core::{Error, ErrorCode};
@@ -89,6 +89,8 @@ pub struct ConcernForm {
     pub child_words: Option<String>,
     pub immediate_action: String,
     pub other_children: Vec<OtherChild>,
+    /// Marks on the body map (front and back outlines), each with its description.
+    pub body_marks: Vec<BodyMark>,
 }
 
 impl TryFrom<ConcernForm> for NewConcern {
@@ -109,7 +111,7 @@ impl TryFrom<ConcernForm> for NewConcern {
                 account: f.account,
                 child_words,
                 immediate_action: f.immediate_action,
-                body_marks: vec![],
+                body_marks: f.body_marks,
             },
             other_children: f.other_children,
         })
@@ -240,6 +242,7 @@ mod tests {
             child_words: words.map(Into::into),
             immediate_action: String::new(),
             other_children: vec![],
+            body_marks: vec![],
         }
     }
 

@@ -1,16 +1,47 @@
 //! Safeguard Desk window. A thin shell: registers the commands, the dialog plugin and the state;
-//! every command lives in `commands.rs` and calls one core function.
+//! every command lives in `commands.rs` or `desk.rs` and calls one core function.
 #![forbid(unsafe_code)]
 #![cfg_attr(not(debug_assertions), windows_subsystem = "windows")]
 
 mod commands;
+mod desk;
 mod dto;
+mod forms;
+
+use std::time::{Duration, SystemTime};
+
+use safeguard_core::sleep::SleepDetector;
+use tauri::{Emitter, Manager};
+
+/// How often the sleep watcher ticks, and the gap that means the computer slept.
+const TICK: Duration = Duration::from_secs(2);
+const SLEPT: Duration = Duration::from_secs(30);
+
+/// Locks at once when the computer wakes from sleep (a closed lid), and tells the window.
+fn watch_for_sleep(app: tauri::AppHandle) {
+    std::thread::spawn(move || {
+        let mut detector = SleepDetector::new(SystemTime::now(), SLEPT);
+        loop {
+            std::thread::sleep(TICK);
+            if detector.tick(SystemTime::now()) {
+                let state = app.state::<commands::AppState>();
+                if let Ok(true) = state.lock_now() {
+                    let _ = app.emit("sgd-locked", "sleep");
+                }
+            }
+        }
+    });
+}
 
 fn main() {
     let store_dir = commands::initial_store_dir();
     tauri::Builder::default()
         .plugin(tauri_plugin_dialog::init())
         .manage(commands::AppState::new(store_dir))
+        .setup(|app| {
+            watch_for_sleep(app.handle().clone());
+            Ok(())
+        })
         .invoke_handler(tauri::generate_handler![
             commands::app_status,
             commands::choose_store_dir,
@@ -32,6 +63,31 @@ fn main() {
             commands::add_sibling_to_notification,
             commands::check_language,
             commands::search,
+            desk::follow_ups,
+            desk::assignees,
+            desk::add_follow_up,
+            desk::complete_follow_up,
+            desk::reassign_follow_up,
+            desk::record_notification,
+            desk::escalations,
+            desk::pupil_escalations,
+            desk::escalation,
+            desk::open_escalation,
+            desk::advance_escalation,
+            desk::escalation_response,
+            desk::resolve_escalation,
+            desk::add_review_comment,
+            desk::amendable_fields,
+            desk::amend,
+            desk::attach_file,
+            desk::save_draft,
+            desk::draft,
+            desk::discard_draft,
+            desk::settings,
+            desk::save_settings,
+            desk::users,
+            desk::add_user,
+            desk::remove_user,
         ])
         .run(tauri::generate_context!())
         .unwrap_or_else(|_| {

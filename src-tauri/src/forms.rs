@@ -1,0 +1,335 @@
+//! Forms of the desk as the window sends them: dates and times as typed (UK), converted with the
+//! core's parsers at the boundary; an impossible date is an input error naming its field.
+
+use safeguard_core::calendar::{CalendarConfig, DateRange};
+use safeguard_core::prompts::PromptSettings;
+use safeguard_core::records::{
+    EncompassChild, EncompassDetails, EscalationDetails, FollowUpDetails, Id, NewEncompass,
+    NewEscalation, NewFollowUp, ResolutionProcedure, Role, SchoolDetails, StageDetails,
+    SupportType,
+};
+use safeguard_core::session::Settings;
+use safeguard_core::time::{
+    display_date, parse_clock_time, parse_london_local, parse_uk_date,
+};
+use serde::{Deserialize, Serialize};
+use ts_rs::TS;
+
+use crate::dto::IpcError;
+
+fn some_text(v: Option<String>) -> Option<String> {
+    v.filter(|s| !s.trim().is_empty())
+}
+
+#[derive(Debug, Deserialize, TS)]
+#[ts(export)]
+pub struct FollowUpForm {
+    pub pupil_id: Id,
+    pub source_id: Option<Id>,
+    /// Empty: the person recording it.
+    pub owner_id: Option<Id>,
+    /// `dd/mm/yyyy`.
+    pub due_on: String,
+    pub action: String,
+}
+
+impl TryFrom<FollowUpForm> for NewFollowUp {
+    type Error = IpcError;
+
+    fn try_from(f: FollowUpForm) -> Result<Self, IpcError> {
+        Ok(NewFollowUp {
+            pupil_id: f.pupil_id,
+            source_id: f.source_id,
+            owner_id: f.owner_id,
+            due_on: parse_uk_date("due on", &f.due_on)?,
+            details: FollowUpDetails { action: f.action },
+        })
+    }
+}
+
+#[derive(Debug, Deserialize, TS)]
+#[ts(export)]
+pub struct NotificationChildForm {
+    pub pupil_id: Id,
+    /// `None`: the police did not say.
+    pub present: Option<bool>,
+    pub where_during: Option<String>,
+    pub spoken_to: Option<bool>,
+    pub what_they_said: Option<String>,
+}
+
+/// An Operation Encompass notification for one or more children (times as typed, UK).
+#[derive(Debug, Deserialize, TS)]
+#[ts(export)]
+pub struct NotificationForm {
+    pub received_at_local: String,
+    pub police_force: String,
+    pub officer: String,
+    pub police_reference: String,
+    pub incident_at_local: String,
+    pub incident_location: String,
+    pub circumstances: String,
+    pub other_information: Option<String>,
+    pub support: SupportType,
+    pub children: Vec<NotificationChildForm>,
+}
+
+impl TryFrom<NotificationForm> for NewEncompass {
+    type Error = IpcError;
+
+    fn try_from(f: NotificationForm) -> Result<Self, IpcError> {
+        Ok(NewEncompass {
+            details: EncompassDetails {
+                received_at: parse_london_local("received at", &f.received_at_local)?,
+                police_force: f.police_force,
+                officer: f.officer,
+                police_reference: f.police_reference,
+                incident_at: parse_london_local("incident at", &f.incident_at_local)?,
+                incident_location: f.incident_location,
+                circumstances: f.circumstances,
+                other_information: some_text(f.other_information),
+                support: f.support,
+            },
+            children: f
+                .children
+                .into_iter()
+                .map(|c| EncompassChild {
+                    pupil_id: c.pupil_id,
+                    present: c.present,
+                    where_during: some_text(c.where_during),
+                    spoken_to: c.spoken_to,
+                    what_they_said: some_text(c.what_they_said),
+                })
+                .collect(),
+        })
+    }
+}
+
+/// One stage of an escalation: who it is raised with, the disagreement and the evidence.
+#[derive(Debug, Deserialize, TS)]
+#[ts(export)]
+pub struct StageForm {
+    /// `dd/mm/yyyy`.
+    pub raised_on: String,
+    pub with_name: String,
+    pub with_role: String,
+    pub with_agency: String,
+    pub disagreement: String,
+    pub evidence: String,
+}
+
+impl TryFrom<StageForm> for StageDetails {
+    type Error = IpcError;
+
+    fn try_from(f: StageForm) -> Result<Self, IpcError> {
+        Ok(StageDetails {
+            raised_on: parse_uk_date("raised on", &f.raised_on)?,
+            with_name: f.with_name,
+            with_role: f.with_role,
+            with_agency: f.with_agency,
+            disagreement: f.disagreement,
+            evidence: f.evidence,
+        })
+    }
+}
+
+#[derive(Debug, Deserialize, TS)]
+#[ts(export)]
+pub struct EscalationForm {
+    pub pupil_id: Id,
+    pub referral_id: Option<Id>,
+    pub agency: String,
+    pub subject: String,
+    pub stage: StageForm,
+}
+
+impl TryFrom<EscalationForm> for NewEscalation {
+    type Error = IpcError;
+
+    fn try_from(f: EscalationForm) -> Result<Self, IpcError> {
+        Ok(NewEscalation {
+            pupil_id: f.pupil_id,
+            referral_id: f.referral_id,
+            details: EscalationDetails {
+                agency: f.agency,
+                subject: f.subject,
+            },
+            first_stage: f.stage.try_into()?,
+        })
+    }
+}
+
+#[derive(Debug, Serialize, Deserialize, TS)]
+#[ts(export)]
+pub struct HolidayForm {
+    /// `dd/mm/yyyy`.
+    pub start: String,
+    pub end: String,
+    pub label: String,
+}
+
+/// The settings screen: the core's `Settings` with the calendar's dates as typed.
+#[derive(Debug, Serialize, Deserialize, TS)]
+#[ts(export)]
+pub struct SettingsForm {
+    pub school: SchoolDetails,
+    pub procedure: ResolutionProcedure,
+    pub school_holidays: Vec<HolidayForm>,
+    /// `dd/mm/yyyy` each.
+    pub inset_days: Vec<String>,
+    pub extra_bank_holidays: Vec<String>,
+    /// `HH:MM`.
+    pub school_day_starts: String,
+    pub idle_lock_minutes: u32,
+    pub referral_decision_working_days: u32,
+    pub prompts: PromptSettings,
+}
+
+impl From<Settings> for SettingsForm {
+    fn from(s: Settings) -> Self {
+        SettingsForm {
+            school: s.school,
+            procedure: s.procedure,
+            school_holidays: s
+                .calendar
+                .school_holidays
+                .iter()
+                .map(|h| HolidayForm {
+                    start: display_date(h.start),
+                    end: display_date(h.end),
+                    label: h.label.clone(),
+                })
+                .collect(),
+            inset_days: s.calendar.inset_days.iter().map(|d| display_date(*d)).collect(),
+            extra_bank_holidays: s
+                .calendar
+                .extra_bank_holidays
+                .iter()
+                .map(|d| display_date(*d))
+                .collect(),
+            school_day_starts: s.calendar.school_day_starts.format("%H:%M").to_string(),
+            idle_lock_minutes: s.idle_lock_minutes,
+            referral_decision_working_days: s.referral_decision_working_days,
+            prompts: s.prompts,
+        }
+    }
+}
+
+impl TryFrom<SettingsForm> for Settings {
+    type Error = IpcError;
+
+    fn try_from(f: SettingsForm) -> Result<Self, IpcError> {
+        let dates = |field: &'static str, v: &[String]| -> Result<Vec<_>, IpcError> {
+            v.iter()
+                .filter(|s| !s.trim().is_empty())
+                .map(|s| parse_uk_date(field, s).map_err(IpcError::from))
+                .collect()
+        };
+        let school_holidays = f
+            .school_holidays
+            .iter()
+            .map(|h| {
+                Ok(DateRange {
+                    start: parse_uk_date("holiday start", &h.start)?,
+                    end: parse_uk_date("holiday end", &h.end)?,
+                    label: h.label.clone(),
+                })
+            })
+            .collect::<Result<Vec<_>, IpcError>>()?;
+        Ok(Settings {
+            school: SchoolDetails {
+                referral_email: some_text(f.school.referral_email),
+                dfe_number: some_text(f.school.dfe_number),
+                ..f.school
+            },
+            procedure: f.procedure,
+            calendar: CalendarConfig {
+                extra_bank_holidays: dates("extra bank holiday", &f.extra_bank_holidays)?,
+                school_holidays,
+                inset_days: dates("INSET day", &f.inset_days)?,
+                school_day_starts: parse_clock_time("school day starts", &f.school_day_starts)?,
+            },
+            idle_lock_minutes: f.idle_lock_minutes,
+            referral_decision_working_days: f.referral_decision_working_days,
+            prompts: f.prompts,
+        })
+    }
+}
+
+/// A new user with their first passphrase: no Debug, so it cannot be logged.
+#[derive(Deserialize, TS)]
+#[ts(export)]
+pub struct NewUserRequest {
+    pub name: String,
+    pub role: Role,
+    pub passphrase: String,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use safeguard_core::ErrorCode;
+
+    fn settings_form() -> SettingsForm {
+        SettingsForm::from(Settings {
+            school: SchoolDetails {
+                name: "S".into(),
+                local_authority: "LA".into(),
+                dfe_number: None,
+                referral_email: None,
+            },
+            procedure: ResolutionProcedure::default(),
+            calendar: CalendarConfig::default(),
+            idle_lock_minutes: 5,
+            referral_decision_working_days: 1,
+            prompts: PromptSettings::default(),
+        })
+    }
+
+    #[test]
+    fn settings_round_trip_through_the_form_with_uk_dates() {
+        let mut f = settings_form();
+        f.inset_days = vec!["04/01/2027".into(), "  ".into()];
+        f.school_holidays.push(HolidayForm {
+            start: "21/12/2026".into(),
+            end: "01/01/2027".into(),
+            label: "Christmas".into(),
+        });
+        let s = Settings::try_from(f).unwrap();
+        assert_eq!(s.calendar.inset_days.len(), 1, "blank lines are ignored");
+        let back = SettingsForm::from(s);
+        assert_eq!(back.inset_days, vec!["04/01/2027".to_string()]);
+        assert_eq!(back.school_holidays[0].end, "01/01/2027");
+        assert_eq!(back.school_day_starts, "08:30");
+    }
+
+    #[test]
+    fn an_impossible_date_or_time_in_settings_names_its_field() {
+        let mut f = settings_form();
+        f.inset_days = vec!["30/02/2027".into()];
+        let e = Settings::try_from(f).unwrap_err();
+        assert_eq!(e.code, ErrorCode::InvalidInput);
+        assert!(e.message.contains("INSET day"), "{}", e.message);
+        let mut f = settings_form();
+        f.school_day_starts = "25:00".into();
+        assert!(Settings::try_from(f).unwrap_err().message.contains("school day starts"));
+    }
+
+    #[test]
+    fn a_notification_with_an_impossible_incident_time_is_refused() {
+        let f = NotificationForm {
+            received_at_local: "23/11/2026 07:30".into(),
+            police_force: "P".into(),
+            officer: "O".into(),
+            police_reference: "R".into(),
+            incident_at_local: "29/03/2026 01:30".into(), // the clocks went forward
+            incident_location: "Home".into(),
+            circumstances: "c".into(),
+            other_information: Some(" ".into()),
+            support: SupportType::Silent,
+            children: vec![],
+        };
+        let e = NewEncompass::try_from(f).unwrap_err();
+        assert!(e.message.contains("incident at"), "{}", e.message);
+    }
+}
