@@ -66,7 +66,11 @@ pub fn typed_fields(kind: RecordKind) -> &'static [Spec] {
             ("looked_after", "Looked after", YesNo),
             ("young_carer", "Young carer", YesNo),
             ("attendance_concern", "Attendance concern", YesNo),
-            ("identity_notes", "Identity, culture and faith", OptionalText),
+            (
+                "identity_notes",
+                "Identity, culture and faith",
+                OptionalText,
+            ),
             ("gp", "GP", OptionalText),
             ("nhs_number", "NHS number", OptionalText),
         ],
@@ -75,7 +79,11 @@ pub fn typed_fields(kind: RecordKind) -> &'static [Spec] {
             ("address", "Address", OptionalText),
         ],
         RecordKind::HouseholdMember => &[
-            ("full_name", "Full name (empty for a pupil here)", OptionalText),
+            (
+                "full_name",
+                "Full name (empty for a pupil here)",
+                OptionalText,
+            ),
             ("relationship", "Relationship to the child", Text),
             ("date_of_birth", "Date of birth", OptionalDate),
             ("parental_responsibility", "Parental responsibility", YesNo),
@@ -126,7 +134,11 @@ pub fn typed_fields(kind: RecordKind) -> &'static [Spec] {
             ("no_consent_reason", "Why without consent", OptionalText),
             ("child_view", "The child's view", OptionalText),
             ("what_was_shared", "What was shared", Text),
-            ("written_confirmation_sent_on", "Written confirmation sent on", OptionalDate),
+            (
+                "written_confirmation_sent_on",
+                "Written confirmation sent on",
+                OptionalDate,
+            ),
         ],
         RecordKind::Decision => &[
             ("decided_by", "Decided by", OptionalText),
@@ -187,7 +199,12 @@ pub fn typed_value(field_type: FieldType, typed: &str) -> Result<Value> {
         },
         FieldType::YesNoUnknown => match yes_no(typed) {
             Some(v) => v.map_or(Value::Null, Value::Bool),
-            None => return Err(Error::invalid("value", "must be yes, no or empty (not known)")),
+            None => {
+                return Err(Error::invalid(
+                    "value",
+                    "must be yes, no or empty (not known)",
+                ));
+            }
         },
     })
 }
@@ -258,11 +275,20 @@ mod tests {
 
     #[test]
     fn yes_no_and_not_known() {
-        assert_eq!(typed_value(FieldType::YesNo, "Yes").unwrap(), Value::Bool(true));
+        assert_eq!(
+            typed_value(FieldType::YesNo, "Yes").unwrap(),
+            Value::Bool(true)
+        );
         assert!(typed_value(FieldType::YesNo, "").is_err());
-        assert_eq!(typed_value(FieldType::YesNoUnknown, "").unwrap(), Value::Null);
+        assert_eq!(
+            typed_value(FieldType::YesNoUnknown, "").unwrap(),
+            Value::Null
+        );
         assert!(typed_value(FieldType::YesNoUnknown, "maybe").is_err());
-        assert_eq!(typed_value(FieldType::OptionalText, "  ").unwrap(), Value::Null);
+        assert_eq!(
+            typed_value(FieldType::OptionalText, "  ").unwrap(),
+            Value::Null
+        );
     }
 
     proptest! {

@@ -74,7 +74,10 @@ fn follow_ups_list_open_and_completed_and_staff_see_only_their_own() {
     assert_eq!(list.open[0].owner, "Sue Staff");
     assert_eq!(list.open[0].action, "Call mum about the dentist letter");
     assert_eq!(list.completed.len(), 1);
-    assert_eq!(list.completed[0].outcome, "Ava said she was fine; lunch eaten");
+    assert_eq!(
+        list.completed[0].outcome,
+        "Ava said she was fine; lunch eaten"
+    );
     assert!(list.completed[0].late, "completed on 23rd, due on 20th");
     drop(s);
 
@@ -109,7 +112,8 @@ fn the_head_reviews_an_escalation_history_with_timeliness_and_comments() {
     // Stage 1 (2 working days) is due Wednesday 25th; answered Thursday 26th: late.
     fx.clock
         .set(Utc.with_ymd_and_hms(2026, 11, 26, 11, 0, 0).unwrap());
-    s.record_escalation_response(e, "The decision stands").unwrap();
+    s.record_escalation_response(e, "The decision stands")
+        .unwrap();
     s.advance_escalation(e, &stage(d(2026, 11, 26), "Team manager"))
         .unwrap();
     let open = s.escalations(false).unwrap();
@@ -126,7 +130,8 @@ fn the_head_reviews_an_escalation_history_with_timeliness_and_comments() {
     // Answered in time at stage 2, then resolved.
     fx.clock
         .set(Utc.with_ymd_and_hms(2026, 11, 30, 9, 0, 0).unwrap());
-    s.record_escalation_response(e, "Assessment agreed").unwrap();
+    s.record_escalation_response(e, "Assessment agreed")
+        .unwrap();
     s.resolve_escalation(e, "Single assessment started")
         .unwrap();
     s.amend(
@@ -216,13 +221,7 @@ fn bad_drafts_are_refused_and_change_nothing() {
         s.save_draft("../etc", "{}").unwrap_err().code(),
         ErrorCode::InvalidInput
     );
-    assert!(
-        s.draft("concern")
-            .unwrap()
-            .unwrap()
-            .body
-            .contains("kept")
-    );
+    assert!(s.draft("concern").unwrap().unwrap().body.contains("kept"));
 }
 
 #[test]
@@ -286,7 +285,10 @@ fn settings_save_together_and_one_bad_value_saves_nothing() {
     assert_eq!(saved, next);
     // The INSET day is not a school day (agencies' working days are unchanged).
     let cal = s.calendar().unwrap();
-    assert_eq!(cal.next_school_day_after(d(2026, 11, 23)), Some(d(2026, 11, 25)));
+    assert_eq!(
+        cal.next_school_day_after(d(2026, 11, 23)),
+        Some(d(2026, 11, 25))
+    );
     assert_eq!(cal.add_working_days(d(2026, 11, 23), 1), d(2026, 11, 24));
 
     let mut bad = saved.clone();
@@ -318,8 +320,8 @@ fn a_scanned_form_is_attached_from_disk_and_listed_on_its_record() {
             None,
         ))
         .unwrap();
-    let scan = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("assets/demo/staff-concern-form.png");
+    let scan =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("assets/demo/staff-concern-form.png");
     s.attach_path(c, &scan).unwrap();
 
     let outside = fx.dir.parent().unwrap();
@@ -335,7 +337,11 @@ fn a_scanned_form_is_attached_from_disk_and_listed_on_its_record() {
         (big, ErrorCode::TooLarge),
         (outside.join("missing.pdf"), ErrorCode::Io),
     ] {
-        assert_eq!(s.attach_path(c, &path).unwrap_err().code(), code, "{path:?}");
+        assert_eq!(
+            s.attach_path(c, &path).unwrap_err().code(),
+            code,
+            "{path:?}"
+        );
     }
     let chron = s
         .pupil_chronology(p, &safeguard_core::session::ChronologyFilter::default())
@@ -349,4 +355,45 @@ fn a_scanned_form_is_attached_from_disk_and_listed_on_its_record() {
     );
     assert_eq!(a.size, std::fs::metadata(&scan).unwrap().len());
     assert_eq!(a.sha256.len(), 64);
+}
+
+#[test]
+fn family_members_added_from_a_childs_page_share_one_household() {
+    let (_fx, mut s) = new_store();
+    let ava = add_pupil(&mut s, "Ava", 1);
+    let liam = add_pupil(&mut s, "Liam", 2);
+    // The first addition creates the household, with Ava in it.
+    s.add_family_member(ava, Some(liam), &MemberDetails::pupil_child())
+        .unwrap();
+    let mut mum = MemberDetails::person("Jo Tester", "mother", false);
+    mum.parental_responsibility = true;
+    mum.known_risks = Some("Named in a police notification (domestic abuse)".into());
+    s.add_family_member(liam, None, &mum).unwrap();
+    let file = s.pupil_file(ava).unwrap();
+    assert_eq!(
+        file.siblings.iter().map(|p| p.id).collect::<Vec<_>>(),
+        vec![liam]
+    );
+    let households: std::collections::BTreeSet<_> =
+        file.household.iter().map(|m| m.household_id).collect();
+    assert_eq!(households.len(), 1, "one household for the family");
+    assert!(
+        file.household
+            .iter()
+            .any(|m| m.name == "Jo Tester" && m.details.parental_responsibility)
+    );
+    // Adding Liam twice is refused and adds nothing.
+    assert!(matches!(
+        s.add_family_member(ava, Some(liam), &MemberDetails::pupil_child()),
+        Err(Error::Conflict { .. })
+    ));
+    assert_eq!(s.pupil_file(ava).unwrap().household.len(), 3);
+    // A person without a name is refused.
+    let nameless = MemberDetails::person("  ", "father", false);
+    assert_eq!(
+        s.add_family_member(ava, None, &nameless)
+            .unwrap_err()
+            .code(),
+        ErrorCode::InvalidInput
+    );
 }

@@ -35,7 +35,12 @@ impl AppState {
 
     /// Drops the session (and with it the data key). True when it was unlocked.
     pub fn lock_now(&self) -> IpcResult<bool> {
-        Ok(self.session.lock().map_err(|_| poisoned())?.take().is_some())
+        Ok(self
+            .session
+            .lock()
+            .map_err(|_| poisoned())?
+            .take()
+            .is_some())
     }
 }
 

@@ -184,3 +184,18 @@ pub async fn remove_user(state: State<'_, AppState>, name: String) -> IpcResult<
         s.users()
     })
 }
+
+#[tauri::command]
+pub fn add_pupil(state: State<'_, AppState>, form: PupilForm) -> IpcResult<Id> {
+    let details = safeguard_core::records::PupilDetails::try_from(form)?;
+    with_session(&state, |s| s.add_pupil(&details))
+}
+
+/// Adds a sibling or another person to the child's household (created the first time).
+#[tauri::command]
+pub fn add_family_member(state: State<'_, AppState>, form: FamilyMemberForm) -> IpcResult<Id> {
+    let details = safeguard_core::records::MemberDetails::try_from(&form)?;
+    with_session(&state, |s| {
+        s.add_family_member(form.pupil_id, form.member_pupil_id, &details)
+    })
+}

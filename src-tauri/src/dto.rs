@@ -2,8 +2,8 @@
 //! as `{ code, message }`, with the core's closed set of codes and its content-free messages.
 
 use safeguard_core::records::{
-    Agency, BodyMark, Category, ConcernDetails, Consent, DecisionDetails, DecisionOutcome, Id, NewConcern,
-    NewReferral, NewVoice, OtherChild, ReferralDetails, ReferralMethod, VoiceDetails,
+    Agency, BodyMark, Category, ConcernDetails, Consent, DecisionDetails, DecisionOutcome, Id,
+    NewConcern, NewReferral, NewVoice, OtherChild, ReferralDetails, ReferralMethod, VoiceDetails,
 };
 use safeguard_core::{Error, ErrorCode};
 use serde::{Deserialize, Serialize};

@@ -4,14 +4,12 @@
 use safeguard_core::calendar::{CalendarConfig, DateRange};
 use safeguard_core::prompts::PromptSettings;
 use safeguard_core::records::{
-    EncompassChild, EncompassDetails, EscalationDetails, FollowUpDetails, Id, NewEncompass,
-    NewEscalation, NewFollowUp, ResolutionProcedure, Role, SchoolDetails, StageDetails,
-    SupportType,
+    EncompassChild, EncompassDetails, EscalationDetails, FollowUpDetails, Id, MemberDetails,
+    NewEncompass, NewEscalation, NewFollowUp, PupilDetails, ResolutionProcedure, Role,
+    SchoolDetails, StageDetails, SupportType,
 };
 use safeguard_core::session::Settings;
-use safeguard_core::time::{
-    display_date, parse_clock_time, parse_london_local, parse_uk_date,
-};
+use safeguard_core::time::{display_date, parse_clock_time, parse_london_local, parse_uk_date};
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
@@ -200,7 +198,12 @@ impl From<Settings> for SettingsForm {
                     label: h.label.clone(),
                 })
                 .collect(),
-            inset_days: s.calendar.inset_days.iter().map(|d| display_date(*d)).collect(),
+            inset_days: s
+                .calendar
+                .inset_days
+                .iter()
+                .map(|d| display_date(*d))
+                .collect(),
             extra_bank_holidays: s
                 .calendar
                 .extra_bank_holidays
@@ -312,7 +315,12 @@ mod tests {
         assert!(e.message.contains("INSET day"), "{}", e.message);
         let mut f = settings_form();
         f.school_day_starts = "25:00".into();
-        assert!(Settings::try_from(f).unwrap_err().message.contains("school day starts"));
+        assert!(
+            Settings::try_from(f)
+                .unwrap_err()
+                .message
+                .contains("school day starts")
+        );
     }
 
     #[test]
@@ -331,5 +339,82 @@ mod tests {
         };
         let e = NewEncompass::try_from(f).unwrap_err();
         assert!(e.message.contains("incident at"), "{}", e.message);
+    }
+}
+
+/// A new pupil (usually from the MIS; this form is for a child not there yet).
+#[derive(Debug, Deserialize, TS)]
+#[ts(export)]
+pub struct PupilForm {
+    pub legal_first_name: String,
+    pub legal_last_name: String,
+    pub preferred_name: Option<String>,
+    /// `dd/mm/yyyy`.
+    pub date_of_birth: String,
+    pub gender: String,
+    pub upn: Option<String>,
+    pub year_group: String,
+    pub first_language: Option<String>,
+    pub religion: Option<String>,
+    pub ethnicity: Option<String>,
+}
+
+impl TryFrom<PupilForm> for PupilDetails {
+    type Error = IpcError;
+
+    fn try_from(f: PupilForm) -> Result<Self, IpcError> {
+        let dob = parse_uk_date("date of birth", &f.date_of_birth)?;
+        Ok(PupilDetails {
+            preferred_name: some_text(f.preferred_name),
+            gender: f.gender,
+            upn: some_text(f.upn),
+            first_language: some_text(f.first_language),
+            religion: some_text(f.religion),
+            ethnicity: some_text(f.ethnicity),
+            ..PupilDetails::new(&f.legal_first_name, &f.legal_last_name, dob, &f.year_group)
+        })
+    }
+}
+
+/// Someone added to a child's household: a pupil here (`member_pupil_id`) or a named person.
+#[derive(Debug, Deserialize, TS)]
+#[ts(export)]
+pub struct FamilyMemberForm {
+    pub pupil_id: Id,
+    pub member_pupil_id: Option<Id>,
+    pub full_name: Option<String>,
+    pub relationship: String,
+    pub is_child: bool,
+    /// `dd/mm/yyyy`, or empty.
+    pub date_of_birth: Option<String>,
+    pub parental_responsibility: bool,
+    pub lives_in_household: bool,
+    pub school_or_setting: Option<String>,
+    pub known_risks: Option<String>,
+    pub contact: Option<String>,
+}
+
+impl TryFrom<&FamilyMemberForm> for MemberDetails {
+    type Error = IpcError;
+
+    fn try_from(f: &FamilyMemberForm) -> Result<Self, IpcError> {
+        let dob = some_text(f.date_of_birth.clone())
+            .map(|d| parse_uk_date("date of birth", &d))
+            .transpose()?;
+        Ok(MemberDetails {
+            full_name: if f.member_pupil_id.is_some() {
+                None
+            } else {
+                some_text(f.full_name.clone())
+            },
+            relationship: f.relationship.clone(),
+            is_child: f.is_child || f.member_pupil_id.is_some(),
+            date_of_birth: dob,
+            parental_responsibility: f.parental_responsibility,
+            lives_in_household: f.lives_in_household,
+            school_or_setting: some_text(f.school_or_setting.clone()),
+            known_risks: some_text(f.known_risks.clone()),
+            contact: some_text(f.contact.clone()),
+        })
     }
 }

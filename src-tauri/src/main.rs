@@ -88,6 +88,8 @@ fn main() {
             desk::users,
             desk::add_user,
             desk::remove_user,
+            desk::add_pupil,
+            desk::add_family_member,
         ])
         .run(tauri::generate_context!())
         .unwrap_or_else(|_| {

@@ -107,8 +107,14 @@ mod tests {
 
     #[test]
     fn only_known_document_types_are_accepted() {
-        assert_eq!(media_type(Path::new("scan.PDF")).unwrap(), "application/pdf");
-        assert_eq!(media_type(Path::new("a/b/photo.jpeg")).unwrap(), "image/jpeg");
+        assert_eq!(
+            media_type(Path::new("scan.PDF")).unwrap(),
+            "application/pdf"
+        );
+        assert_eq!(
+            media_type(Path::new("a/b/photo.jpeg")).unwrap(),
+            "image/jpeg"
+        );
         assert!(media_type(Path::new("run.exe")).is_err());
         assert!(media_type(Path::new("no-extension")).is_err());
     }

@@ -25,6 +25,7 @@ use crate::time::{fmt_utc, parse_utc};
 mod amend;
 mod attachments;
 mod drafts;
+mod family;
 mod prompts;
 mod queries;
 mod settings;

@@ -199,6 +199,22 @@ pub struct SearchHit {
     pub snippet: String,
 }
 
+/// A concern's text with its body map marks listed after it, side by side with their description.
+fn with_body_marks(mut text: String, marks: &[BodyMark]) -> String {
+    if marks.is_empty() {
+        return text;
+    }
+    text.push_str("\n\nBody map:");
+    for (i, m) in marks.iter().enumerate() {
+        let side = match m.side {
+            BodySide::Front => "front",
+            BodySide::Back => "back",
+        };
+        text.push_str(&format!("\n{}. ({side}) {}", i + 1, m.description));
+    }
+    text
+}
+
 /// Applies amendments, in order, to a stored body: each sets one field.
 pub(crate) fn apply_amendments<T: DeserializeOwned>(
     body: &str,
@@ -1045,6 +1061,10 @@ impl RawEntry {
                     ),
                     _ if d.immediate_action.trim().is_empty() => d.account.clone(),
                     _ => format!("{}\n\nImmediate action: {}", d.account, d.immediate_action),
+                };
+                let text = match extra {
+                    Extra::NamedAs(_) => text,
+                    _ => with_body_marks(text, &d.body_marks),
                 };
                 (d.observed_at, title, text)
             }

@@ -116,7 +116,14 @@ impl Session {
                  WHERE ?1 IS NULL OR o.owner_id = ?1 ORDER BY o.due_on, f.seq",
             )?;
             stmt.query_map([&me], |r| {
-                Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?))
+                Ok((
+                    r.get(0)?,
+                    r.get(1)?,
+                    r.get(2)?,
+                    r.get(3)?,
+                    r.get(4)?,
+                    r.get(5)?,
+                ))
             })?
             .collect::<rusqlite::Result<_>>()?
         };
@@ -255,7 +262,14 @@ impl Session {
             );
             let mut stmt = self.conn().prepare_cached(&sql)?;
             stmt.query_map([&arg], |r| {
-                Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?))
+                Ok((
+                    r.get(0)?,
+                    r.get(1)?,
+                    r.get(2)?,
+                    r.get(3)?,
+                    r.get(4)?,
+                    r.get(5)?,
+                ))
             })?
             .collect::<rusqlite::Result<_>>()?
         };
@@ -271,11 +285,27 @@ impl Session {
                  ORDER BY s.stage_no",
             )?;
             stmt.query_map([&id_list], |r| {
-                Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?, r.get(6)?))
+                Ok((
+                    r.get(0)?,
+                    r.get(1)?,
+                    r.get(2)?,
+                    r.get(3)?,
+                    r.get(4)?,
+                    r.get(5)?,
+                    r.get(6)?,
+                ))
             })?
             .collect::<rusqlite::Result<_>>()?
         };
-        type EventRow = (String, String, Option<String>, String, String, String, String);
+        type EventRow = (
+            String,
+            String,
+            Option<String>,
+            String,
+            String,
+            String,
+            String,
+        );
         let events: Vec<EventRow> = {
             let mut stmt = self.conn().prepare_cached(
                 "SELECT v.escalation_id, v.id, v.stage_id, v.event, v.at, v.by_user, v.body
@@ -283,7 +313,15 @@ impl Session {
                  ORDER BY v.seq",
             )?;
             stmt.query_map([&id_list], |r| {
-                Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?, r.get(6)?))
+                Ok((
+                    r.get(0)?,
+                    r.get(1)?,
+                    r.get(2)?,
+                    r.get(3)?,
+                    r.get(4)?,
+                    r.get(5)?,
+                    r.get(6)?,
+                ))
             })?
             .collect::<rusqlite::Result<_>>()?
         };

@@ -21,8 +21,28 @@ import type { ReferralForm } from "../bindings/ReferralForm";
 import type { DecisionForm } from "../bindings/DecisionForm";
 import type { SessionInfo } from "../bindings/SessionInfo";
 import type { UnlockRequest } from "../bindings/UnlockRequest";
+import type { Assignee } from "../bindings/Assignee";
+import type { Draft } from "../bindings/Draft";
+import type { EscalationForm } from "../bindings/EscalationForm";
+import type { EscalationView } from "../bindings/EscalationView";
+import type { FieldView } from "../bindings/FieldView";
+import type { FollowUpForm } from "../bindings/FollowUpForm";
+import type { FollowUpList } from "../bindings/FollowUpList";
+import type { NewUserRequest } from "../bindings/NewUserRequest";
+import type { NotificationForm } from "../bindings/NotificationForm";
+import type { RecordKind } from "../bindings/RecordKind";
+import type { SettingsForm } from "../bindings/SettingsForm";
+import type { StageForm } from "../bindings/StageForm";
+import type { UserSummary } from "../bindings/UserSummary";
 
 export type {
+  Assignee,
+  EscalationView,
+  FieldView,
+  FollowUpList,
+  RecordKind,
+  SettingsForm,
+  UserSummary,
   AppStatus,
   ChronologyEntry,
   ChronologyFilter,
@@ -104,4 +124,30 @@ export const api = {
     call<Prompt[]>("add_sibling_to_notification", { notificationId, pupilId }),
   checkLanguage: (text: string) => call<LanguageFlag[]>("check_language", { text }),
   search: (text: string) => call<SearchHit[]>("search", { text }),
+  followUps: () => call<FollowUpList>("follow_ups"),
+  assignees: () => call<Assignee[]>("assignees"),
+  addFollowUp: (form: FollowUpForm) => call<string>("add_follow_up", { form }),
+  completeFollowUp: (id: string, outcome: string) => call<void>("complete_follow_up", { id, outcome }),
+  reassignFollowUp: (id: string, ownerId: string) => call<void>("reassign_follow_up", { id, ownerId }),
+  recordNotification: (form: NotificationForm) => call<string>("record_notification", { form }),
+  escalations: (includeResolved: boolean) => call<EscalationView[]>("escalations", { includeResolved }),
+  pupilEscalations: (pupilId: string) => call<EscalationView[]>("pupil_escalations", { pupilId }),
+  escalation: (id: string) => call<EscalationView>("escalation", { id }),
+  openEscalation: (form: EscalationForm) => call<string>("open_escalation", { form }),
+  advanceEscalation: (id: string, stage: StageForm) => call<string>("advance_escalation", { id, stage }),
+  escalationResponse: (id: string, text: string) => call<string>("escalation_response", { id, text }),
+  resolveEscalation: (id: string, text: string) => call<string>("resolve_escalation", { id, text }),
+  addReviewComment: (id: string, text: string) => call<string>("add_review_comment", { id, text }),
+  amendableFields: (kind: RecordKind, recordId: string) => call<FieldView[]>("amendable_fields", { kind, recordId }),
+  amend: (kind: RecordKind, recordId: string, field: string, typed: string, reason: string) =>
+    call<string>("amend", { kind, recordId, field, typed, reason }),
+  attachFile: (recordId: string, path: string) => call<string>("attach_file", { recordId, path }),
+  saveDraft: (form: string, body: string) => call<void>("save_draft", { form, body }),
+  draft: (form: string) => call<Draft | null>("draft", { form }),
+  discardDraft: (form: string) => call<void>("discard_draft", { form }),
+  settings: () => call<SettingsForm>("settings"),
+  saveSettings: (form: SettingsForm) => call<SettingsForm>("save_settings", { form }),
+  users: () => call<UserSummary[]>("users"),
+  addUser: (request: NewUserRequest) => call<UserSummary[]>("add_user", { request }),
+  removeUser: (name: string) => call<UserSummary[]>("remove_user", { name }),
 };

@@ -5,7 +5,16 @@ export type View =
   | { name: "pupil"; id: string }
   | { name: "concern"; pupilId?: string }
   | { name: "voice"; pupilId: string }
-  | { name: "referral"; pupilId: string };
+  | { name: "referral"; pupilId: string }
+  | { name: "notification" }
+  | { name: "follow-ups" }
+  | { name: "escalations" }
+  | { name: "escalation"; id: string }
+  | { name: "open-escalation"; pupilId: string; referralId?: string }
+  | { name: "settings" };
+
+/** Forms whose unsaved draft is restored after a lock: the view is kept for them. */
+export const DRAFT_VIEWS = new Set<View["name"]>(["concern", "voice", "notification"]);
 
 export const nav = $state<{ view: View }>({ view: { name: "today" } });
 
