@@ -154,6 +154,7 @@ fn the_head_reviews_an_escalation_history_with_timeliness_and_comments() {
     assert_eq!(v.subject, "No further action while neglect continues");
     assert_eq!(v.amendments.len(), 1);
     assert_eq!(v.stages[1].on_time, Some(true));
+    assert_eq!(v.stages[1].working_days_taken, 2, "26th to 30th, answered on the 30th");
     assert_eq!(
         v.resolution.as_ref().map(|r| r.text.as_str()),
         Some("Single assessment started")
@@ -396,4 +397,70 @@ fn family_members_added_from_a_childs_page_share_one_household() {
             .code(),
         ErrorCode::InvalidInput
     );
+}
+
+#[test]
+fn the_pupil_list_filters_by_status_flag_and_staff_cannot_use_it() {
+    use safeguard_core::session::{PupilQuery, StatusFlag};
+    let (fx, mut s) = new_store();
+    let mut cp = pupil_details("Ava", "Tester", "T000000000001");
+    cp.protection_status = ProtectionStatus::ChildProtectionPlan;
+    s.add_pupil(&cp).unwrap();
+    let mut carer = pupil_details("Liam", "Tester", "T000000000002");
+    carer.young_carer = true;
+    s.add_pupil(&carer).unwrap();
+    add_pupil(&mut s, "Noah", 3);
+    let names = |s: &safeguard_core::Session, flag| {
+        s.list_pupils(&PupilQuery {
+            flag: Some(flag),
+            ..Default::default()
+        })
+        .unwrap()
+        .items
+        .into_iter()
+        .map(|p| p.name)
+        .collect::<Vec<_>>()
+    };
+    assert_eq!(names(&s, StatusFlag::ChildProtectionPlan), vec!["Ava Tester"]);
+    assert_eq!(names(&s, StatusFlag::AnyPlan), vec!["Ava Tester"]);
+    assert_eq!(names(&s, StatusFlag::YoungCarer), vec!["Liam Tester"]);
+    assert!(names(&s, StatusFlag::LookedAfter).is_empty());
+    s.add_user("Sue Staff", Role::Staff, &pass("staff passphrase"))
+        .unwrap();
+    drop(s);
+    let sue = fx.unlock("Sue Staff", "staff passphrase").unwrap();
+    assert!(matches!(
+        sue.list_pupils(&PupilQuery {
+            flag: Some(StatusFlag::YoungCarer),
+            ..Default::default()
+        }),
+        Err(Error::Forbidden)
+    ));
+    assert_eq!(sue.list_pupils(&PupilQuery::default()).unwrap().total, 3);
+}
+
+#[test]
+fn resolving_ends_the_last_stage_for_timeliness() {
+    let (fx, mut s) = new_store();
+    let p = add_pupil(&mut s, "Ava", 1);
+    let e = s
+        .open_escalation(&NewEscalation {
+            pupil_id: p,
+            referral_id: None,
+            details: EscalationDetails {
+                agency: "CSC".into(),
+                subject: "NFA".into(),
+            },
+            first_stage: stage(d(2026, 11, 23), "Social worker"),
+        })
+        .unwrap();
+    fx.clock
+        .set(Utc.with_ymd_and_hms(2026, 11, 24, 15, 0, 0).unwrap());
+    s.resolve_escalation(e, "Agreed on the phone").unwrap();
+    // Weeks later the stage still reads as closed in time, not as waiting or late.
+    fx.clock
+        .set(Utc.with_ymd_and_hms(2026, 12, 20, 9, 0, 0).unwrap());
+    let v = s.escalation(e).unwrap();
+    assert_eq!(v.stages[0].on_time, Some(true));
+    assert_eq!(v.stages[0].working_days_taken, 1);
 }

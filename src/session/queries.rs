@@ -49,8 +49,42 @@ pub struct PupilSummary {
 pub struct PupilQuery {
     pub text: Option<String>,
     pub year_group: Option<String>,
+    /// Only pupils with this status flag (not for staff, who do not see status).
+    #[serde(default)]
+    #[ts(optional)]
+    pub flag: Option<StatusFlag>,
     pub offset: u32,
     pub limit: u32,
+}
+
+/// The status flags the pupil list filters by.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "snake_case")]
+#[ts(export)]
+pub enum StatusFlag {
+    /// Early help, child in need or a child protection plan.
+    AnyPlan,
+    EarlyHelp,
+    ChildInNeed,
+    ChildProtectionPlan,
+    LookedAfter,
+    YoungCarer,
+    AttendanceConcern,
+}
+
+impl StatusFlag {
+    fn matches(self, d: &PupilDetails) -> bool {
+        use ProtectionStatus as P;
+        match self {
+            StatusFlag::AnyPlan => d.protection_status != P::None,
+            StatusFlag::EarlyHelp => d.protection_status == P::EarlyHelp,
+            StatusFlag::ChildInNeed => d.protection_status == P::ChildInNeed,
+            StatusFlag::ChildProtectionPlan => d.protection_status == P::ChildProtectionPlan,
+            StatusFlag::LookedAfter => d.looked_after,
+            StatusFlag::YoungCarer => d.young_carer,
+            StatusFlag::AttendanceConcern => d.attendance_concern,
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, TS)]
@@ -371,6 +405,9 @@ impl Session {
     /// Pupils, filtered by name/UPN text and year, a page at a time. Every role may list pupils
     /// (staff need to pick the child a concern is about); staff see names and years only.
     pub fn list_pupils(&self, q: &PupilQuery) -> Result<PupilPage> {
+        if q.flag.is_some() {
+            self.require(Role::reads_everything)?;
+        }
         let text = q
             .text
             .as_deref()
@@ -379,6 +416,7 @@ impl Session {
         let mut all: Vec<PupilSummary> = self
             .pupil_details_map(None)?
             .iter()
+            .filter(|(_, d)| q.flag.is_none_or(|f| f.matches(d)))
             .map(|(id, d)| self.summary(*id, d))
             .filter(|p| q.year_group.as_deref().is_none_or(|y| p.year_group == y))
             .filter(|p| {

@@ -85,7 +85,8 @@ pub struct StageView {
     pub responses: Vec<EscalationEventView>,
     /// Working days from raising the stage to the first response (or to today while waiting).
     pub working_days_taken: i64,
-    /// Answered by the due date; `None` while waiting and not yet due.
+    /// Answered (or the escalation resolved) by the due date; `None` while waiting and not
+    /// yet due.
     pub on_time: Option<bool>,
     pub amendments: Vec<AmendmentView>,
 }
@@ -397,8 +398,16 @@ impl Session {
                 let a = amendments.remove(id).unwrap_or_default();
                 let d: EscalationDetails = apply_amendments(body, &a)?;
                 let pupil = parse_id(pupil)?;
-                let stages = stage_views.remove(id.as_str()).unwrap_or_default();
+                let mut stages = stage_views.remove(id.as_str()).unwrap_or_default();
                 let resolution = resolutions.remove(id.as_str());
+                // Resolving ends the last stage: its time runs to the resolution, not to today.
+                if let (Some(r), Some(last)) = (&resolution, stages.last_mut())
+                    && last.responses.is_empty()
+                {
+                    let day = london_date(r.at);
+                    last.working_days_taken = cal.working_days_between(last.raised_on, day);
+                    last.on_time = Some(day <= last.due_on);
+                }
                 let current = stages.last().map_or(0, |s| s.stage_no);
                 Ok(EscalationView {
                     id: parse_id(id)?,

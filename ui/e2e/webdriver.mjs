@@ -151,8 +151,13 @@ export class Driver {
     return this.exec("return document.querySelectorAll(arguments[0]).length;", [css]);
   }
 
+  /** A screenshot once the page has painted what the DOM now holds (two animation frames). */
   async screenshot(dir, name) {
     mkdirSync(dir, { recursive: true });
+    await this.cmd("POST", "/execute/async", {
+      script: "const done = arguments[arguments.length - 1]; requestAnimationFrame(() => requestAnimationFrame(() => done()));",
+      args: [],
+    });
     const png = await this.cmd("GET", "/screenshot");
     writeFileSync(`${dir}/${name}.png`, Buffer.from(png, "base64"));
   }

@@ -34,6 +34,8 @@ import type { RecordKind } from "../bindings/RecordKind";
 import type { SettingsForm } from "../bindings/SettingsForm";
 import type { StageForm } from "../bindings/StageForm";
 import type { UserSummary } from "../bindings/UserSummary";
+import type { PupilForm } from "../bindings/PupilForm";
+import type { FamilyMemberForm } from "../bindings/FamilyMemberForm";
 
 export type {
   Assignee,
@@ -150,4 +152,6 @@ export const api = {
   users: () => call<UserSummary[]>("users"),
   addUser: (request: NewUserRequest) => call<UserSummary[]>("add_user", { request }),
   removeUser: (name: string) => call<UserSummary[]>("remove_user", { name }),
+  addPupil: (form: PupilForm) => call<string>("add_pupil", { form }),
+  addFamilyMember: (form: FamilyMemberForm) => call<string>("add_family_member", { form }),
 };
