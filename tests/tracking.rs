@@ -154,7 +154,10 @@ fn the_head_reviews_an_escalation_history_with_timeliness_and_comments() {
     assert_eq!(v.subject, "No further action while neglect continues");
     assert_eq!(v.amendments.len(), 1);
     assert_eq!(v.stages[1].on_time, Some(true));
-    assert_eq!(v.stages[1].working_days_taken, 2, "26th to 30th, answered on the 30th");
+    assert_eq!(
+        v.stages[1].working_days_taken, 2,
+        "26th to 30th, answered on the 30th"
+    );
     assert_eq!(
         v.resolution.as_ref().map(|r| r.text.as_str()),
         Some("Single assessment started")
@@ -421,7 +424,10 @@ fn the_pupil_list_filters_by_status_flag_and_staff_cannot_use_it() {
         .map(|p| p.name)
         .collect::<Vec<_>>()
     };
-    assert_eq!(names(&s, StatusFlag::ChildProtectionPlan), vec!["Ava Tester"]);
+    assert_eq!(
+        names(&s, StatusFlag::ChildProtectionPlan),
+        vec!["Ava Tester"]
+    );
     assert_eq!(names(&s, StatusFlag::AnyPlan), vec!["Ava Tester"]);
     assert_eq!(names(&s, StatusFlag::YoungCarer), vec!["Liam Tester"]);
     assert!(names(&s, StatusFlag::LookedAfter).is_empty());

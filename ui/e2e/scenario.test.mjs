@@ -201,9 +201,29 @@ test("a DSL's day: concern, notification for siblings, referral, NFA, escalation
     await d.waitText("[data-testid=esc-status]", (t) => t.includes("Resolved"));
     assert.equal(await d.count("[data-testid=stage]"), 2);
 
-    // Settings: the head and a member of staff.
+    // Settings: an impossible INSET date is refused by name and nothing is saved; then the
+    // thresholds, the idle lock and an INSET day are saved together.
     await d.click("[data-testid=nav-settings]");
     await d.find("[data-testid=settings-form]");
+    await d.type("[data-testid=inset-days]", "30/02/2027");
+    await d.type("[data-testid=nfa-concerns]", "2");
+    await d.click("[data-testid=save-settings]");
+    assert.match(await d.waitText("[data-testid=error]", (t) => t.length > 0), /INSET day/);
+    await d.click("[data-testid=nav-today]");
+    await d.click("[data-testid=nav-settings]");
+    await d.find("[data-testid=settings-form]");
+    assert.equal(await d.exec("return document.querySelector('[data-testid=nfa-concerns]').value;"), "3", "nothing of a refused save is kept");
+    await d.type("[data-testid=inset-days]", "04/01/2027");
+    await d.type("[data-testid=nfa-concerns]", "2");
+    await d.type("[data-testid=idle-minutes]", "10");
+    await d.click("[data-testid=save-settings]");
+    await d.waitText("[data-testid=saved]", (t) => t.includes("saved"));
+    await d.exec("window.scrollTo(0, 0);");
+    await d.screenshot(shots, "29a-settings-top");
+    assert.equal(await d.exec("return document.querySelector('[data-testid=nfa-concerns]').value;"), "2");
+    assert.equal(await d.exec("return document.querySelector('[data-testid=inset-days]').value;"), "04/01/2027");
+
+    // The head and a member of staff.
     for (const [name, role, pass] of [["Hana Head", "head", HEAD_PASS], ["Sam Staff", "staff", STAFF_PASS]]) {
       await d.type("[data-testid=new-user-name]", name);
       await d.select("[data-testid=new-user-role]", role);
@@ -212,7 +232,7 @@ test("a DSL's day: concern, notification for siblings, referral, NFA, escalation
       await d.click("[data-testid=save-user]");
       await d.waitText("[data-testid=users]", (t) => t.includes(name), 60_000);
     }
-    await d.screenshot(shots, "29-settings");
+    await d.screenshot(shots, "29b-settings-users");
 
     // A draft survives a lock: typed, locked, unlocked, restored — and never plaintext on disk.
     const marker = "DRAFTMARKER Oskar said his tummy hurt";
