@@ -8,6 +8,7 @@ export type StageView = { id: string, stage_no: number, stage_name: string, rais
  */
 working_days_taken: bigint, 
 /**
- * Answered by the due date; `None` while waiting and not yet due.
+ * Answered (or the escalation resolved) by the due date; `None` while waiting and not
+ * yet due.
  */
 on_time: boolean | null, amendments: Array<AmendmentView>, };
