@@ -10,6 +10,7 @@ pub mod error;
 pub mod fields;
 pub mod keyring;
 pub mod language;
+pub mod pdf;
 pub mod prompts;
 pub mod records;
 pub mod secret;

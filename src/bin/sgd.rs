@@ -10,7 +10,7 @@ use clap::{Parser, Subcommand};
 use safeguard_core::clock::SystemClock;
 use safeguard_core::records::{Role, SchoolDetails};
 use safeguard_core::secret::{Passphrase, RecoveryKey};
-use safeguard_core::session::PupilQuery;
+use safeguard_core::session::{ChronologyFilter, PupilQuery, ReferralSelection};
 use safeguard_core::{Error, Session, StoreOptions};
 
 #[derive(Parser)]
@@ -75,6 +75,39 @@ enum Command {
         /// Machine-readable output.
         #[arg(long)]
         json: bool,
+    },
+    /// A referral PDF quoting every concern, voice entry and notification of the pupil.
+    Referral {
+        store: PathBuf,
+        /// The pupil's UPN.
+        #[arg(long)]
+        pupil: String,
+        #[arg(long)]
+        out: PathBuf,
+    },
+    /// A pupil's chronology as PDF; with --family, the family's (siblings merged).
+    Chronology {
+        store: PathBuf,
+        #[arg(long)]
+        pupil: String,
+        #[arg(long)]
+        family: bool,
+        #[arg(long)]
+        out: PathBuf,
+    },
+    /// The history of every escalation as PDF (for the head and the partnership).
+    Escalations {
+        store: PathBuf,
+        #[arg(long)]
+        out: PathBuf,
+    },
+    /// A pupil's whole child protection file as PDF, with a contents page.
+    File {
+        store: PathBuf,
+        #[arg(long)]
+        pupil: String,
+        #[arg(long)]
+        out: PathBuf,
     },
     /// integrity_check, cipher_integrity_check and the audit chain; exit 0 only if all pass.
     Verify { store: PathBuf },
@@ -144,6 +177,19 @@ fn open(store: &Path) -> anyhow::Result<Session> {
         &passphrase()?,
         opts(),
     )?)
+}
+
+/// Saves a generated document where asked and says what was written.
+fn written(out: &Path, doc: &safeguard_core::pdf::Pdf) -> anyhow::Result<()> {
+    safeguard_core::pdf::save_to(out, &doc.bytes)?;
+    println!("Wrote {} ({} pages).", out.display(), doc.pages);
+    if !doc.missing.is_empty() {
+        println!(
+            "Note: {} character(s) the font cannot show are printed as \u{FFFD} and listed at the end.",
+            doc.missing.len()
+        );
+    }
+    Ok(())
 }
 
 fn print_recovery_key(key: &RecoveryKey) {
@@ -335,6 +381,37 @@ fn run(cli: Cli) -> anyhow::Result<bool> {
                 }
             }
             return Ok(r.all_ok());
+        }
+        Command::Referral { store, pupil, out } => {
+            let mut s = open(&store)?;
+            let pupil_id = s.pupil_by_upn(&pupil)?;
+            let doc = s.referral_pdf(&ReferralSelection {
+                pupil_id,
+                ..Default::default()
+            })?;
+            written(&out, &doc)?;
+        }
+        Command::Chronology {
+            store,
+            pupil,
+            family,
+            out,
+        } => {
+            let mut s = open(&store)?;
+            let pupil_id = s.pupil_by_upn(&pupil)?;
+            let doc = s.chronology_pdf(pupil_id, family, &ChronologyFilter::default())?;
+            written(&out, &doc)?;
+        }
+        Command::Escalations { store, out } => {
+            let mut s = open(&store)?;
+            let doc = s.escalations_pdf(None)?;
+            written(&out, &doc)?;
+        }
+        Command::File { store, pupil, out } => {
+            let mut s = open(&store)?;
+            let pupil_id = s.pupil_by_upn(&pupil)?;
+            let doc = s.child_file_pdf(pupil_id)?;
+            written(&out, &doc)?;
         }
         Command::Backup { store, file } => {
             let mut s = open(&store)?;

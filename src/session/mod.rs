@@ -24,6 +24,7 @@ use crate::time::{fmt_utc, parse_utc};
 
 mod amend;
 mod attachments;
+mod documents;
 mod drafts;
 mod family;
 mod prompts;
@@ -33,6 +34,7 @@ mod tracking;
 mod writes;
 
 pub use attachments::AttachmentView;
+pub use documents::{FlaggedInRecord, ReferralSelection};
 pub use drafts::{Draft, MAX_DRAFT_BYTES};
 pub use queries::*;
 pub use settings::Settings;
