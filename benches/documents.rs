@@ -32,14 +32,25 @@ fn child_with_300_records() -> (tempfile::TempDir, Session, Id) {
     )
     .unwrap();
     let dob = chrono::NaiveDate::from_ymd_opt(2016, 5, 1).unwrap();
-    let p = s.add_pupil(&PupilDetails::new("Zoë", "Nowak-Łukasiewicz", dob, "Year 5")).unwrap();
+    let p = s
+        .add_pupil(&PupilDetails::new(
+            "Zoë",
+            "Nowak-Łukasiewicz",
+            dob,
+            "Year 5",
+        ))
+        .unwrap();
     let start = now - Duration::days(700);
     s.batch(|s| {
         for i in 0..300i64 {
             let at = start + Duration::hours(i * 50);
             match i % 15 {
                 0..=11 => {
-                    let account = format!("Entry {i}: {}", "Zoë arrived without a coat and said she was hungry. ".repeat(if i % 12 == 0 { 40 } else { 3 }));
+                    let account = format!(
+                        "Entry {i}: {}",
+                        "Zoë arrived without a coat and said she was hungry. "
+                            .repeat(if i % 12 == 0 { 40 } else { 3 })
+                    );
                     s.record_concern(&NewConcern {
                         pupil_id: p,
                         details: ConcernDetails {
@@ -49,7 +60,8 @@ fn child_with_300_records() -> (tempfile::TempDir, Session, Id) {
                             location: "Classroom".into(),
                             categories: vec![Category::Neglect],
                             account,
-                            child_words: (i % 3 == 0).then(|| "There wasn't any food at home.".into()),
+                            child_words: (i % 3 == 0)
+                                .then(|| "There wasn't any food at home.".into()),
                             immediate_action: "Breakfast given; DSL informed.".into(),
                             body_marks: vec![],
                         },
@@ -111,7 +123,10 @@ fn documents(c: &mut Criterion) {
         b.iter(|| s.referral_pdf(&sel).unwrap())
     });
     g.bench_function("chronology, child with 300 records", |b| {
-        b.iter(|| s.chronology_pdf(p, false, &ChronologyFilter::default()).unwrap())
+        b.iter(|| {
+            s.chronology_pdf(p, false, &ChronologyFilter::default())
+                .unwrap()
+        })
     });
     g.finish();
 }

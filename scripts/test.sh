@@ -38,5 +38,7 @@ cargo build --quiet -p safeguard-desk -p safeguard-core --bin safeguard-desk --b
 export SGD_APP_BINARY="$CARGO_TARGET_DIR/debug/safeguard-desk"
 export SGD_CLI_BINARY="$CARGO_TARGET_DIR/debug/sgd"
 export SGD_E2E_ARTIFACTS="$PWD/e2e-artifacts"
+# GTK dialogs under Xvfb: keep their settings in memory (no dconf/D-Bus session here).
+export GSETTINGS_BACKEND=memory
 (cd ui && timeout 600 xvfb-run -a -s "-screen 0 1280x800x24" node --test --test-reporter=spec e2e/)
 echo "E2E screenshots: $SGD_E2E_ARTIFACTS"

@@ -442,3 +442,55 @@ fn flagged_terms_in_a_referral_are_listed_before_generating_and_staff_cannot_gen
     ));
     assert!(matches!(sue.escalations_pdf(None), Err(Error::Forbidden)));
 }
+
+#[test]
+fn the_email_draft_goes_to_the_referral_address_with_the_pdf_attached() {
+    use safeguard_core::session::DocumentRequest;
+    let (fx, mut s) = new_store();
+    let (zoe, _) = family(&mut s);
+    let mut settings = s.settings().unwrap();
+    settings.school.referral_email = Some("mash@testshire.gov.uk".into());
+    s.save_settings(&settings).unwrap();
+    let sel = ReferralSelection {
+        pupil_id: zoe,
+        ..Default::default()
+    };
+    let name = s
+        .document_file_name(&DocumentRequest::Referral {
+            selection: sel.clone(),
+        })
+        .unwrap();
+    assert_eq!(name, "Referral - Zoë Nowak-Łukasiewicz - 2026-11-23.pdf");
+    let draft = s.referral_email(&sel).unwrap();
+    let eml = String::from_utf8(draft.eml).unwrap();
+    assert!(eml.contains("To: mash@testshire.gov.uk\r\n"));
+    assert!(eml.contains("X-Unsent: 1"));
+    // The attachment is the referral itself.
+    let dir = fx.dir.parent().unwrap();
+    let eml_path = dir.join("draft.eml");
+    std::fs::write(&eml_path, &eml).unwrap();
+    use base64::Engine;
+    let b64: String = eml
+        .split("Content-Type: application/pdf")
+        .nth(1)
+        .unwrap()
+        .split("\r\n\r\n")
+        .nth(1)
+        .unwrap()
+        .split("--=_")
+        .next()
+        .unwrap()
+        .replace("\r\n", "");
+    let pdf = base64::engine::general_purpose::STANDARD
+        .decode(b64)
+        .unwrap();
+    let text = text_of(dir, "attached.pdf", &pdf);
+    in_order(
+        &text,
+        &[
+            "Referral: Zoë Nowak-Łukasiewicz",
+            "1. Referrer",
+            "9. Other agencies involved",
+        ],
+    );
+}

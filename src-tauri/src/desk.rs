@@ -199,3 +199,76 @@ pub fn add_family_member(state: State<'_, AppState>, form: FamilyMemberForm) -> 
         s.add_family_member(form.pupil_id, form.member_pupil_id, &details)
     })
 }
+
+#[tauri::command]
+pub fn document_file_name(
+    state: State<'_, AppState>,
+    request: safeguard_core::session::DocumentRequest,
+) -> IpcResult<String> {
+    with_session(&state, |s| s.document_file_name(&request))
+}
+
+/// Flagged terms still in what a referral would quote (shown before generating).
+#[tauri::command]
+pub fn referral_flags(
+    state: State<'_, AppState>,
+    selection: safeguard_core::session::ReferralSelection,
+) -> IpcResult<Vec<safeguard_core::session::FlaggedInRecord>> {
+    with_session(&state, |s| s.referral_language_flags(&selection))
+}
+
+/// Generates a document and writes it straight to the path the user chose in the save dialog;
+/// with `open`, hands it to the system's viewer (to print).
+#[tauri::command]
+pub fn save_document(
+    app: tauri::AppHandle,
+    state: State<'_, AppState>,
+    request: safeguard_core::session::DocumentRequest,
+    path: String,
+    open: bool,
+) -> IpcResult<SavedDocument> {
+    let doc = with_session(&state, |s| s.document(&request))?;
+    safeguard_core::pdf::save_to(std::path::Path::new(&path), &doc.bytes)?;
+    if open {
+        open_with_system(&app, &path)?;
+    }
+    Ok(SavedDocument {
+        pages: doc.pages as u32,
+        missing: doc
+            .missing
+            .iter()
+            .map(|c| format!("U+{:04X}", *c as u32))
+            .collect(),
+    })
+}
+
+/// Writes an email draft (`.eml`, the referral attached, to the referral address) where the
+/// user chose; with `open`, opens it in their mail client.
+#[tauri::command]
+pub fn save_referral_email(
+    app: tauri::AppHandle,
+    state: State<'_, AppState>,
+    selection: safeguard_core::session::ReferralSelection,
+    path: String,
+    open: bool,
+) -> IpcResult<SavedDocument> {
+    let draft = with_session(&state, |s| s.referral_email(&selection))?;
+    safeguard_core::pdf::save_to(std::path::Path::new(&path), &draft.eml)?;
+    if open {
+        open_with_system(&app, &path)?;
+    }
+    Ok(SavedDocument {
+        pages: draft.pages as u32,
+        missing: vec![],
+    })
+}
+
+fn open_with_system(app: &tauri::AppHandle, path: &str) -> Result<(), crate::dto::IpcError> {
+    use tauri_plugin_opener::OpenerExt;
+    app.opener()
+        .open_path(path, None::<&str>)
+        .map_err(|_| safeguard_core::Error::Io {
+            kind: "the system could not open the file".into(),
+        })?;
+    Ok(())
+}

@@ -418,3 +418,11 @@ impl TryFrom<&FamilyMemberForm> for MemberDetails {
         })
     }
 }
+
+/// What was saved: the pages, and characters the font could not show (printed as U+FFFD).
+#[derive(Debug, Serialize, TS)]
+#[ts(export)]
+pub struct SavedDocument {
+    pub pages: u32,
+    pub missing: Vec<String>,
+}

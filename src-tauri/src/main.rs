@@ -37,6 +37,7 @@ fn main() {
     let store_dir = commands::initial_store_dir();
     tauri::Builder::default()
         .plugin(tauri_plugin_dialog::init())
+        .plugin(tauri_plugin_opener::init())
         .manage(commands::AppState::new(store_dir))
         .setup(|app| {
             watch_for_sleep(app.handle().clone());
@@ -90,6 +91,10 @@ fn main() {
             desk::remove_user,
             desk::add_pupil,
             desk::add_family_member,
+            desk::document_file_name,
+            desk::referral_flags,
+            desk::save_document,
+            desk::save_referral_email,
         ])
         .run(tauri::generate_context!())
         .unwrap_or_else(|_| {

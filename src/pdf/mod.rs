@@ -2,10 +2,12 @@
 //! the bundled fonts. Nothing is written to disk here: the bytes go back to the caller, who
 //! writes them where the user chose.
 
+mod email;
 mod layout;
 mod model;
 mod render;
 
+pub use email::draft as email_draft;
 pub use layout::{Face, Laid, Measure, REPLACEMENT};
 pub use model::{Block, NOT_KNOWN};
 pub use render::{Fonts, Frame, MARKING};

@@ -771,3 +771,110 @@ impl Session {
         )
     }
 }
+
+/// A document the window asks for.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+#[ts(export)]
+pub enum DocumentRequest {
+    Referral {
+        selection: ReferralSelection,
+    },
+    Chronology {
+        pupil_id: Id,
+        family: bool,
+        filter: ChronologyFilter,
+    },
+    Escalations {
+        escalation_id: Option<Id>,
+    },
+    ChildFile {
+        pupil_id: Id,
+    },
+}
+
+/// An email draft with the referral attached, and what to call its files.
+pub struct EmailDraft {
+    pub eml: Vec<u8>,
+    pub pages: usize,
+}
+
+impl Session {
+    /// Generates the requested document.
+    pub fn document(&mut self, req: &DocumentRequest) -> Result<Pdf> {
+        match req {
+            DocumentRequest::Referral { selection } => self.referral_pdf(selection),
+            DocumentRequest::Chronology {
+                pupil_id,
+                family,
+                filter,
+            } => self.chronology_pdf(*pupil_id, *family, filter),
+            DocumentRequest::Escalations { escalation_id } => self.escalations_pdf(*escalation_id),
+            DocumentRequest::ChildFile { pupil_id } => self.child_file_pdf(*pupil_id),
+        }
+    }
+
+    /// A sensible file name: what it is, whose, and the date (no path).
+    pub fn document_file_name(&self, req: &DocumentRequest) -> Result<String> {
+        self.require(Role::reads_everything)?;
+        let name = |p: Id| self.pupil_summary(p).map(|s| s.name);
+        let date = crate::time::london_date(self.now()).format("%Y-%m-%d");
+        let what = match req {
+            DocumentRequest::Referral { selection } => {
+                format!("Referral - {}", name(selection.pupil_id)?)
+            }
+            DocumentRequest::Chronology {
+                pupil_id,
+                family: true,
+                ..
+            } => {
+                format!("Family chronology - {}", name(*pupil_id)?)
+            }
+            DocumentRequest::Chronology { pupil_id, .. } => {
+                format!("Chronology - {}", name(*pupil_id)?)
+            }
+            DocumentRequest::Escalations { .. } => "Escalation history".to_owned(),
+            DocumentRequest::ChildFile { pupil_id } => {
+                format!("Child protection file - {}", name(*pupil_id)?)
+            }
+        };
+        let clean: String = what
+            .chars()
+            .map(|c| {
+                if matches!(c, '/' | '\\' | ':' | '*' | '?' | '"' | '<' | '>' | '|') {
+                    '-'
+                } else {
+                    c
+                }
+            })
+            .collect();
+        Ok(format!("{clean} - {date}.pdf"))
+    }
+
+    /// The referral as an email draft to the local authority's referral address (Settings).
+    pub fn referral_email(&mut self, sel: &ReferralSelection) -> Result<EmailDraft> {
+        let req = DocumentRequest::Referral {
+            selection: sel.clone(),
+        };
+        let file_name = self.document_file_name(&req)?;
+        let doc = self.referral_pdf(sel)?;
+        let school = self.school()?;
+        let child = self.pupil_summary(sel.pupil_id)?.name;
+        let body = format!(
+            "Please find attached a referral from {} about {child}.\n\nThe attachment is OFFICIAL-SENSITIVE. Please confirm receipt and let us know the outcome.\n\n{}\n{}\n",
+            school.name,
+            self.user().name,
+            role_label(self.user().role),
+        );
+        Ok(EmailDraft {
+            eml: pdf::email_draft(
+                school.referral_email.as_deref().unwrap_or(""),
+                &format!("OFFICIAL-SENSITIVE: Referral — {child}"),
+                &body,
+                &file_name,
+                &doc.bytes,
+            ),
+            pages: doc.pages,
+        })
+    }
+}

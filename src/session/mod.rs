@@ -34,7 +34,7 @@ mod tracking;
 mod writes;
 
 pub use attachments::AttachmentView;
-pub use documents::{FlaggedInRecord, ReferralSelection};
+pub use documents::{DocumentRequest, EmailDraft, FlaggedInRecord, ReferralSelection};
 pub use drafts::{Draft, MAX_DRAFT_BYTES};
 pub use queries::*;
 pub use settings::Settings;

@@ -6,6 +6,7 @@
 // passphrase's message, an amendment with its history, staff seeing only their own concern.
 import { test } from "node:test";
 import assert from "node:assert/strict";
+import { execFileSync } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync, readdirSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
@@ -28,6 +29,24 @@ function londonTyped(hoursAgo) {
 }
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+/** Answers the native GTK save dialog titled `title` by typing `path` into it (xdotool). */
+async function answerSaveDialog(title, path) {
+  let win = "";
+  for (let i = 0; i < 100 && !win; i++) {
+    try {
+      win = execFileSync("xdotool", ["search", "--onlyvisible", "--name", title]).toString().trim().split("\n")[0];
+    } catch {
+      await sleep(100);
+    }
+  }
+  assert.ok(win, `the "${title}" dialog opened`);
+  await sleep(500); // let GTK finish building the dialog
+  execFileSync("xdotool", ["windowfocus", "--sync", win]);
+  execFileSync("xdotool", ["key", "--clearmodifiers", "ctrl+a"]);
+  execFileSync("xdotool", ["type", "--delay", "2", path]);
+  execFileSync("xdotool", ["key", "Return"]);
+}
 
 test("a DSL's day: concern, notification for siblings, referral, NFA, escalation to resolution, the head's review", { timeout: 420_000 }, async () => {
   assert.ok(app && existsSync(app), `SGD_APP_BINARY must name the built app (got ${app})`);
@@ -104,7 +123,7 @@ test("a DSL's day: concern, notification for siblings, referral, NFA, escalation
     await d.find("[data-testid=concern-form]");
     await d.type("[data-testid=location]", "Playground");
     await d.click("[data-testid=category-physical_abuse]");
-    await d.type("[data-testid=account]", "At 10:40 Maya pulled her sleeve down when asked to roll it up for painting. A purple bruise about 3 cm wide was seen on her left forearm.");
+    await d.type("[data-testid=account]", "At 10:40 Maya pulled her sleeve down when asked to roll it up for painting. A purple bruise about 3 cm wide was seen on her left forearm. She was clearly upset.");
     await d.type("[data-testid=child-words-input]", "Daddy grabbed me when I spilled the juice.");
     await d.click("[data-testid=body-front]");
     await d.type("[data-testid=mark-description]", "Purple bruise about 3 cm wide, left forearm");
@@ -200,6 +219,31 @@ test("a DSL's day: concern, notification for siblings, referral, NFA, escalation
     await d.click("[data-testid=esc-save]");
     await d.waitText("[data-testid=esc-status]", (t) => t.includes("Resolved"));
     assert.equal(await d.count("[data-testid=stage]"), 2);
+
+    // The referral PDF from Maya's page: flagged language is shown first; the file goes where
+    // the native save dialog is told (answered with xdotool, as a person would type a path).
+    const out = mkdtempSync(join(tmpdir(), "sgd-e2e-docs-"));
+    await openPupil("Maya Kowalczyk");
+    await d.click("[data-testid=doc-referral]");
+    const flagged = await d.waitText("[data-testid=referral-flags]", (t) => t.includes("clearly"));
+    assert.match(flagged, /Instead:/);
+    await d.exec("document.querySelector('[data-testid=referral-chooser]').scrollIntoView();");
+    await d.screenshot(shots, "28b-referral-flags");
+    await d.click("[data-testid=save-referral-pdf]");
+    await answerSaveDialog("Save the document", join(out, "Referral - Maya.pdf"));
+    const saved = await d.waitText("[data-testid=doc-message]", (t) => t.startsWith("Saved"));
+    const pdfPath = join(out, "Referral - Maya.pdf");
+    assert.ok(saved.includes(pdfPath) && existsSync(pdfPath), saved);
+    const pdfText = execFileSync("pdftotext", ["-raw", pdfPath, "-"]).toString();
+    for (const expected of ["OFFICIAL-SENSITIVE", "Referral: Maya Kowalczyk", "1. Referrer", "Erin Example", "Daddy grabbed me when I spilled the juice.", "6. The child's voice", "Page 1 of"]) {
+      assert.ok(pdfText.includes(expected), `the referral PDF says "${expected}"`);
+    }
+    await d.click("[data-testid=doc-chronology]");
+    await answerSaveDialog("Save the document", join(out, "chronology.pdf"));
+    await d.waitText("[data-testid=doc-message]", (t) => t.includes("chronology.pdf"));
+    assert.match(execFileSync("pdftotext", ["-raw", join(out, "chronology.pdf"), "-"]).toString(), /Chronology: Maya Kowalczyk/);
+    await d.exec("document.querySelector('[data-testid=documents]').scrollIntoView();");
+    await d.screenshot(shots, "28c-documents");
 
     // Settings: an impossible INSET date is refused by name and nothing is saved; then the
     // thresholds, the idle lock and an INSET day are saved together.

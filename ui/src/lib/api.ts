@@ -36,8 +36,16 @@ import type { StageForm } from "../bindings/StageForm";
 import type { UserSummary } from "../bindings/UserSummary";
 import type { PupilForm } from "../bindings/PupilForm";
 import type { FamilyMemberForm } from "../bindings/FamilyMemberForm";
+import type { DocumentRequest } from "../bindings/DocumentRequest";
+import type { FlaggedInRecord } from "../bindings/FlaggedInRecord";
+import type { ReferralSelection } from "../bindings/ReferralSelection";
+import type { SavedDocument } from "../bindings/SavedDocument";
 
 export type {
+  DocumentRequest,
+  FlaggedInRecord,
+  ReferralSelection,
+  SavedDocument,
   Assignee,
   EscalationView,
   FieldView,
@@ -154,4 +162,9 @@ export const api = {
   removeUser: (name: string) => call<UserSummary[]>("remove_user", { name }),
   addPupil: (form: PupilForm) => call<string>("add_pupil", { form }),
   addFamilyMember: (form: FamilyMemberForm) => call<string>("add_family_member", { form }),
+  documentFileName: (request: DocumentRequest) => call<string>("document_file_name", { request }),
+  referralFlags: (selection: ReferralSelection) => call<FlaggedInRecord[]>("referral_flags", { selection }),
+  saveDocument: (request: DocumentRequest, path: string, open: boolean) => call<SavedDocument>("save_document", { request, path, open }),
+  saveReferralEmail: (selection: ReferralSelection, path: string, open: boolean) =>
+    call<SavedDocument>("save_referral_email", { selection, path, open }),
 };
