@@ -74,7 +74,7 @@ fn d(y: i32, m: u32, day: u32) -> NaiveDate {
     NaiveDate::from_ymd_opt(y, m, day).unwrap()
 }
 
-/// Zoë and her brother Seán, their mother, a concern with Zoë's words, her voice, a referral
+/// Zoë and her sister Siobhán, their mother, a concern with Zoë's words, her voice, a referral
 /// made without consent and its decision, a completed follow-up.
 fn family(s: &mut Session) -> (Id, Id) {
     let mut zoe = pupil_details("Zoë", "Nowak-Łukasiewicz", "Z000000000001");
@@ -84,7 +84,7 @@ fn family(s: &mut Session) -> (Id, Id) {
     zoe.address = Some("7 Brook Lane, Testtown".into());
     let zoe = s.add_pupil(&zoe).unwrap();
     let sean = s
-        .add_pupil(&pupil_details("Seán", "O'Connor-Nowak", "Z000000000002"))
+        .add_pupil(&pupil_details("Siobhán", "O'Connor", "Z000000000002"))
         .unwrap();
     s.add_family_member(zoe, Some(sean), &MemberDetails::pupil_child())
         .unwrap();
@@ -184,7 +184,7 @@ fn the_referral_has_every_section_and_field_in_order_with_the_childs_words_verba
             "NHS number",
             "Not known",
             "4. Household and family",
-            "Seán O'Connor-Nowak",
+            "Siobhán O'Connor",
             "Agnieszka Nowak",
             "mother",
             "5. The concern",
@@ -263,7 +263,7 @@ fn the_family_chronology_and_the_escalation_history_and_the_whole_file() {
     s.record_concern(&concern_for(
         sean,
         monday() - Duration::days(1),
-        "Seán had no coat in the rain.",
+        "Siobhán had no coat in the rain.",
         None,
     ))
     .unwrap();
@@ -299,7 +299,7 @@ fn the_family_chronology_and_the_escalation_history_and_the_whole_file() {
         &text,
         &[
             "Family chronology: Zoë Nowak-Łukasiewicz and siblings",
-            "Seán O'Connor-Nowak",
+            "Siobhán O'Connor",
             "red mark",
             "no coat in the rain",
         ],

@@ -470,3 +470,48 @@ fn resolving_ends_the_last_stage_for_timeliness() {
     assert_eq!(v.stages[0].on_time, Some(true));
     assert_eq!(v.stages[0].working_days_taken, 1);
 }
+
+#[test]
+fn a_same_day_decision_never_reads_as_earlier_than_its_referral() {
+    let (fx, mut s) = new_store();
+    let p = add_pupil(&mut s, "Ava", 1);
+    fx.clock
+        .set(Utc.with_ymd_and_hms(2026, 11, 23, 16, 0, 0).unwrap());
+    // Made in the afternoon: a decision dated the same day (midday) must still come after it.
+    let r = s
+        .record_referral(&NewReferral {
+            pupil_id: p,
+            details: ReferralDetails {
+                made_at: Utc.with_ymd_and_hms(2026, 11, 23, 14, 30, 0).unwrap(),
+                agency: Agency::Mash,
+                agency_name: None,
+                method: ReferralMethod::Phone,
+                reference: None,
+                contact_name: None,
+                parents_aware: Some(true),
+                consent: Consent::Given,
+                no_consent_reason: None,
+                child_view: None,
+                what_was_shared: "Neglect concerns".into(),
+                written_confirmation_sent_on: None,
+            },
+        })
+        .unwrap();
+    s.record_decision(
+        r,
+        &DecisionDetails {
+            received_on: d(2026, 11, 23),
+            outcome: DecisionOutcome::NoFurtherAction,
+            decided_by: None,
+            notes: "Same day".into(),
+        },
+    )
+    .unwrap();
+    let kinds: Vec<RecordKind> = s
+        .pupil_chronology(p, &Default::default())
+        .unwrap()
+        .iter()
+        .map(|e| e.kind)
+        .collect();
+    assert_eq!(kinds, vec![RecordKind::Referral, RecordKind::Decision]);
+}

@@ -1029,9 +1029,9 @@ const CHRONOLOGY_SOURCES: &[(RecordKind, &str, ExtraFn)] = &[
     (RecordKind::Referral, "SELECT id, recorded_at, recorded_by, body FROM referrals WHERE pupil_id = ?1", |_| Ok(Extra::None)),
     (
         RecordKind::Decision,
-        "SELECT d.id, d.recorded_at, d.recorded_by, d.body FROM referral_decisions d
+        "SELECT d.id, d.recorded_at, d.recorded_by, d.body, r.made_at FROM referral_decisions d
          JOIN referrals r ON r.id = d.referral_id WHERE r.pupil_id = ?1",
-        |_| Ok(Extra::None),
+        |r| Ok(Extra::Decision(r.get(4)?)),
     ),
     (RecordKind::Escalation, "SELECT id, opened_at, opened_by, body FROM escalations WHERE pupil_id = ?1", |_| Ok(Extra::None)),
     (
@@ -1055,6 +1055,8 @@ enum Extra {
     FollowUp(String, Option<String>, Option<String>),
     Stage(i64, String),
     Event(String),
+    /// When the referral was made (a decision never reads as earlier than its referral).
+    Decision(String),
 }
 
 struct RawEntry {
@@ -1177,9 +1179,13 @@ impl RawEntry {
                     d.what_was_shared.clone(),
                 )
             }
-            (RecordKind::Decision, _) => {
+            (RecordKind::Decision, extra) => {
                 let d: DecisionDetails = apply_amendments(&self.body, amendments)?;
-                let at = crate::time::noon_london(d.received_on);
+                // A decision has a date only: midday that day, but after the referral it answers.
+                let mut at = crate::time::noon_london(d.received_on);
+                if let Extra::Decision(made) = extra {
+                    at = at.max(parse_time(made)? + Duration::minutes(1));
+                }
                 (
                     at,
                     format!(
