@@ -105,6 +105,13 @@ fn benches(c: &mut Criterion) {
     });
     g.bench_function("dashboard", |b| b.iter(|| s.dashboard().unwrap()));
     g.bench_function("prompts (all rules)", |b| b.iter(|| s.prompts().unwrap()));
+    eprintln!("open follow-ups: {}", s.follow_ups().unwrap().open.len());
+    g.bench_function("follow-up list (all open + 50 completed)", |b| {
+        b.iter(|| s.follow_ups().unwrap())
+    });
+    g.bench_function("escalations (all, with history)", |b| {
+        b.iter(|| s.escalations(true).unwrap())
+    });
     let rare = rare_reference(&dir);
     g.bench_function("search rare word (limit 50)", |b| {
         b.iter(|| s.search(&rare, 50).unwrap())

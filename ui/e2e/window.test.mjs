@@ -118,6 +118,12 @@ test("demo school: every practice prompt on Today, dismiss with a reason, none f
     assert.match(siblingPrompt, /Kyle Brennan \(Westmere Academy, Year 8\)/, "the reminder about the sibling at another school stays");
     assert.doesNotMatch(siblingPrompt, /Noah Brennan and Ava Brennan at this school/);
 
+    // Every line on Today opens its record: the escalation stage due opens the escalation.
+    await d.click("[data-testid=today-escalation]");
+    await d.waitText("[data-testid=esc-status]", (t) => t.includes("Open at stage 2"));
+    assert.match(await d.text("[data-testid=stage-tracker]"), /Practitioner to practitioner/);
+    await d.screenshot(shots, "07b-escalation-from-today");
+
     await d.click("[data-testid=lock]");
     await d.waitText("h1", (t) => t.includes("Unlock"));
     await d.select("[data-testid=user]", "Daniel Okoro");
