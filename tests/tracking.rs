@@ -67,6 +67,12 @@ fn follow_ups_list_open_and_completed_and_staff_see_only_their_own() {
         "More precise",
     )
     .unwrap();
+    let today = s.dashboard().unwrap();
+    assert_eq!(
+        today.follow_ups_due[0].action, "Call mum about the dentist letter",
+        "Today shows the amended action"
+    );
+    assert_eq!(today.follow_ups_overdue[0].id, late);
     s.complete_follow_up(late, "Ava said she was fine; lunch eaten")
         .unwrap();
     let list = s.follow_ups().unwrap();

@@ -724,29 +724,6 @@ impl Session {
         let me = self.user().id.to_string();
         let mut pupil_ids: BTreeSet<Uuid> = BTreeSet::new();
 
-        let mut follow_rows: Vec<(String, String, String, String, String, Option<String>)> =
-            Vec::new();
-        {
-            let mut stmt = self.conn().prepare_cached(
-                "SELECT f.id, f.pupil_id, f.body, o.owner_id, o.due_on, f.source_id
-                 FROM open_follow_ups o JOIN follow_ups f ON f.id = o.follow_up_id
-                 WHERE o.due_on <= ?1 AND (?2 IS NULL OR o.owner_id = ?2) ORDER BY o.due_on, f.seq",
-            )?;
-            let mut rows = stmt.query(params![
-                crate::time::fmt_date(horizon),
-                (!lead).then_some(me.as_str())
-            ])?;
-            while let Some(r) = rows.next()? {
-                follow_rows.push((
-                    r.get(0)?,
-                    r.get(1)?,
-                    r.get(2)?,
-                    r.get(3)?,
-                    r.get(4)?,
-                    r.get(5)?,
-                ));
-            }
-        }
         let mut notif_rows: Vec<(String, String, String)> = Vec::new();
         let mut notif_children: HashMap<String, Vec<Uuid>> = HashMap::new();
         if lead {
@@ -815,10 +792,9 @@ impl Session {
                 concern_rows.push((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?));
             }
         }
-        for p in follow_rows
+        for p in referral_rows
             .iter()
             .map(|r| &r.1)
-            .chain(referral_rows.iter().map(|r| &r.1))
             .chain(stage_rows.iter().map(|r| &r.1))
             .chain(concern_rows.iter().map(|r| &r.1))
         {
@@ -832,28 +808,11 @@ impl Session {
             .collect();
         let pname = |id: &Uuid| pupil_names.get(id).cloned().unwrap_or_default();
 
-        let mut follow_ups_overdue = Vec::new();
-        let mut follow_ups_due = Vec::new();
-        for (id, pupil, body, owner, due, source) in follow_rows {
-            let due = parse_date(&due)?;
-            let pupil = parse_id(&pupil)?;
-            let d: FollowUpDetails = serde_json::from_str(&body)?;
-            let item = FollowUpItem {
-                id: parse_id(&id)?,
-                pupil_id: pupil,
-                pupil_name: pname(&pupil),
-                action: d.action,
-                owner: names.user(&owner),
-                due_on: due,
-                working_days_left: cal.working_days_between(today, due),
-                source_id: source.as_deref().map(parse_id).transpose()?,
-            };
-            if due < today {
-                follow_ups_overdue.push(item)
-            } else {
-                follow_ups_due.push(item)
-            }
-        }
+        // Follow-ups due within two working days, split into overdue and due (as amended).
+        let (follow_ups_overdue, follow_ups_due): (Vec<_>, Vec<_>) = self
+            .open_follow_up_items(Some(horizon))?
+            .into_iter()
+            .partition(|f| f.due_on < today);
         let notifications_awaiting = notif_rows
             .into_iter()
             .map(|(id, received, respond)| {

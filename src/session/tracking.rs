@@ -104,30 +104,56 @@ pub struct EscalationEventView {
 const RECENTLY_COMPLETED: i64 = 50;
 
 impl Session {
-    /// Open follow-ups (the team sees all; others only their own), and the recently completed.
-    pub fn follow_ups(&self) -> Result<FollowUpList> {
+    /// Open follow-ups due by `due_by` (all when `None`), oldest due first, as amended. The team
+    /// sees everyone's; others only their own. Shared by the list and Today.
+    pub(crate) fn open_follow_up_items(
+        &self,
+        due_by: Option<NaiveDate>,
+    ) -> Result<Vec<FollowUpItem>> {
         let today = london_date(self.now());
         let cal = self.calendar()?;
         let names = self.names()?;
         let me = (!self.user().role.reads_everything()).then(|| self.user().id.to_string());
-        let open_rows: Vec<(String, String, String, String, String, Option<String>)> = {
+        let rows: Vec<(String, String, String, String, String, Option<String>)> = {
             let mut stmt = self.conn().prepare_cached(
                 "SELECT f.id, f.pupil_id, f.body, o.owner_id, o.due_on, f.source_id
                  FROM open_follow_ups o JOIN follow_ups f ON f.id = o.follow_up_id
-                 WHERE ?1 IS NULL OR o.owner_id = ?1 ORDER BY o.due_on, f.seq",
+                 WHERE (?1 IS NULL OR o.due_on <= ?1) AND (?2 IS NULL OR o.owner_id = ?2)
+                 ORDER BY o.due_on, f.seq",
             )?;
-            stmt.query_map([&me], |r| {
-                Ok((
-                    r.get(0)?,
-                    r.get(1)?,
-                    r.get(2)?,
-                    r.get(3)?,
-                    r.get(4)?,
-                    r.get(5)?,
-                ))
+            stmt.query_map(params![due_by.map(crate::time::fmt_date), &me], |r| {
+                TryFrom::try_from(r)
             })?
             .collect::<rusqlite::Result<_>>()?
         };
+        let ids: Vec<String> = rows.iter().map(|r| r.0.clone()).collect();
+        let amendments = self.amendments_for(&ids, &names)?;
+        let pupils: Vec<Uuid> = rows.iter().map(|r| parse_id(&r.1)).collect::<Result<_>>()?;
+        let pupil_names = self.pupil_names(&pupils)?;
+        rows.iter()
+            .map(|(id, pupil, body, owner, due, source)| {
+                let pupil = parse_id(pupil)?;
+                let due = parse_date(due)?;
+                let a = amendments.get(id).map(Vec::as_slice).unwrap_or(&[]);
+                Ok(FollowUpItem {
+                    id: parse_id(id)?,
+                    pupil_id: pupil,
+                    pupil_name: pupil_names.get(&pupil).cloned().unwrap_or_default(),
+                    action: apply_amendments::<FollowUpDetails>(body, a)?.action,
+                    owner: names.user(owner),
+                    due_on: due,
+                    working_days_left: cal.working_days_between(today, due),
+                    source_id: source.as_deref().map(parse_id).transpose()?,
+                })
+            })
+            .collect()
+    }
+
+    /// Open follow-ups (the team sees all; others only their own), and the recently completed.
+    pub fn follow_ups(&self) -> Result<FollowUpList> {
+        let names = self.names()?;
+        let me = (!self.user().role.reads_everything()).then(|| self.user().id.to_string());
+        let open = self.open_follow_up_items(None)?;
         let done_rows: Vec<(String, String, String, String, String, String, String)> = {
             let mut stmt = self.conn().prepare_cached(
                 "SELECT f.id, f.pupil_id, f.body, f.due_on, e.at, e.by_user, e.body
@@ -135,54 +161,16 @@ impl Session {
                  WHERE e.event = 'completed' AND (?1 IS NULL OR e.by_user = ?1 OR f.owner_id = ?1)
                  ORDER BY e.seq DESC LIMIT ?2",
             )?;
-            stmt.query_map(params![&me, RECENTLY_COMPLETED], |r| {
-                Ok((
-                    r.get(0)?,
-                    r.get(1)?,
-                    r.get(2)?,
-                    r.get(3)?,
-                    r.get(4)?,
-                    r.get(5)?,
-                    r.get(6)?,
-                ))
-            })?
-            .collect::<rusqlite::Result<_>>()?
+            stmt.query_map(params![&me, RECENTLY_COMPLETED], |r| TryFrom::try_from(r))?
+                .collect::<rusqlite::Result<_>>()?
         };
-        let ids: Vec<String> = open_rows
-            .iter()
-            .map(|r| r.0.clone())
-            .chain(done_rows.iter().map(|r| r.0.clone()))
-            .collect();
+        let ids: Vec<String> = done_rows.iter().map(|r| r.0.clone()).collect();
         let amendments = self.amendments_for(&ids, &names)?;
-        let pupils: Vec<Uuid> = open_rows
+        let pupils: Vec<Uuid> = done_rows
             .iter()
-            .map(|r| &r.1)
-            .chain(done_rows.iter().map(|r| &r.1))
-            .map(|p| parse_id(p))
+            .map(|r| parse_id(&r.1))
             .collect::<Result<_>>()?;
         let pupil_names = self.pupil_names(&pupils)?;
-        let pname = |id: &Uuid| pupil_names.get(id).cloned().unwrap_or_default();
-        let action = |id: &str, body: &str| -> Result<String> {
-            let a = amendments.get(id).map(Vec::as_slice).unwrap_or(&[]);
-            Ok(apply_amendments::<FollowUpDetails>(body, a)?.action)
-        };
-        let open = open_rows
-            .iter()
-            .map(|(id, pupil, body, owner, due, source)| {
-                let pupil = parse_id(pupil)?;
-                let due = parse_date(due)?;
-                Ok(FollowUpItem {
-                    id: parse_id(id)?,
-                    pupil_id: pupil,
-                    pupil_name: pname(&pupil),
-                    action: action(id, body)?,
-                    owner: names.user(owner),
-                    due_on: due,
-                    working_days_left: cal.working_days_between(today, due),
-                    source_id: source.as_deref().map(parse_id).transpose()?,
-                })
-            })
-            .collect::<Result<_>>()?;
         let completed = done_rows
             .iter()
             .map(|(id, pupil, body, due, at, by, outcome)| {
@@ -190,11 +178,12 @@ impl Session {
                 let due = parse_date(due)?;
                 let completed_at = parse_time(at)?;
                 let outcome: serde_json::Value = serde_json::from_str(outcome)?;
+                let a = amendments.get(id).map(Vec::as_slice).unwrap_or(&[]);
                 Ok(CompletedFollowUp {
                     id: parse_id(id)?,
                     pupil_id: pupil,
-                    pupil_name: pname(&pupil),
-                    action: action(id, body)?,
+                    pupil_name: pupil_names.get(&pupil).cloned().unwrap_or_default(),
+                    action: apply_amendments::<FollowUpDetails>(body, a)?.action,
                     due_on: due,
                     completed_at,
                     completed_by: names.user(by),
@@ -262,17 +251,8 @@ impl Session {
                  FROM escalations e WHERE {filter} AND ?1 = ?1 ORDER BY e.seq DESC"
             );
             let mut stmt = self.conn().prepare_cached(&sql)?;
-            stmt.query_map([&arg], |r| {
-                Ok((
-                    r.get(0)?,
-                    r.get(1)?,
-                    r.get(2)?,
-                    r.get(3)?,
-                    r.get(4)?,
-                    r.get(5)?,
-                ))
-            })?
-            .collect::<rusqlite::Result<_>>()?
+            stmt.query_map([&arg], |r| TryFrom::try_from(r))?
+                .collect::<rusqlite::Result<_>>()?
         };
         if heads.is_empty() {
             return Ok(Vec::new());
@@ -285,18 +265,8 @@ impl Session {
                  FROM escalation_stages s WHERE s.escalation_id IN (SELECT value FROM json_each(?1))
                  ORDER BY s.stage_no",
             )?;
-            stmt.query_map([&id_list], |r| {
-                Ok((
-                    r.get(0)?,
-                    r.get(1)?,
-                    r.get(2)?,
-                    r.get(3)?,
-                    r.get(4)?,
-                    r.get(5)?,
-                    r.get(6)?,
-                ))
-            })?
-            .collect::<rusqlite::Result<_>>()?
+            stmt.query_map([&id_list], |r| TryFrom::try_from(r))?
+                .collect::<rusqlite::Result<_>>()?
         };
         type EventRow = (
             String,
@@ -313,18 +283,8 @@ impl Session {
                  FROM escalation_events v WHERE v.escalation_id IN (SELECT value FROM json_each(?1))
                  ORDER BY v.seq",
             )?;
-            stmt.query_map([&id_list], |r| {
-                Ok((
-                    r.get(0)?,
-                    r.get(1)?,
-                    r.get(2)?,
-                    r.get(3)?,
-                    r.get(4)?,
-                    r.get(5)?,
-                    r.get(6)?,
-                ))
-            })?
-            .collect::<rusqlite::Result<_>>()?
+            stmt.query_map([&id_list], |r| TryFrom::try_from(r))?
+                .collect::<rusqlite::Result<_>>()?
         };
         let record_ids: Vec<String> = heads
             .iter()
