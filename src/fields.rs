@@ -31,6 +31,18 @@ pub enum FieldType {
     YesNo,
     /// Yes, no, or empty for "not known".
     YesNoUnknown,
+    /// One of `options` (its value).
+    Choice,
+    /// Any of `options`, values separated by commas; at least one.
+    Choices,
+}
+
+/// One option of a choice field: the stored value and what a person reads.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+#[ts(export)]
+pub struct FieldOption {
+    pub value: String,
+    pub label: String,
 }
 
 /// One field a person can correct, with its value as they would type it.
@@ -41,6 +53,8 @@ pub struct FieldView {
     pub label: String,
     pub field_type: FieldType,
     pub current: String,
+    /// For choice fields: the values allowed.
+    pub options: Vec<FieldOption>,
 }
 
 type Spec = (&'static str, &'static str, FieldType);
@@ -63,6 +77,7 @@ pub fn typed_fields(kind: RecordKind) -> &'static [Spec] {
             ("first_language", "First language", OptionalText),
             ("interpreter_needed", "Interpreter needed", YesNo),
             ("sen_disability", "SEN or disability", OptionalText),
+            ("protection_status", "Plan (early help, CIN, CP)", Choice),
             ("looked_after", "Looked after", YesNo),
             ("young_carer", "Young carer", YesNo),
             ("attendance_concern", "Attendance concern", YesNo),
@@ -97,6 +112,7 @@ pub fn typed_fields(kind: RecordKind) -> &'static [Spec] {
             ("reporter_name", "Reported by", Text),
             ("reporter_role", "Reporter's role", Text),
             ("location", "Where", Text),
+            ("categories", "Categories", Choices),
             ("account", "What was seen and heard", Text),
             ("child_words", "The child's own words", OptionalText),
             ("immediate_action", "Action taken at once", Text),
@@ -109,6 +125,7 @@ pub fn typed_fields(kind: RecordKind) -> &'static [Spec] {
             ("incident_location", "Incident location", Text),
             ("circumstances", "Circumstances", Text),
             ("other_information", "Other information", OptionalText),
+            ("support", "Support in school", Choice),
         ],
         RecordKind::EncompassChild => &[
             ("present", "Present during the incident", YesNoUnknown),
@@ -128,9 +145,11 @@ pub fn typed_fields(kind: RecordKind) -> &'static [Spec] {
         RecordKind::FollowUp => &[("action", "Action", Text)],
         RecordKind::Referral => &[
             ("agency_name", "Agency name", OptionalText),
+            ("method", "How it was made", Choice),
             ("reference", "Reference", OptionalText),
             ("contact_name", "Contact", OptionalText),
             ("parents_aware", "Parents aware", YesNoUnknown),
+            ("consent", "Consent", Choice),
             ("no_consent_reason", "Why without consent", OptionalText),
             ("child_view", "The child's view", OptionalText),
             ("what_was_shared", "What was shared", Text),
@@ -166,6 +185,90 @@ pub fn spec(kind: RecordKind, field: &str) -> Result<Spec> {
         .find(|(name, _, _)| *name == field)
         .copied()
         .ok_or(Error::invalid("field", "cannot be amended by typing"))
+}
+
+/// The options of a choice field (empty for other fields).
+pub fn options(kind: RecordKind, field: &str) -> Vec<FieldOption> {
+    fn of<T: Serialize + Copy>(all: &[(T, &str)]) -> Vec<FieldOption> {
+        all.iter()
+            .map(|(v, label)| FieldOption {
+                value: serde_json::to_value(v)
+                    .ok()
+                    .and_then(|v| v.as_str().map(str::to_owned))
+                    .unwrap_or_default(),
+                label: (*label).to_owned(),
+            })
+            .collect()
+    }
+    use crate::records::{
+        Category, Consent, ProtectionStatus as P, ReferralMethod as M, SupportType as S,
+    };
+    match (kind, field) {
+        (RecordKind::Pupil, "protection_status") => of(&[
+            (P::None, "None"),
+            (P::EarlyHelp, "Early help"),
+            (P::ChildInNeed, "Child in need plan"),
+            (P::ChildProtectionPlan, "Child protection plan"),
+        ]),
+        (RecordKind::Concern, "categories") => Category::ALL
+            .iter()
+            .map(|c| FieldOption {
+                value: serde_json::to_value(c)
+                    .ok()
+                    .and_then(|v| v.as_str().map(str::to_owned))
+                    .unwrap_or_default(),
+                label: c.label().to_owned(),
+            })
+            .collect(),
+        (RecordKind::Encompass, "support") => {
+            of(&[(S::Silent, "Silent support"), (S::Overt, "Overt support")])
+        }
+        (RecordKind::Referral, "method") => of(&[
+            (M::Phone, "Phone"),
+            (M::Email, "Email"),
+            (M::Portal, "Online portal"),
+            (M::InPerson, "In person"),
+            (M::Letter, "Letter"),
+        ]),
+        (RecordKind::Referral, "consent") => of(&[
+            (Consent::Given, "Given"),
+            (Consent::Refused, "Refused"),
+            (Consent::NotSought, "Not sought"),
+        ]),
+        _ => Vec::new(),
+    }
+}
+
+/// Converts a typed choice (or comma-separated choices) into the stored value.
+pub fn choice_value(
+    kind: RecordKind,
+    field: &str,
+    field_type: FieldType,
+    typed: &str,
+) -> Result<Value> {
+    let allowed = options(kind, field);
+    let check = |v: &str| -> Result<Value> {
+        allowed
+            .iter()
+            .find(|o| o.value == v.trim())
+            .map(|o| Value::String(o.value.clone()))
+            .ok_or(Error::invalid("value", "is not one of the choices"))
+    };
+    match field_type {
+        FieldType::Choice => check(typed),
+        FieldType::Choices => {
+            let chosen: Vec<Value> = typed
+                .split(',')
+                .filter(|v| !v.trim().is_empty())
+                .map(check)
+                .collect::<Result<_>>()?;
+            if chosen.is_empty() {
+                return Err(Error::invalid("value", "choose at least one"));
+            }
+            Ok(Value::Array(chosen))
+        }
+        other => typed_value(other, typed),
+    }
 }
 
 fn yes_no(typed: &str) -> Option<Option<bool>> {
@@ -206,6 +309,9 @@ pub fn typed_value(field_type: FieldType, typed: &str) -> Result<Value> {
                 ));
             }
         },
+        FieldType::Choice | FieldType::Choices => {
+            return Err(Error::invalid("value", "is a choice: pick from the list"));
+        }
     })
 }
 
@@ -223,6 +329,11 @@ pub fn display_value(field_type: FieldType, v: &Value) -> String {
             .unwrap_or_else(|_| s.clone()),
         (_, Value::Bool(true)) => "yes".into(),
         (_, Value::Bool(false)) => "no".into(),
+        (FieldType::Choices, Value::Array(items)) => items
+            .iter()
+            .filter_map(|v| v.as_str())
+            .collect::<Vec<_>>()
+            .join(","),
         (_, Value::String(s)) => s.clone(),
         (_, other) => other.to_string(),
     }
@@ -271,6 +382,57 @@ mod tests {
         );
         let err = typed_value(FieldType::Date, "29/02/2027").unwrap_err();
         assert_eq!(err.code(), crate::ErrorCode::InvalidInput);
+    }
+
+    #[test]
+    fn choices_accept_only_their_options() {
+        assert_eq!(
+            choice_value(
+                RecordKind::Pupil,
+                "protection_status",
+                FieldType::Choice,
+                "child_protection_plan"
+            )
+            .unwrap(),
+            Value::String("child_protection_plan".into())
+        );
+        assert!(
+            choice_value(
+                RecordKind::Pupil,
+                "protection_status",
+                FieldType::Choice,
+                "cp"
+            )
+            .is_err()
+        );
+        assert_eq!(
+            choice_value(
+                RecordKind::Concern,
+                "categories",
+                FieldType::Choices,
+                "neglect, attendance"
+            )
+            .unwrap(),
+            serde_json::json!(["neglect", "attendance"])
+        );
+        assert!(
+            choice_value(RecordKind::Concern, "categories", FieldType::Choices, " , ").is_err()
+        );
+        for kind in [
+            RecordKind::Pupil,
+            RecordKind::Concern,
+            RecordKind::Encompass,
+            RecordKind::Referral,
+        ] {
+            for (field, _, ft) in typed_fields(kind) {
+                if matches!(ft, FieldType::Choice | FieldType::Choices) {
+                    assert!(
+                        !options(kind, field).is_empty(),
+                        "{kind:?}.{field} has options"
+                    );
+                }
+            }
+        }
     }
 
     #[test]

@@ -521,3 +521,73 @@ fn a_same_day_decision_never_reads_as_earlier_than_its_referral() {
         .collect();
     assert_eq!(kinds, vec![RecordKind::Referral, RecordKind::Decision]);
 }
+
+#[test]
+fn a_child_placed_on_a_plan_is_amended_from_a_choice_and_found_by_the_filter() {
+    use safeguard_core::session::{PupilQuery, StatusFlag};
+    let (_fx, mut s) = new_store();
+    let p = add_pupil(&mut s, "Ava", 1);
+    let fields = s.amendable_fields(RecordKind::Pupil, p).unwrap();
+    let status = fields
+        .iter()
+        .find(|f| f.field == "protection_status")
+        .unwrap();
+    assert_eq!(status.current, "none");
+    assert!(
+        status
+            .options
+            .iter()
+            .any(|o| o.value == "child_protection_plan")
+    );
+    assert_eq!(
+        s.amend_typed(
+            RecordKind::Pupil,
+            p,
+            "protection_status",
+            "cp plan",
+            "Conference today"
+        )
+        .unwrap_err()
+        .code(),
+        ErrorCode::InvalidInput
+    );
+    s.amend_typed(
+        RecordKind::Pupil,
+        p,
+        "protection_status",
+        "child_protection_plan",
+        "Initial child protection conference, 23/11/2026",
+    )
+    .unwrap();
+    let found = s
+        .list_pupils(&PupilQuery {
+            flag: Some(StatusFlag::ChildProtectionPlan),
+            ..Default::default()
+        })
+        .unwrap();
+    assert_eq!(
+        found.items.iter().map(|i| i.id).collect::<Vec<_>>(),
+        vec![p]
+    );
+    let c = s
+        .record_concern(&concern_for(p, monday(), "Late again", None))
+        .unwrap();
+    s.amend_typed(
+        RecordKind::Concern,
+        c,
+        "categories",
+        "neglect,attendance",
+        "Both apply",
+    )
+    .unwrap();
+    let entry = s
+        .pupil_chronology(p, &Default::default())
+        .unwrap()
+        .into_iter()
+        .find(|e| e.record_id == c)
+        .unwrap();
+    assert_eq!(
+        entry.categories,
+        vec![Category::Neglect, Category::Attendance]
+    );
+}

@@ -142,7 +142,7 @@ impl Session {
         reason: &str,
     ) -> Result<Id> {
         let (_, _, field_type) = crate::fields::spec(kind, field)?;
-        let value = crate::fields::typed_value(field_type, typed)?;
+        let value = crate::fields::choice_value(kind, field, field_type, typed)?;
         self.amend(kind, record_id, field, value, reason)
     }
 
@@ -178,6 +178,7 @@ impl Session {
                 label: (*label).to_owned(),
                 field_type: *field_type,
                 current: crate::fields::display_value(*field_type, &current[*field]),
+                options: crate::fields::options(kind, field),
             })
             .collect())
     }

@@ -144,6 +144,20 @@ test("a DSL's day: concern, notification for siblings, referral, NFA, escalation
     await d.click("[data-testid=save-amendment]");
     await d.waitText("[data-testid=amendment-history]", (t) => t.includes("Amended 1 time"));
 
+    // Maya is placed on a child protection plan: a choice, amended with its reason; the pupil
+    // list's status filter then finds her and not her brother.
+    await d.click("[data-testid=amend-pupil]");
+    await d.select("[data-testid=amend-field]", "protection_status");
+    await d.select("[data-testid=amend-value]", "child_protection_plan");
+    await d.type("[data-testid=amend-reason]", "Initial child protection conference");
+    await d.click("[data-testid=save-amendment]");
+    await d.waitText("[data-testid=pupil-details]", (t) => t.includes("Child protection plan"));
+    await d.click("[data-testid=nav-pupils]");
+    await d.select("[data-testid=pupil-flag]", "child_protection_plan");
+    const onPlan = await d.waitText("[data-testid=pupil-list]", (t) => t.includes("Maya Kowalczyk") && !t.includes("Oskar"));
+    assert.match(onPlan, /CP plan/);
+    await d.screenshot(shots, "23b-pupils-on-a-plan");
+
     // One Operation Encompass notification for both siblings: Oskar is suggested as Maya's sibling.
     await d.click("[data-testid=nav-notification]");
     await d.find("[data-testid=notification-form]");
