@@ -105,7 +105,11 @@ fn benches(c: &mut Criterion) {
     });
     g.bench_function("dashboard", |b| b.iter(|| s.dashboard().unwrap()));
     g.bench_function("prompts (all rules)", |b| b.iter(|| s.prompts().unwrap()));
-    eprintln!("open follow-ups: {}", s.follow_ups().unwrap().open.len());
+    eprintln!(
+        "open follow-ups: {}; escalations: {}",
+        s.follow_ups().unwrap().open.len(),
+        s.escalations(true).unwrap().len()
+    );
     g.bench_function("follow-up list (all open + 50 completed)", |b| {
         b.iter(|| s.follow_ups().unwrap())
     });

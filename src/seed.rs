@@ -308,6 +308,37 @@ fn write_event(
                         notes: "Decision received by email.".into(),
                     },
                 )?;
+                // Some "no further action" decisions are challenged under the local procedure;
+                // most challenges get a response and are resolved.
+                if outcome == DecisionOutcome::NoFurtherAction && rng.random_bool(0.25) {
+                    let stage = |who: &str| StageDetails {
+                        raised_on: received,
+                        with_name: who.into(),
+                        with_role: "Social worker".into(),
+                        with_agency: "MASH".into(),
+                        disagreement: "No further action while concerns continue.".into(),
+                        evidence: "The concerns recorded since the referral.".into(),
+                    };
+                    let e = s.open_escalation(&NewEscalation {
+                        pupil_id: pupils[*pupil],
+                        referral_id: Some(r),
+                        details: EscalationDetails {
+                            agency: "MASH".into(),
+                            subject: "No further action while concerns continue".into(),
+                        },
+                        first_stage: stage("Duty social worker"),
+                    })?;
+                    let mut n = 4;
+                    if old || rng.random_bool(0.7) {
+                        s.record_escalation_response(e, "The decision stands.")?;
+                        s.advance_escalation(e, &stage("Team manager"))?;
+                        s.record_escalation_response(e, "Assessment agreed.")?;
+                        s.resolve_escalation(e, "Child and family assessment started.")?;
+                        n += 4;
+                    }
+                    clock.set(at + Duration::minutes(30));
+                    return Ok(n);
+                }
                 clock.set(at + Duration::minutes(30));
                 return Ok(2);
             }

@@ -18,6 +18,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("migrations/001_initial.sql"),
     include_str!("migrations/002_prompts.sql"),
     include_str!("migrations/003_drafts.sql"),
+    include_str!("migrations/004_escalation_event_stage.sql"),
 ];
 
 fn migrations() -> Migrations<'static> {
