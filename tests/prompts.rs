@@ -226,12 +226,22 @@ fn a_dismissed_prompt_stays_away_until_a_new_record_triggers_it() {
         ),
         "a reason is required"
     );
-    s.dismiss_prompt(
-        &p.key,
-        "Discussed at the TAF meeting on 20/11; plan in place",
-    )
-    .unwrap();
+    let still_open = s
+        .dismiss_prompt(
+            &p.key,
+            "Discussed at the TAF meeting on 20/11; plan in place",
+        )
+        .unwrap();
     assert!(!rules(&s).contains(&PromptRule::AccumulatingConcerns));
+    assert_eq!(
+        still_open.iter().map(|p| &p.key).collect::<Vec<_>>(),
+        s.prompts()
+            .unwrap()
+            .iter()
+            .map(|p| &p.key)
+            .collect::<Vec<_>>(),
+        "what it returns is what is open"
+    );
     assert!(matches!(
         s.dismiss_prompt(&p.key, "again"),
         Err(Error::NotFound { .. })

@@ -178,10 +178,7 @@ pub fn dismiss_prompt(
     key: String,
     reason: String,
 ) -> IpcResult<Vec<Prompt>> {
-    with_session(&state, |s| {
-        s.dismiss_prompt(&key, &reason)?;
-        s.prompts()
-    })
+    with_session(&state, |s| s.dismiss_prompt(&key, &reason))
 }
 
 #[tauri::command]

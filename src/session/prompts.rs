@@ -61,17 +61,16 @@ impl Session {
     }
 
     /// Dismisses a prompt with a reason (recorded and audited). It comes back when new records
-    /// trigger it again.
-    pub fn dismiss_prompt(&mut self, key: &str, reason: &str) -> Result<()> {
+    /// trigger it again. Returns the prompts still open (one evaluation, not two: a dismissal
+    /// changes no other prompt).
+    pub fn dismiss_prompt(&mut self, key: &str, reason: &str) -> Result<Vec<Prompt>> {
         self.require(Role::is_safeguarding_lead)?;
         required("reason", reason, MAX_TEXT)?;
-        let prompt = self
-            .prompts()?
-            .into_iter()
-            .find(|p| p.key == key)
-            .ok_or(Error::NotFound {
-                what: "open prompt",
-            })?;
+        let (mut dismissed, open): (Vec<Prompt>, Vec<Prompt>) =
+            self.prompts()?.into_iter().partition(|p| p.key == key);
+        let prompt = dismissed.pop().ok_or(Error::NotFound {
+            what: "open prompt",
+        })?;
         let triggers = prompt.trigger_ids();
         let pupils: Vec<Uuid> = prompt.pupils.iter().map(|p| p.0).collect();
         self.write("prompt.dismiss", |c, ctx| {
@@ -83,7 +82,8 @@ impl Session {
             let mut targets = vec![id];
             targets.extend(pupils);
             Ok(((), targets))
-        })
+        })?;
+        Ok(open)
     }
 
     fn dismissals(&self) -> Result<HashMap<String, Vec<BTreeSet<Uuid>>>> {

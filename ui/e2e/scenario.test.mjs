@@ -30,8 +30,9 @@ function londonTyped(hoursAgo) {
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
-/** Answers the native GTK save dialog titled `title` by typing `path` into it (xdotool). */
-async function answerSaveDialog(title, path) {
+/** Answers the native GTK file dialog titled `title` (save or open) by typing `path` into it
+ * (xdotool), as a person can. */
+async function answerFileDialog(title, path) {
   let win = "";
   for (let i = 0; i < 100 && !win; i++) {
     try {
@@ -43,8 +44,12 @@ async function answerSaveDialog(title, path) {
   assert.ok(win, `the "${title}" dialog opened`);
   await sleep(500); // let GTK finish building the dialog
   execFileSync("xdotool", ["windowfocus", "--sync", win]);
+  // Ctrl+L opens the location field in both kinds of dialog (in a save dialog it is the name).
+  execFileSync("xdotool", ["key", "--clearmodifiers", "ctrl+l"]);
   execFileSync("xdotool", ["key", "--clearmodifiers", "ctrl+a"]);
   execFileSync("xdotool", ["type", "--delay", "2", path]);
+  await sleep(300);
+  if (process.env.SGD_E2E_DEBUG) execFileSync("import", ["-window", "root", `${shots}/debug-dialog.png`]);
   execFileSync("xdotool", ["key", "Return"]);
 }
 
@@ -143,6 +148,13 @@ test("a DSL's day: concern, notification for siblings, referral, NFA, escalation
     await d.screenshot(shots, "23-amend");
     await d.click("[data-testid=save-amendment]");
     await d.waitText("[data-testid=amendment-history]", (t) => t.includes("Amended 1 time"));
+
+    // The paper form the teacher filled in, attached through the open dialog.
+    const scan = resolve("../assets/demo/staff-concern-form.png");
+    await d.click("[data-testid=attach]");
+    await answerFileDialog("Attach a scanned form or photograph", scan);
+    const attached = await d.waitText("[data-testid=attachments]", (t) => t.includes("staff-concern-form.png"));
+    assert.match(attached, /SHA-256 [0-9a-f]{12}/);
 
     // Maya is placed on a child protection plan: a choice, amended with its reason; the pupil
     // list's status filter then finds her and not her brother.
@@ -244,7 +256,7 @@ test("a DSL's day: concern, notification for siblings, referral, NFA, escalation
     await d.exec("document.querySelector('[data-testid=referral-chooser]').scrollIntoView();");
     await d.screenshot(shots, "28b-referral-flags");
     await d.click("[data-testid=save-referral-pdf]");
-    await answerSaveDialog("Save the document", join(out, "Referral - Maya.pdf"));
+    await answerFileDialog("Save the document", join(out, "Referral - Maya.pdf"));
     const saved = await d.waitText("[data-testid=doc-message]", (t) => t.startsWith("Saved"));
     const pdfPath = join(out, "Referral - Maya.pdf");
     assert.ok(saved.includes(pdfPath) && existsSync(pdfPath), saved);
@@ -253,7 +265,7 @@ test("a DSL's day: concern, notification for siblings, referral, NFA, escalation
       assert.ok(pdfText.includes(expected), `the referral PDF says "${expected}"`);
     }
     await d.click("[data-testid=doc-chronology]");
-    await answerSaveDialog("Save the document", join(out, "chronology.pdf"));
+    await answerFileDialog("Save the document", join(out, "chronology.pdf"));
     await d.waitText("[data-testid=doc-message]", (t) => t.includes("chronology.pdf"));
     assert.match(execFileSync("pdftotext", ["-raw", join(out, "chronology.pdf"), "-"]).toString(), /Chronology: Maya Kowalczyk/);
     await d.exec("document.querySelector('[data-testid=documents]').scrollIntoView();");
