@@ -262,7 +262,8 @@ fn a_typed_amendment_is_converted_by_the_core_and_a_bad_one_changes_nothing() {
         ("observed_at", "31/11/2026 08:45", ErrorCode::InvalidInput),
         ("observed_at", "24/12/2026 08:45", ErrorCode::InvalidInput), // in the future
         ("account", "", ErrorCode::InvalidInput),
-        ("categories", "neglect", ErrorCode::InvalidInput),
+        ("categories", "no_such_category", ErrorCode::InvalidInput),
+        ("body_marks", "[]", ErrorCode::InvalidInput), // not typed: drawn on the body map,
     ] {
         let err = s
             .amend_typed(RecordKind::Concern, c, field, typed, "reason")
