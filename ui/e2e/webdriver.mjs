@@ -1,6 +1,6 @@
 // A minimal W3C WebDriver client over fetch (Node 20+), enough to drive the Tauri window
 // through tauri-driver: no browser download, no extra packages.
-import { spawn } from "node:child_process";
+import { execFileSync, spawn } from "node:child_process";
 import { connect, createServer } from "node:net";
 import { setTimeout as sleep } from "node:timers/promises";
 import { mkdirSync, writeFileSync } from "node:fs";
@@ -38,40 +38,52 @@ export class Driver {
     this.id = id;
   }
 
-  /** Starts tauri-driver and a session; a failed start (not a test step) is retried once. */
+  /** Starts tauri-driver and a session; a failed start (not a test step) is retried, logged. */
   static async start(options) {
-    try {
-      return await Driver.startOnce(options);
-    } catch (e) {
-      console.error(`E2E: starting the driver failed (${e.message}); retrying once`);
-      return Driver.startOnce(options);
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await Driver.startOnce(options);
+      } catch (e) {
+        if (attempt === 3) throw e;
+        console.error(`E2E: starting the driver failed (${e.message}); retrying`);
+      }
     }
   }
 
   static async startOnce({ application, port, nativePort, env = {} }) {
     if (port === undefined || nativePort === undefined) [port, nativePort] = await freePorts(2);
+    // Its own process group: WebKitWebDriver and the app inherit it, so quit() can make sure
+    // nothing of this session outlives it.
     const proc = spawn("tauri-driver", ["--port", String(port), "--native-port", String(nativePort)], {
       env: { ...process.env, ...env },
       stdio: ["ignore", "inherit", "inherit"],
+      detached: true,
     });
     const base = `http://127.0.0.1:${port}`;
-    // Ready when the port accepts connections (its /status would be proxied to a native
-    // driver that only starts with the first session).
-    for (let i = 0; i < 100 && !(await listening(port)); i++) await sleep(100);
-    const res = await fetch(`${base}/session`, {
-      method: "POST",
-      headers: { "content-type": "application/json" },
-      body: JSON.stringify({ capabilities: { alwaysMatch: { browserName: "wry", "tauri:options": { application } } } }),
-    });
-    const body = await res.json();
-    if (!res.ok) {
-      proc.kill("SIGTERM");
-      await new Promise((r) => proc.once("exit", r));
-      throw new Error(`could not start a session: ${JSON.stringify(body)}`);
+    try {
+      // Ready when both ports accept connections: tauri-driver's own, and WebKitWebDriver's,
+      // which it starts alongside and proxies to (asking before it listens is what failed as
+      // "fetch failed" now and then).
+      for (let i = 0; i < 100 && !((await listening(port)) && (await listening(nativePort))); i++) await sleep(100);
+      const res = await fetch(`${base}/session`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ capabilities: { alwaysMatch: { browserName: "wry", "tauri:options": { application } } } }),
+      });
+      const body = await res.json();
+      if (!res.ok) throw new Error(`could not start a session: ${JSON.stringify(body)}`);
+      const driver = new Driver(base, body.value.sessionId);
+      driver.proc = proc;
+      return driver;
+    } catch (e) {
+      // Nothing of a failed start may outlive it (it would hold the test's output open).
+      if (proc.exitCode === null) {
+        proc.kill("SIGTERM");
+        await Promise.race([new Promise((r) => proc.once("exit", r)), sleep(3000)]);
+      }
+      await endGroup(proc.pid);
+      throw e;
     }
-    const driver = new Driver(base, body.value.sessionId);
-    driver.proc = proc;
-    return driver;
   }
 
   async cmd(method, path, body) {
@@ -167,8 +179,42 @@ export class Driver {
       await fetch(`${this.base}/session/${this.id}`, { method: "DELETE" });
     } finally {
       // SIGTERM, never SIGKILL: only TERM/INT make tauri-driver stop WebKitWebDriver.
-      this.proc.kill("SIGTERM");
-      await new Promise((r) => this.proc.once("exit", r));
+      if (this.proc.exitCode === null) {
+        this.proc.kill("SIGTERM");
+        await Promise.race([new Promise((r) => this.proc.once("exit", r)), sleep(5000)]);
+      }
+      // Seen once in CI: the app's window outlived its session (the web process gone, the app
+      // still running) and held the test's output open until the run timed out.
+      await endGroup(this.proc.pid);
     }
   }
+}
+
+/** Ends whatever is left of a session's process group. tauri-driver does not always take
+ * WebKitWebDriver and the app with it, and a leftover app holds the test's output open (seen in
+ * CI: the run hung until its timeout). TERM first; KILL, logged, after two more seconds. */
+async function endGroup(pgid) {
+  const alive = () => {
+    try {
+      process.kill(-pgid, 0);
+      return true;
+    } catch {
+      return false;
+    }
+  };
+  for (let i = 0; i < 10 && alive(); i++) await sleep(100);
+  if (!alive()) return;
+  try {
+    process.kill(-pgid, "SIGTERM");
+  } catch {}
+  for (let i = 0; i < 20 && alive(); i++) await sleep(100);
+  if (!alive()) return;
+  let names = "";
+  try {
+    names = execFileSync("ps", ["-o", "comm=", "-g", String(pgid)]).toString().trim().split("\n").join(", ");
+  } catch {}
+  console.error(`E2E: ${names} ignored SIGTERM after the session; killing them`);
+  try {
+    process.kill(-pgid, "SIGKILL");
+  } catch {}
 }
