@@ -66,9 +66,7 @@ impl Session {
         let sql = format!("SELECT body, {author_col}, {pupil_col} FROM {table} WHERE id = ?1");
         let row: Option<(String, String, Option<String>)> = self
             .conn()
-            .query_row(&sql, [record_id.to_string()], |r| {
-                Ok((r.get(0)?, r.get(1)?, r.get(2)?))
-            })
+            .query_row(&sql, [record_id.to_string()], |r| TryFrom::try_from(r))
             .optional()?;
         let (body, author, pupil) = row.ok_or(Error::NotFound { what: "record" })?;
         let author = parse_id(&author)?;
@@ -162,9 +160,7 @@ impl Session {
         let sql = format!("SELECT body, {author_col} FROM {table} WHERE id = ?1");
         let row: Option<(String, String)> = self
             .conn()
-            .query_row(&sql, [record_id.to_string()], |r| {
-                Ok((r.get(0)?, r.get(1)?))
-            })
+            .query_row(&sql, [record_id.to_string()], |r| TryFrom::try_from(r))
             .optional()?;
         let (body, author) = row.ok_or(Error::NotFound { what: "record" })?;
         if !self.user().role.is_safeguarding_lead() && parse_id(&author)? != self.user().id {

@@ -229,7 +229,7 @@ impl Session {
         let row: Option<(String, String)> = rusqlite::OptionalExtension::optional(self.conn().query_row(
             "SELECT id, body FROM referrals WHERE pupil_id = ?1 ORDER BY made_at DESC, seq DESC LIMIT 1",
             [pupil.to_string()],
-            |r| Ok((r.get(0)?, r.get(1)?)),
+            |r| TryFrom::try_from(r),
         ))?;
         row.map(|(id, body)| {
             let id = parse_id(&id)?;
@@ -239,11 +239,9 @@ impl Session {
         .transpose()
     }
 
-    /// The records a referral would quote, in date order.
-    fn referral_records(&mut self, sel: &ReferralSelection) -> Result<Vec<ChronologyEntry>> {
-        let all = self.pupil_chronology(sel.pupil_id, &ChronologyFilter::default())?;
-        Ok(all
-            .into_iter()
+    /// The records a referral would quote, in date order, out of the child's chronology.
+    fn referral_records(all: &[ChronologyEntry], sel: &ReferralSelection) -> Vec<ChronologyEntry> {
+        all.iter()
             .filter(|e| {
                 if sel.record_ids.is_empty() {
                     REFERRAL_KINDS.contains(&e.kind) && e.pupil_id == sel.pupil_id
@@ -251,7 +249,8 @@ impl Session {
                     sel.record_ids.contains(&e.record_id)
                 }
             })
-            .collect())
+            .cloned()
+            .collect()
     }
 
     /// Emotive, judgemental or adultifying terms still in what the referral would quote (the
@@ -261,7 +260,8 @@ impl Session {
         sel: &ReferralSelection,
     ) -> Result<Vec<FlaggedInRecord>> {
         self.require(Role::reads_everything)?;
-        let records = self.referral_records(sel)?;
+        let everything = self.pupil_chronology(sel.pupil_id, &ChronologyFilter::default())?;
+        let records = Self::referral_records(&everything, sel);
         Ok(records
             .iter()
             .filter(|e| e.kind != RecordKind::Voice || !e.text.is_empty())
@@ -285,13 +285,13 @@ impl Session {
         self.require(Role::reads_everything)?;
         let file = self.pupil_file(sel.pupil_id)?;
         let school = self.school()?;
-        let records = self.referral_records(sel)?;
+        let everything = self.pupil_chronology(sel.pupil_id, &ChronologyFilter::default())?;
+        let records = Self::referral_records(&everything, sel);
         if !sel.record_ids.is_empty() && records.len() != sel.record_ids.len() {
             return Err(Error::NotFound {
                 what: "record of this child",
             });
         }
-        let everything = self.pupil_chronology(sel.pupil_id, &ChronologyFilter::default())?;
         let name = file.details.display_name();
         let mut b = vec![Block::Title(format!("Referral: {name}"))];
 

@@ -70,7 +70,7 @@ impl Session {
             .query_row(
                 "SELECT saved_at, body FROM drafts WHERE user_id = ?1 AND form = ?2",
                 params![self.user().id.to_string(), form],
-                |r| Ok((r.get(0)?, r.get(1)?)),
+                |r| TryFrom::try_from(r),
             )
             .optional()?;
         row.map(|(at, body)| {

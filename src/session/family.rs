@@ -23,7 +23,10 @@ impl Session {
         if let Some(h) = existing {
             return parse_id(&h);
         }
-        let details = self.pupil_file(pupil)?.details;
+        let (_, details) = self
+            .pupil_details_map(Some(&[pupil]))?
+            .pop()
+            .ok_or(crate::error::Error::NotFound { what: "pupil" })?;
         let household = self.add_household(&HouseholdDetails {
             name: format!("{} household", details.legal_last_name),
             address: details.address.clone(),

@@ -204,9 +204,7 @@ impl Session {
                                 UNION SELECT f.source_id FROM open_follow_ups o JOIN follow_ups f ON f.id = o.follow_up_id)",
             )?;
             let rows: Vec<(String, String, String, u32)> = stmt
-                .query_map([&recent], |r| {
-                    Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?))
-                })?
+                .query_map([&recent], |r| TryFrom::try_from(r))?
                 .collect::<rusqlite::Result<_>>()?;
             let mut kids = c.prepare_cached(
                 "SELECT pupil_id FROM encompass_children WHERE notification_id = ?1 ORDER BY seq",

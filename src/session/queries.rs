@@ -298,7 +298,7 @@ impl Session {
     pub(crate) fn names(&self) -> Result<Names> {
         let mut stmt = self.conn().prepare_cached("SELECT id, name FROM users")?;
         let users = stmt
-            .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
+            .query_map([], |r| TryFrom::try_from(r))?
             .collect::<rusqlite::Result<_>>()?;
         Ok(Names { users })
     }
@@ -349,7 +349,10 @@ impl Session {
         Ok(out)
     }
 
-    fn pupil_details_map(&self, ids: Option<&[Uuid]>) -> Result<Vec<(Uuid, PupilDetails)>> {
+    pub(crate) fn pupil_details_map(
+        &self,
+        ids: Option<&[Uuid]>,
+    ) -> Result<Vec<(Uuid, PupilDetails)>> {
         let names = self.names()?;
         let (sql, arg) = match ids {
             Some(ids) => (
@@ -364,7 +367,7 @@ impl Session {
         };
         let rows: Vec<(String, String)> = {
             let mut stmt = self.conn().prepare_cached(sql)?;
-            stmt.query_map([arg], |r| Ok((r.get(0)?, r.get(1)?)))?
+            stmt.query_map([arg], |r| TryFrom::try_from(r))?
                 .collect::<rusqlite::Result<_>>()?
         };
         let amendments =
@@ -480,7 +483,7 @@ impl Session {
             .query_row(
                 "SELECT body, created_at FROM pupils WHERE id = ?1",
                 [pupil.to_string()],
-                |r| Ok((r.get(0)?, r.get(1)?)),
+                |r| TryFrom::try_from(r),
             )
             .optional()?
             .ok_or(Error::NotFound { what: "pupil" })?;
@@ -516,17 +519,8 @@ impl Session {
                  WHERE m.household_id IN (SELECT household_id FROM household_members WHERE pupil_id = ?1)
                  ORDER BY m.seq",
             )?;
-            stmt.query_map([pupil.to_string()], |r| {
-                Ok((
-                    r.get(0)?,
-                    r.get(1)?,
-                    r.get(2)?,
-                    r.get(3)?,
-                    r.get(4)?,
-                    r.get(5)?,
-                ))
-            })?
-            .collect::<rusqlite::Result<_>>()?
+            stmt.query_map([pupil.to_string()], |r| TryFrom::try_from(r))?
+                .collect::<rusqlite::Result<_>>()?
         };
         let ids: Vec<String> = rows
             .iter()
@@ -604,11 +598,7 @@ impl Session {
             crate::session::writes::pupil_exists(self.conn(), *p)?;
         }
         let names = self.names()?;
-        let pupil_names: HashMap<Uuid, String> = self
-            .pupil_details_map(Some(pupils))?
-            .into_iter()
-            .map(|(id, d)| (id, d.display_name()))
-            .collect();
+        let pupil_names = self.pupil_names(pupils)?;
         let staff_only = !self.user().role.reads_everything();
         let me = self.user().id.to_string();
         let mut raw: Vec<RawEntry> = Vec::new();
@@ -733,7 +723,7 @@ impl Session {
                  JOIN encompass_notifications n ON n.id = f.source_id ORDER BY n.respond_by",
             )?;
             notif_rows = stmt
-                .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?
+                .query_map([], |r| TryFrom::try_from(r))?
                 .collect::<rusqlite::Result<_>>()?;
             let mut kids = self.conn().prepare_cached(
                 "SELECT pupil_id FROM encompass_children WHERE notification_id = ?1 ORDER BY seq",
@@ -755,9 +745,7 @@ impl Session {
                  JOIN referrals r ON r.id = o.referral_id ORDER BY o.decision_due_on",
             )?;
             referral_rows = stmt
-                .query_map([], |r| {
-                    Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?))
-                })?
+                .query_map([], |r| TryFrom::try_from(r))?
                 .collect::<rusqlite::Result<_>>()?;
             let mut stmt = self.conn().prepare_cached(
                 "SELECT e.id, e.pupil_id, s.stage_no, s.due_on, s.body,
@@ -768,30 +756,20 @@ impl Session {
                  ORDER BY s.due_on",
             )?;
             stage_rows = stmt
-                .query_map([], |r| {
-                    Ok((
-                        r.get(0)?,
-                        r.get(1)?,
-                        r.get(2)?,
-                        r.get(3)?,
-                        r.get(4)?,
-                        r.get(5)?,
-                    ))
-                })?
+                .query_map([], |r| TryFrom::try_from(r))?
                 .collect::<rusqlite::Result<_>>()?;
         }
-        let mut concern_rows: Vec<(String, String, String, String, String)> = Vec::new();
-        {
+        let concern_rows: Vec<(String, String, String, String, String)> = {
             let since = crate::time::fmt_utc(now - Duration::days(7));
             let mut stmt = self.conn().prepare_cached(
                 "SELECT id, pupil_id, recorded_at, recorded_by, body FROM concerns
                  WHERE recorded_at >= ?1 AND (?2 IS NULL OR recorded_by = ?2) ORDER BY recorded_at DESC LIMIT 30",
             )?;
-            let mut rows = stmt.query(params![since, (!lead).then_some(me.as_str())])?;
-            while let Some(r) = rows.next()? {
-                concern_rows.push((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?));
-            }
-        }
+            stmt.query_map(params![since, (!lead).then_some(me.as_str())], |r| {
+                TryFrom::try_from(r)
+            })?
+            .collect::<rusqlite::Result<_>>()?
+        };
         for p in referral_rows
             .iter()
             .map(|r| &r.1)
@@ -801,11 +779,7 @@ impl Session {
             pupil_ids.insert(parse_id(p)?);
         }
         let ids: Vec<Uuid> = pupil_ids.into_iter().collect();
-        let pupil_names: HashMap<Uuid, String> = self
-            .pupil_details_map(Some(&ids))?
-            .into_iter()
-            .map(|(id, d)| (id, d.display_name()))
-            .collect();
+        let pupil_names = self.pupil_names(&ids)?;
         let pname = |id: &Uuid| pupil_names.get(id).cloned().unwrap_or_default();
 
         // Follow-ups due within two working days, split into overdue and due (as amended).
@@ -926,7 +900,7 @@ impl Session {
                  ORDER BY search_index.rowid DESC LIMIT ?3",
             )?;
             stmt.query_map(params![q, (!lead).then_some(me.as_str()), limit], |r| {
-                Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?))
+                TryFrom::try_from(r)
             })?
             .collect::<rusqlite::Result<_>>()?
         };
@@ -934,11 +908,7 @@ impl Session {
             .iter()
             .filter_map(|r| r.2.as_deref().and_then(|p| parse_id(p).ok()))
             .collect();
-        let pupil_names: HashMap<Uuid, String> = self
-            .pupil_details_map(Some(&pupil_ids))?
-            .into_iter()
-            .map(|(id, d)| (id, d.display_name()))
-            .collect();
+        let pupil_names = self.pupil_names(&pupil_ids)?;
         let hits: Vec<SearchHit> = rows
             .into_iter()
             .map(|(kind, id, pupil, at, snippet)| {

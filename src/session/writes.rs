@@ -337,7 +337,7 @@ impl Session {
              LIMIT 1";
         let row: Option<(String, Option<String>)> = self
             .conn()
-            .query_row(sql, [record_id.to_string()], |r| Ok((r.get(0)?, r.get(1)?)))
+            .query_row(sql, [record_id.to_string()], |r| TryFrom::try_from(r))
             .optional()?;
         let (a, p) = row.ok_or(Error::NotFound { what: "record" })?;
         Ok((parse_id(&a)?, p.as_deref().map(parse_id).transpose()?))
@@ -447,7 +447,7 @@ impl Session {
                         EXISTS (SELECT 1 FROM follow_up_events e WHERE e.follow_up_id = f.id AND e.event = 'completed')
                  FROM follow_ups f WHERE f.id = ?1",
                 [id.to_string()],
-                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+                |r| TryFrom::try_from(r),
             )
             .optional()?;
         let (p, o, done) = row.ok_or(Error::NotFound { what: "follow-up" })?;
@@ -527,7 +527,7 @@ impl Session {
         d.validate(self.now())?;
         self.write("referral.decision", |c, ctx| {
             let row: Option<(String, String)> = c
-                .query_row("SELECT pupil_id, made_at FROM referrals WHERE id = ?1", [referral_id.to_string()], |r| Ok((r.get(0)?, r.get(1)?)))
+                .query_row("SELECT pupil_id, made_at FROM referrals WHERE id = ?1", [referral_id.to_string()], |r| TryFrom::try_from(r))
                 .optional()?;
             let (pupil, made_at) = row.ok_or(Error::NotFound { what: "referral" })?;
             if d.received_on < london_date(super::parse_time(&made_at)?) {
@@ -639,7 +639,7 @@ impl Session {
                  FROM escalations e JOIN escalation_stages s ON s.escalation_id = e.id
                  WHERE e.id = ?1 ORDER BY s.stage_no DESC LIMIT 1",
                 [id.to_string()],
-                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
+                |r| TryFrom::try_from(r),
             )
             .optional()?;
         let (p, n, s, resolved) = row.ok_or(Error::NotFound { what: "escalation" })?;
