@@ -1,5 +1,6 @@
 // Autosave of a form's fields into the encrypted store (the core's drafts), so a lock, a crash
 // or a closed lid loses nothing. A lock first flushes every pending save.
+import { onMount } from "svelte";
 import { api } from "./api";
 
 const pending = new Map<string, () => Promise<void>>();
@@ -48,4 +49,26 @@ export async function restoreDraft<T>(form: string): Promise<{ fields: T; savedA
   } catch {
     return null;
   }
+}
+
+/**
+ * A form's draft, wired up during the component's setup: restores a saved draft once (through
+ * `restore`, which may decline it), then autosaves every change of `fields()`. Returns the saver
+ * (`done()` after the record is saved).
+ */
+export function formDraft<T>(form: string, fields: () => T, restore: (saved: T, savedAt: string) => void) {
+  const saver = autosaver(form, fields);
+  let ready = false;
+  $effect(() => {
+    JSON.stringify(fields()); // track every field
+    if (ready) saver.changed();
+  });
+  onMount(() => {
+    void restoreDraft<T>(form).then((saved) => {
+      if (saved) restore(saved.fields, saved.savedAt);
+      ready = true;
+    });
+    return () => saver.cancel();
+  });
+  return saver;
 }

@@ -14,7 +14,7 @@ vi.mock("../api", () => ({
   },
 }));
 
-import { autosaver, flushDrafts, restoreDraft } from "../drafts";
+import { autosaver, flushDrafts, restoreDraft } from "../drafts.svelte";
 
 describe("drafts", () => {
   beforeEach(() => {
