@@ -23,6 +23,20 @@ fn stage(raised: NaiveDate, who: &str) -> StageDetails {
     }
 }
 
+/// An escalation with children's social care, stage 1 raised on Monday 23 November.
+fn escalate(s: &mut safeguard_core::Session, pupil: Id, subject: &str) -> Id {
+    s.open_escalation(&NewEscalation {
+        pupil_id: pupil,
+        referral_id: None,
+        details: EscalationDetails {
+            agency: "Children's social care".into(),
+            subject: subject.into(),
+        },
+        first_stage: stage(d(2026, 11, 23), "Social worker"),
+    })
+    .unwrap()
+}
+
 #[test]
 fn follow_ups_list_open_and_completed_and_staff_see_only_their_own() {
     let (fx, mut s) = new_store();
@@ -104,17 +118,7 @@ fn the_head_reviews_an_escalation_history_with_timeliness_and_comments() {
     s.add_user("Sue Staff", Role::Staff, &pass("staff passphrase"))
         .unwrap();
     let p = add_pupil(&mut s, "Ava", 1);
-    let e = s
-        .open_escalation(&NewEscalation {
-            pupil_id: p,
-            referral_id: None,
-            details: EscalationDetails {
-                agency: "Children's social care".into(),
-                subject: "NFA while concerns continue".into(),
-            },
-            first_stage: stage(d(2026, 11, 23), "Social worker"),
-        })
-        .unwrap();
+    let e = escalate(&mut s, p, "NFA while concerns continue");
     // Stage 1 (2 working days) is due Wednesday 25th; answered Thursday 26th: late.
     fx.clock
         .set(Utc.with_ymd_and_hms(2026, 11, 26, 11, 0, 0).unwrap());
@@ -456,17 +460,7 @@ fn the_pupil_list_filters_by_status_flag_and_staff_cannot_use_it() {
 fn resolving_ends_the_last_stage_for_timeliness() {
     let (fx, mut s) = new_store();
     let p = add_pupil(&mut s, "Ava", 1);
-    let e = s
-        .open_escalation(&NewEscalation {
-            pupil_id: p,
-            referral_id: None,
-            details: EscalationDetails {
-                agency: "CSC".into(),
-                subject: "NFA".into(),
-            },
-            first_stage: stage(d(2026, 11, 23), "Social worker"),
-        })
-        .unwrap();
+    let e = escalate(&mut s, p, "NFA");
     fx.clock
         .set(Utc.with_ymd_and_hms(2026, 11, 24, 15, 0, 0).unwrap());
     s.resolve_escalation(e, "Agreed on the phone").unwrap();

@@ -328,56 +328,21 @@ fn amendments_change_the_current_view_and_keep_the_history() {
     assert_eq!(e.amendments[0].reason, "Typo in the time");
     assert_eq!(s.amendments_of(c).unwrap()[0].by, DSL);
     // Links, unknown fields, wrong types, empty reasons and invalid results are refused.
-    assert!(matches!(
-        s.amend(
-            RecordKind::Concern,
-            c,
-            "pupil_id",
-            serde_json::json!("x"),
-            "r"
-        ),
-        Err(Error::InvalidInput { .. })
-    ));
-    assert!(matches!(
-        s.amend(
-            RecordKind::Concern,
-            c,
-            "account",
-            serde_json::json!(42),
-            "r"
-        ),
-        Err(Error::InvalidInput { .. })
-    ));
-    assert!(matches!(
-        s.amend(
-            RecordKind::Concern,
-            c,
-            "account",
-            serde_json::json!(""),
-            "r"
-        ),
-        Err(Error::InvalidInput { .. })
-    ));
-    assert!(matches!(
-        s.amend(
-            RecordKind::Concern,
-            c,
-            "account",
-            serde_json::json!("x"),
-            "  "
-        ),
-        Err(Error::InvalidInput { .. })
-    ));
-    assert!(matches!(
-        s.amend(
-            RecordKind::Concern,
-            c,
-            "categories",
-            serde_json::json!([]),
-            "r"
-        ),
-        Err(Error::InvalidInput { .. })
-    ));
+    for (field, value, reason) in [
+        ("pupil_id", serde_json::json!("x"), "r"),
+        ("account", serde_json::json!(42), "r"),
+        ("account", serde_json::json!(""), "r"),
+        ("account", serde_json::json!("x"), "  "),
+        ("categories", serde_json::json!([]), "r"),
+    ] {
+        assert!(
+            matches!(
+                s.amend(RecordKind::Concern, c, field, value.clone(), reason),
+                Err(Error::InvalidInput { .. })
+            ),
+            "{field} = {value} (reason {reason:?})"
+        );
+    }
     assert!(matches!(
         s.amend(RecordKind::Voice, c, "words", serde_json::json!("x"), "r"),
         Err(Error::NotFound { .. })
