@@ -1,10 +1,18 @@
-//! The audit trail: every write and every opening of a child's file appends an event holding
-//! ids only (never record content). Events form one SHA-256 hash chain per device, so copies of
-//! a store kept on several laptops can later be merged as a union without rewriting a chain.
+//! The audit trail: every write and every opening of a child's file appends an event. Events
+//! form one SHA-256 hash chain per device, so copies of a store kept on several laptops can later
+//! be merged as a union without rewriting a chain.
+//!
+//! Since format 2 each event also **commits to the content it wrote**: the primary key and a
+//! hash of the canonical encoding of every row it inserted into a record table (ids and hashes
+//! only, never content). `verify` then checks both ways: every record row is accounted for by
+//! exactly one event and matches it, and every row an event accounts for exists. Rows written
+//! before format 2 are covered as a batch by one `audit.baseline` event (a count and a digest
+//! per table), written once when a store is first opened by this version.
 
 use chrono::{DateTime, Utc};
+use rusqlite::types::ValueRef;
 use rusqlite::{Connection, params};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use ts_rs::TS;
 use uuid::Uuid;
@@ -13,7 +21,172 @@ use crate::error::{Error, Result};
 use crate::time::fmt_utc;
 
 const DOMAIN: &[u8] = b"safeguard-desk/audit-event/v1";
+const DOMAIN_V2: &[u8] = b"safeguard-desk/audit-event/v2";
+const ROW_DOMAIN: &[u8] = b"safeguard-desk/audit-row/v1";
 const GENESIS: [u8; 32] = [0u8; 32];
+
+/// Every append-only record table and its integer primary key: each of their rows is
+/// accounted for by an audit event. (`drafts` is not a record; `open_*` tables are derived;
+/// `store_meta` is written once at creation.)
+pub const RECORD_TABLES: &[(&str, &str)] = &[
+    ("users", "seq"),
+    ("user_events", "seq"),
+    ("settings", "seq"),
+    ("pupils", "seq"),
+    ("households", "seq"),
+    ("household_members", "seq"),
+    ("household_member_ends", "seq"),
+    ("concerns", "seq"),
+    ("concern_children", "seq"),
+    ("attachments", "seq"),
+    ("encompass_notifications", "seq"),
+    ("encompass_children", "seq"),
+    ("voice_entries", "seq"),
+    ("follow_ups", "seq"),
+    ("follow_up_events", "seq"),
+    ("referrals", "seq"),
+    ("referral_decisions", "seq"),
+    ("escalations", "seq"),
+    ("escalation_stages", "seq"),
+    ("escalation_events", "seq"),
+    ("amendments", "seq"),
+    ("prompt_dismissals", "seq"),
+    ("search_text", "rowid"),
+    ("keyring_generations", "seq"),
+];
+
+/// The highest primary key of every record table, taken before a write: what the write adds
+/// is everything above it.
+#[derive(Debug, Clone)]
+pub struct Watermark(Vec<i64>);
+
+impl Watermark {
+    pub fn take(conn: &Connection) -> Result<Self> {
+        let mut v = Vec::with_capacity(RECORD_TABLES.len());
+        for (table, pk) in RECORD_TABLES {
+            let max: i64 = conn
+                .prepare_cached(&format!("SELECT coalesce(max({pk}), 0) FROM {table}"))?
+                .query_row([], |r| r.get(0))?;
+            v.push(max);
+        }
+        Ok(Watermark(v))
+    }
+
+    /// Before anything was written (a new store).
+    pub fn zero() -> Self {
+        Watermark(vec![0; RECORD_TABLES.len()])
+    }
+}
+
+/// What one event accounts for.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq, Eq)]
+pub struct Content {
+    /// (table index in [`RECORD_TABLES`], primary key, row hash hex).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub rows: Vec<(usize, i64, String)>,
+    /// Rows written before content auditing: (table index, up to pk, count, digest hex).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub baseline: Vec<(usize, i64, i64, String)>,
+}
+
+fn put(h: &mut Sha256, bytes: &[u8]) {
+    h.update((bytes.len() as u64).to_be_bytes());
+    h.update(bytes);
+}
+
+fn put_value(h: &mut Sha256, v: ValueRef<'_>) {
+    match v {
+        ValueRef::Null => put(h, b"n"),
+        ValueRef::Integer(v) => {
+            put(h, b"i");
+            put(h, &v.to_be_bytes());
+        }
+        ValueRef::Real(v) => {
+            put(h, b"r");
+            put(h, &v.to_bits().to_be_bytes());
+        }
+        ValueRef::Text(t) => {
+            put(h, b"t");
+            put(h, t);
+        }
+        ValueRef::Blob(b) => {
+            put(h, b"b");
+            put(h, b);
+        }
+    }
+}
+
+/// Hashes every row of table `i` above `from` (and at most `to`), in key order.
+pub fn hash_rows(
+    conn: &Connection,
+    i: usize,
+    from: i64,
+    to: Option<i64>,
+    mut each: impl FnMut(i64, [u8; 32]) -> Result<()>,
+) -> Result<()> {
+    let (table, pk) = RECORD_TABLES[i];
+    let sql = format!(
+        "SELECT {pk} AS _pk, * FROM {table} WHERE {pk} > ?1 AND {pk} <= ?2 ORDER BY {pk}"
+    );
+    let mut stmt = conn.prepare_cached(&sql)?;
+    let names: Vec<String> = stmt
+        .column_names()
+        .iter()
+        .skip(1)
+        .map(|s| s.to_string())
+        .collect();
+    let mut rows = stmt.query(params![from, to.unwrap_or(i64::MAX)])?;
+    while let Some(r) = rows.next()? {
+        let key: i64 = r.get(0)?;
+        // Column 0 is the key repeated; the row itself starts at 1. The canonical encoding:
+        // the table, then each column's name, type and value.
+        let mut h = Sha256::new();
+        put(&mut h, ROW_DOMAIN);
+        put(&mut h, table.as_bytes());
+        for (j, name) in names.iter().enumerate() {
+            put(&mut h, name.as_bytes());
+            put_value(&mut h, r.get_ref(j + 1)?);
+        }
+        each(key, h.finalize().into())?;
+    }
+    Ok(())
+}
+
+/// The rows written since `before`.
+pub fn content_since(conn: &Connection, before: &Watermark) -> Result<Content> {
+    let mut rows = Vec::new();
+    for (i, from) in before.0.iter().enumerate() {
+        hash_rows(conn, i, *from, None, |k, h| {
+            rows.push((i, k, hex::encode(h)));
+            Ok(())
+        })?;
+    }
+    Ok(Content {
+        rows,
+        baseline: vec![],
+    })
+}
+
+/// Every row that exists now, as one digest per table (the baseline of an older store).
+pub fn baseline(conn: &Connection) -> Result<Content> {
+    let mut baseline = Vec::new();
+    for i in 0..RECORD_TABLES.len() {
+        let mut digest = Sha256::new();
+        let mut count = 0i64;
+        let mut last = 0i64;
+        hash_rows(conn, i, 0, None, |k, h| {
+            digest.update(h);
+            count += 1;
+            last = k;
+            Ok(())
+        })?;
+        baseline.push((i, last, count, hex::encode(digest.finalize())));
+    }
+    Ok(Content {
+        rows: vec![],
+        baseline,
+    })
+}
 
 /// The newest event of a device's chain: printed on documents and by `sgd verify`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
@@ -38,24 +211,24 @@ pub struct Event<'a> {
     pub user_id: &'a str,
     pub action: &'a str,
     pub targets: &'a str,
+    /// Format 2 only: the JSON of the [`Content`] the event accounts for.
+    pub content: Option<&'a str>,
     pub prev_hash: &'a [u8; 32],
-}
-
-fn put(h: &mut Sha256, bytes: &[u8]) {
-    h.update((bytes.len() as u64).to_be_bytes());
-    h.update(bytes);
 }
 
 /// SHA-256 over a length-prefixed canonical encoding with domain separation.
 pub fn event_hash(e: &Event<'_>) -> [u8; 32] {
     let mut h = Sha256::new();
-    put(&mut h, DOMAIN);
+    put(&mut h, if e.content.is_some() { DOMAIN_V2 } else { DOMAIN });
     put(&mut h, e.device_id.as_bytes());
     put(&mut h, &e.device_seq.to_be_bytes());
     put(&mut h, e.at.as_bytes());
     put(&mut h, e.user_id.as_bytes());
     put(&mut h, e.action.as_bytes());
     put(&mut h, e.targets.as_bytes());
+    if let Some(c) = e.content {
+        put(&mut h, c.as_bytes());
+    }
     put(&mut h, e.prev_hash);
     h.finalize().into()
 }
@@ -67,7 +240,8 @@ fn decode_hash(s: &str) -> Result<[u8; 32]> {
         .ok_or(Error::damaged("an audit hash is malformed"))
 }
 
-/// Appends an event to this device's chain, inside the caller's transaction.
+/// Appends an event to this device's chain, inside the caller's transaction, accounting for
+/// every record row written since `before`.
 pub fn append(
     conn: &Connection,
     device_id: &str,
@@ -75,6 +249,20 @@ pub fn append(
     user_id: Option<Uuid>,
     action: &str,
     targets: &[Uuid],
+    before: &Watermark,
+) -> Result<ChainHead> {
+    let content = content_since(conn, before)?;
+    append_content(conn, device_id, at, user_id, action, targets, &content)
+}
+
+pub(crate) fn append_content(
+    conn: &Connection,
+    device_id: &str,
+    at: DateTime<Utc>,
+    user_id: Option<Uuid>,
+    action: &str,
+    targets: &[Uuid],
+    content: &Content,
 ) -> Result<ChainHead> {
     let (prev_seq, prev_hash) = match head_of(conn, device_id)? {
         Some(h) => (h.seq, decode_hash(&h.hash)?),
@@ -83,10 +271,12 @@ pub fn append(
     let seq = prev_seq + 1;
     let at = fmt_utc(at);
     let user = user_id.map(|u| u.to_string()).unwrap_or_default();
+    let internal = |what: &str| Error::Internal {
+        detail: format!("audit {what}"),
+    };
     let targets = serde_json::to_string(&targets.iter().map(|t| t.to_string()).collect::<Vec<_>>())
-        .map_err(|_| Error::Internal {
-            detail: "audit targets".into(),
-        })?;
+        .map_err(|_| internal("targets"))?;
+    let content = serde_json::to_string(content).map_err(|_| internal("content"))?;
     let hash = event_hash(&Event {
         device_id,
         device_seq: seq,
@@ -94,19 +284,29 @@ pub fn append(
         user_id: &user,
         action,
         targets: &targets,
+        content: Some(&content),
         prev_hash: &prev_hash,
     });
     let hash_hex = hex::encode(hash);
     conn.execute(
-        "INSERT INTO audit_events (device_id, device_seq, at, user_id, action, targets, prev_hash, hash)
-         VALUES (?1, ?2, ?3, NULLIF(?4, ''), ?5, ?6, ?7, ?8)",
-        params![device_id, seq, at, user, action, targets, hex::encode(prev_hash), hash_hex],
+        "INSERT INTO audit_events (device_id, device_seq, at, user_id, action, targets, prev_hash, hash, format, content)
+         VALUES (?1, ?2, ?3, NULLIF(?4, ''), ?5, ?6, ?7, ?8, 2, ?9)",
+        params![device_id, seq, at, user, action, targets, hex::encode(prev_hash), hash_hex, content],
     )?;
     Ok(ChainHead {
         device_id: device_id.to_owned(),
         seq,
         hash: hash_hex,
     })
+}
+
+/// Whether any event already accounts for content (then a baseline is never written again).
+pub fn has_content_events(conn: &Connection) -> Result<bool> {
+    Ok(conn.query_row(
+        "SELECT EXISTS (SELECT 1 FROM audit_events WHERE format = 2)",
+        [],
+        |r| r.get(0),
+    )?)
 }
 
 pub fn head_of(conn: &Connection, device_id: &str) -> Result<Option<ChainHead>> {
@@ -124,7 +324,7 @@ pub fn head_of(conn: &Connection, device_id: &str) -> Result<Option<ChainHead>> 
     }
 }
 
-/// The result of walking every chain.
+/// The result of walking every chain and checking what each event accounts for.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
 #[ts(export)]
 pub struct ChainReport {
@@ -132,19 +332,30 @@ pub struct ChainReport {
     pub events: i64,
     /// The first event that does not verify: (device id, sequence number).
     pub first_bad: Option<(String, i64)>,
+    /// Each content problem, named (table, key, event); never record content.
+    pub content_problems: Vec<String>,
+    /// False for a store no version with content auditing has opened yet.
+    pub content_checked: bool,
 }
 
-/// Recomputes every device's chain from its genesis.
+/// Recomputes every device's chain from its genesis, then checks every record row against the
+/// event that accounts for it, and every accounted row against the table.
 pub fn verify(conn: &Connection) -> Result<ChainReport> {
     let mut stmt = conn.prepare(
-        "SELECT device_id, device_seq, at, coalesce(user_id, ''), action, targets, prev_hash, hash
+        "SELECT device_id, device_seq, at, coalesce(user_id, ''), action, targets, prev_hash, hash, format, content
          FROM audit_events ORDER BY device_id, device_seq",
     )?;
     let mut rows = stmt.query([])?;
     let mut heads: Vec<ChainHead> = Vec::new();
     let mut events = 0;
     let mut first_bad = None;
+    let mut problems = Vec::new();
     let mut current: Option<(String, i64, [u8; 32])> = None;
+    // (table, key) -> (row hash, event seq); baselines per table.
+    let mut claimed: std::collections::HashMap<(usize, i64), ([u8; 32], i64)> =
+        std::collections::HashMap::new();
+    let mut baselines: Vec<Option<(i64, i64, String, i64)>> = vec![None; RECORD_TABLES.len()];
+    let mut any_v2 = false;
     while let Some(r) = rows.next()? {
         events += 1;
         let device: String = r.get(0)?;
@@ -153,6 +364,8 @@ pub fn verify(conn: &Connection) -> Result<ChainReport> {
             (r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?);
         let prev_stored: String = r.get(6)?;
         let hash_stored: String = r.get(7)?;
+        let format: i64 = r.get(8)?;
+        let content: String = r.get(9)?;
         let (expected_seq, expected_prev) = match &current {
             Some((d, s, h)) if *d == device => (s + 1, *h),
             _ => (1, GENESIS),
@@ -164,13 +377,41 @@ pub fn verify(conn: &Connection) -> Result<ChainReport> {
             user_id: &user,
             action: &action,
             targets: &targets,
+            content: (format == 2).then_some(content.as_str()),
             prev_hash: &expected_prev,
         });
         let ok = seq == expected_seq
+            && (format == 1 || format == 2)
             && prev_stored == hex::encode(expected_prev)
             && hash_stored == hex::encode(recomputed);
         if !ok && first_bad.is_none() {
             first_bad = Some((device.clone(), seq));
+        }
+        if format == 2 {
+            any_v2 = true;
+            match serde_json::from_str::<Content>(&content) {
+                Ok(c) => {
+                    for (t, key, h) in c.rows {
+                        let (Some(_), Ok(h)) = (RECORD_TABLES.get(t), decode_hash(&h)) else {
+                            problems.push(format!("audit event {seq} accounts for a row it cannot name"));
+                            continue;
+                        };
+                        if claimed.insert((t, key), (h, seq)).is_some() {
+                            problems.push(format!(
+                                "{} row {key} is claimed by two audit events (the second is {seq})",
+                                RECORD_TABLES[t].0
+                            ));
+                        }
+                    }
+                    for (t, upto, count, digest) in c.baseline {
+                        match baselines.get_mut(t) {
+                            Some(slot @ None) => *slot = Some((upto, count, digest, seq)),
+                            _ => problems.push(format!("audit event {seq} holds a second or unknown baseline")),
+                        }
+                    }
+                }
+                Err(_) => problems.push(format!("audit event {seq}'s content list cannot be read")),
+            }
         }
         // Continue from the stored hash so later events are judged on their own link.
         let stored = decode_hash(&hash_stored).unwrap_or([0xff; 32]);
@@ -187,11 +428,64 @@ pub fn verify(conn: &Connection) -> Result<ChainReport> {
             }),
         }
     }
+    drop(rows);
+    if any_v2 {
+        check_rows(conn, &mut claimed, &baselines, &mut problems)?;
+    }
     Ok(ChainReport {
         heads,
         events,
         first_bad,
+        content_problems: problems,
+        content_checked: any_v2,
     })
+}
+
+/// Both directions: every row has an event that matches it; every claimed row exists.
+fn check_rows(
+    conn: &Connection,
+    claimed: &mut std::collections::HashMap<(usize, i64), ([u8; 32], i64)>,
+    baselines: &[Option<(i64, i64, String, i64)>],
+    problems: &mut Vec<String>,
+) -> Result<()> {
+    const MAX_NAMED: usize = 50;
+    for (i, (table, _)) in RECORD_TABLES.iter().enumerate() {
+        let base = baselines[i].as_ref();
+        let upto = base.map(|b| b.0).unwrap_or(0);
+        let mut digest = Sha256::new();
+        let mut count = 0i64;
+        hash_rows(conn, i, 0, None, |key, h| {
+            if let Some((want, event)) = claimed.remove(&(i, key)) {
+                if want != h && problems.len() < MAX_NAMED {
+                    problems.push(format!(
+                        "{table} row {key} differs from what audit event {event} recorded"
+                    ));
+                }
+            } else if key <= upto {
+                digest.update(h);
+                count += 1;
+            } else if problems.len() < MAX_NAMED {
+                problems.push(format!("{table} row {key} has no audit event"));
+            }
+            Ok(())
+        })?;
+        if let Some((_, want_count, want_digest, event)) = base {
+            if count != *want_count || hex::encode(digest.finalize()) != *want_digest {
+                problems.push(format!(
+                    "{table} rows written before content auditing differ from the baseline (audit event {event}): {count} found, {want_count} recorded"
+                ));
+            }
+        }
+    }
+    let mut missing: Vec<_> = claimed.iter().map(|((t, k), (_, e))| (*e, *t, *k)).collect();
+    missing.sort();
+    for (event, t, key) in missing.into_iter().take(MAX_NAMED) {
+        problems.push(format!(
+            "audit event {event} accounts for {} row {key}, which is missing",
+            RECORD_TABLES[t].0
+        ));
+    }
+    Ok(())
 }
 
 #[cfg(test)]
@@ -207,6 +501,7 @@ mod tests {
             user_id: "u",
             action,
             targets,
+            content: None,
             prev_hash: prev,
         }
     }

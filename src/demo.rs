@@ -138,10 +138,8 @@ pub fn create(
         clock: Arc::new(ManualClock::new(SystemClock.now())),
         today,
     };
-    let opts = StoreOptions {
-        kdf,
-        clock: tl.clock.clone(),
-    };
+    let mut opts = StoreOptions::new(tl.clock.clone());
+    opts.kdf = kdf;
     tl.now(120, 8, 0);
     let school = SchoolDetails {
         name: SCHOOL_NAME.into(),
@@ -780,8 +778,9 @@ pub fn create(
         dsl.complete_follow_up(f, "Liam met at the gate by his class teacher; quiet day, sat with a friend at lunch. No disclosure.")?;
     }
 
-    // A member of staff records a concern themselves.
+    // A member of staff records a concern themselves (one program holds a store at a time).
     tl.now(3, 15, 45);
+    drop(dsl);
     let mut staff = unlock(dir, Some(STAFF_NAME), passphrase, opts.clone())?;
     staff.record_concern(&NewConcern {
         pupil_id: amir,
@@ -792,6 +791,7 @@ pub fn create(
         other_children: vec![],
     })?;
     drop(staff);
+    let mut dsl = unlock(dir, Some(DSL_NAME), passphrase, opts.clone())?;
 
     // The DSL has considered one prompt and recorded why no further step is needed now.
     tl.clock.set(SystemClock.now());
@@ -802,10 +802,10 @@ pub fn create(
     {
         dsl.dismiss_prompt(&p.key, "Grace talked with her class teacher about playtimes on the follow-up check-ins (see the outcome); she did not want a separate conversation. Review if there is a new concern.")?;
     }
+    drop(dsl);
     let mut head = unlock(dir, Some(HEAD_NAME), passphrase, opts)?;
     head.add_review_comment(esc, "Reviewed with the DSL. Agree the challenge is right; please escalate to stage 3 if the team manager has not replied by the due date.")?;
     drop(head);
-    drop(dsl);
     let summary = format!(
         "Created the demo store for {SCHOOL_NAME} in {}.\nUsers (all with the passphrase you gave): {DSL_NAME} (DSL), {DEPUTY_NAME} (deputy DSL), {HEAD_NAME} (head), {STAFF_NAME} (staff).",
         dir.display()

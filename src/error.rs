@@ -22,6 +22,10 @@ pub enum ErrorCode {
     Io,
     Internal,
     Locked,
+    KeyringTampered,
+    StoreInUse,
+    StoreBusy,
+    DiskFull,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -59,6 +63,14 @@ pub enum Error {
     Internal { detail: String },
     #[error("the store is locked: unlock it to continue")]
     Locked,
+    #[error("the keyring has been tampered with ({detail}); nothing was unlocked or resealed. Restore the keyring from a backup, or ask the DSL")]
+    KeyringTampered { detail: &'static str },
+    #[error("the store is open in {holder}: close it there first")]
+    StoreInUse { holder: String },
+    #[error("another program holds the database open, so its key could not be changed safely; nothing was lost: close it and try again")]
+    StoreBusy,
+    #[error("not enough free disk space: this needs about {needed_mib} MiB and {available_mib} MiB are free; nothing was changed")]
+    DiskFull { needed_mib: u64, available_mib: u64 },
 }
 
 pub type Result<T, E = Error> = std::result::Result<T, E>;
@@ -80,6 +92,10 @@ impl Error {
             Error::Io { .. } => ErrorCode::Io,
             Error::Internal { .. } => ErrorCode::Internal,
             Error::Locked => ErrorCode::Locked,
+            Error::KeyringTampered { .. } => ErrorCode::KeyringTampered,
+            Error::StoreInUse { .. } => ErrorCode::StoreInUse,
+            Error::StoreBusy => ErrorCode::StoreBusy,
+            Error::DiskFull { .. } => ErrorCode::DiskFull,
         }
     }
 
@@ -116,6 +132,9 @@ impl From<rusqlite::Error> for Error {
                 rusqlite::ErrorCode::DiskFull => Error::Io {
                     kind: "StorageFull".into(),
                 },
+                rusqlite::ErrorCode::DatabaseBusy | rusqlite::ErrorCode::DatabaseLocked => {
+                    Error::StoreBusy
+                }
                 rusqlite::ErrorCode::ReadOnly | rusqlite::ErrorCode::CannotOpen => Error::Io {
                     kind: format!("{:?}", f.code),
                 },

@@ -1,33 +1,46 @@
 //! The keyring: one key slot per user plus one recovery slot, in a small JSON file beside the
-//! database.
+//! database, **signed** by the store's keyring authority.
 //!
 //! A slot is an X25519 key pair. Its secret half is wrapped with XChaCha20-Poly1305 under a key
 //! derived by Argon2id from the user's passphrase (or the recovery key); the database's data key
 //! is sealed to its public half (ephemeral X25519 + HKDF-SHA256 + XChaCha20-Poly1305). Sealing to
 //! public keys is what lets a DSL remove a user and rekey the database without knowing the other
-//! users' passphrases. Associated data binds every ciphertext to the format version, the slot id
-//! and the user id, so slots cannot be swapped between users.
+//! users' passphrases. Associated data binds every ciphertext to the format, the slot id and the
+//! user id, so slots cannot be swapped between users.
+//!
+//! The authority is an Ed25519 key pair made with the store. Its public half is in the keyring
+//! and, authoritatively, inside the encrypted database; its secret is sealed only to DSL slots and
+//! the recovery slot. It signs everything in the keyring except each slot's passphrase wrapping
+//! (so anyone can change their own passphrase without it): who the slots belong to, their
+//! roles, their public keys, the sealed keys, the generation and the audit anchor. A slot planted,
+//! swapped, duplicated or edited without the authority fails the signature; a whole keyring
+//! re-signed by another authority fails the comparison with the database
+//! ([`Keyring::check_against`]), and one older than the database fails the generation check.
 
-use std::fs::{self, File, OpenOptions};
-use std::io::Write;
 use std::path::Path;
 
 use chacha20poly1305::aead::{Aead, KeyInit, Payload};
 use chacha20poly1305::{XChaCha20Poly1305, XNonce};
+use ed25519_dalek::{Signature, VerifyingKey};
 use serde::{Deserialize, Serialize};
-use sha2::Sha256;
+use sha2::{Digest, Sha256};
 use uuid::Uuid;
 use x25519_dalek::{PublicKey, StaticSecret};
 use zeroize::Zeroizing;
 
 use crate::error::{Error, Result};
-use crate::secret::{DataKey, Passphrase, RecoveryKey, random_fill};
+use crate::files;
+use crate::records::Role;
+use crate::secret::{AuthorityKey, DataKey, Passphrase, RecoveryKey, random_fill};
 
 pub const KEYRING_FILE: &str = "keyring.json";
-const FORMAT: u32 = 1;
+/// Format 1 (unsigned, no roles) is read only to be migrated at the next unlock.
+const FORMAT: u32 = 2;
 const MAX_KEYRING_BYTES: u64 = 1 << 20;
+const MAX_SLOTS: usize = 500;
 
-/// Argon2id cost parameters. Slots below [`KdfParams::MINIMUM`] are refused at unlock.
+/// Argon2id cost parameters, bounded below (guessing must cost memory and time) and above (a
+/// keyring edited to t = 4e9 must not hang the unlock screen).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub struct KdfParams {
     pub m_kib: u32,
@@ -42,17 +55,30 @@ impl KdfParams {
         t: 3,
         p: 1,
     };
+    /// 2 GiB, 16 passes, 16 lanes: far beyond anything this app writes; above it a slot is refused.
+    pub const MAXIMUM: KdfParams = KdfParams {
+        m_kib: 2 * 1024 * 1024,
+        t: 16,
+        p: 16,
+    };
     pub const DEFAULT: KdfParams = KdfParams {
         m_kib: 64 * 1024,
         t: 3,
         p: 1,
     };
 
-    fn is_at_least_minimum(&self) -> bool {
-        self.m_kib >= Self::MINIMUM.m_kib
-            && self.t >= Self::MINIMUM.t
-            && self.p >= 1
-            && self.p <= 16
+    fn check(&self) -> Result<()> {
+        let low = self.m_kib < Self::MINIMUM.m_kib || self.t < Self::MINIMUM.t || self.p < 1;
+        if low {
+            return Err(Error::WeakKdfParameters);
+        }
+        if self.m_kib > Self::MAXIMUM.m_kib || self.t > Self::MAXIMUM.t || self.p > Self::MAXIMUM.p
+        {
+            return Err(Error::damaged(
+                "a key slot asks for key-derivation work beyond the maximum",
+            ));
+        }
+        Ok(())
     }
 }
 
@@ -63,7 +89,17 @@ pub enum SlotKind {
     Recovery,
 }
 
+impl SlotKind {
+    fn as_str(self) -> &'static str {
+        match self {
+            SlotKind::User => "user",
+            SlotKind::Recovery => "recovery",
+        }
+    }
+}
+
 #[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 struct KdfRecord {
     algorithm: String,
     version: u32,
@@ -73,6 +109,7 @@ struct KdfRecord {
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 struct Sealed {
     /// Ephemeral X25519 public key (hex).
     ephemeral: String,
@@ -81,6 +118,7 @@ struct Sealed {
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 struct Slot {
     id: Uuid,
     kind: SlotKind,
@@ -88,36 +126,71 @@ struct Slot {
     user_id: Option<Uuid>,
     /// Shown on the unlock screen so a person can pick themselves; a staff name, not record content.
     user_name: Option<String>,
+    /// The user's role, signed: only DSL slots are given the authority key.
+    #[serde(default)]
+    role: Option<Role>,
+    // The passphrase wrapping: not signed (a user changes it alone). A wrap that does not open
+    // to the signed public key is refused.
     kdf: KdfRecord,
-    public_key: String,
     secret_nonce: String,
     secret_ciphertext: String,
+    // Signed from here on.
+    public_key: String,
     data_key: Sealed,
     /// Present only while a rekey is in flight: the key the database had before it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     previous_data_key: Option<Sealed>,
+    /// The authority's secret, on DSL and recovery slots only.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    authority_key: Option<Sealed>,
+}
+
+/// The newest audit event a DSL session saw when it closed: a copy of the chain head outside
+/// the database, so cutting the tail of the audit trail is noticed.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Anchor {
+    pub device_id: String,
+    pub seq: i64,
+    pub hash: String,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 struct KeyringFile {
     format: u32,
     store_id: Uuid,
+    #[serde(default)]
+    generation: u64,
+    #[serde(default)]
+    authority_public: String,
     slots: Vec<Slot>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    anchor: Option<Anchor>,
+    #[serde(default)]
+    signature: String,
 }
 
 /// The keyring of one store, as loaded from disk.
 #[derive(Debug, Clone)]
 pub struct Keyring {
     file: KeyringFile,
+    /// Read from a format-1 file: unsigned, no roles. Migrated at the next unlock.
+    legacy: bool,
 }
 
 /// What opening a slot yields.
 pub struct Unlocked {
     pub slot_id: Uuid,
     pub user_id: Option<Uuid>,
+    pub role: Option<Role>,
     pub data_key: DataKey,
     /// Set while a rekey was interrupted: the database may still be under this key.
     pub previous_data_key: Option<DataKey>,
+    /// DSL and recovery slots only.
+    pub authority: Option<AuthorityKey>,
+    /// The slot's own secret, kept so its owner can re-wrap it under a new passphrase.
+    pub(crate) slot_secret: Zeroizing<[u8; 32]>,
 }
 
 impl std::fmt::Debug for Unlocked {
@@ -125,18 +198,40 @@ impl std::fmt::Debug for Unlocked {
         f.debug_struct("Unlocked")
             .field("slot_id", &self.slot_id)
             .field("user_id", &self.user_id)
+            .field("role", &self.role)
             .finish()
     }
 }
 
+/// What the encrypted database says the keyring must agree with.
+pub struct TrustedFacts<'a> {
+    pub store_id: Uuid,
+    /// The authority public key recorded in the database (none before migration).
+    pub authority_public: Option<&'a str>,
+    /// The newest keyring generation the database has recorded.
+    pub generation: u64,
+    /// Every user in the database: (id, name, role, removed).
+    pub users: &'a [(Uuid, String, Role, bool)],
+}
+
+fn tampered(detail: &'static str) -> Error {
+    Error::KeyringTampered { detail }
+}
+
 impl Keyring {
-    pub fn new(store_id: Uuid) -> Self {
+    /// An empty keyring for a new store, under `authority`.
+    pub fn new(store_id: Uuid, authority: &AuthorityKey) -> Self {
         Keyring {
             file: KeyringFile {
                 format: FORMAT,
                 store_id,
+                generation: 0,
+                authority_public: hex::encode(authority.verifying_key().as_bytes()),
                 slots: Vec::new(),
+                anchor: None,
+                signature: String::new(),
             },
+            legacy: false,
         }
     }
 
@@ -144,18 +239,38 @@ impl Keyring {
         self.file.store_id
     }
 
+    pub fn generation(&self) -> u64 {
+        self.file.generation
+    }
+
+    pub fn is_legacy(&self) -> bool {
+        self.legacy
+    }
+
+    pub fn authority_public(&self) -> &str {
+        &self.file.authority_public
+    }
+
+    pub fn anchor(&self) -> Option<&Anchor> {
+        self.file.anchor.as_ref()
+    }
+
     pub fn load(dir: &Path) -> Result<Self> {
         let path = dir.join(KEYRING_FILE);
-        let meta = match fs::metadata(&path) {
-            Ok(m) => m,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Err(Error::NoStore),
-            Err(e) => return Err(e.into()),
+        let bytes = match files::read_bounded(&path, MAX_KEYRING_BYTES) {
+            Ok(b) => b,
+            Err(Error::NotFound { .. }) => return Err(Error::NoStore),
+            Err(Error::TooLarge { .. }) => {
+                return Err(Error::damaged("the keyring file is far too large"));
+            }
+            Err(e) => return Err(e),
         };
-        if meta.len() > MAX_KEYRING_BYTES {
-            return Err(Error::damaged("the keyring file is far too large"));
-        }
-        let bytes = fs::read(&path)?;
-        let file: KeyringFile = serde_json::from_slice(&bytes)
+        Self::parse(&bytes)
+    }
+
+    /// Parses and checks a keyring file's bytes: its shape, bounds and (format 2) signature.
+    pub fn parse(bytes: &[u8]) -> Result<Self> {
+        let file: KeyringFile = serde_json::from_slice(bytes)
             .map_err(|_| Error::damaged("the keyring file cannot be parsed"))?;
         if file.format > FORMAT {
             return Err(Error::NewerStore {
@@ -163,34 +278,159 @@ impl Keyring {
                 known: FORMAT as i64,
             });
         }
-        if file.format != FORMAT {
-            return Err(Error::damaged("the keyring file has an unknown format"));
+        let legacy = match file.format {
+            1 => true,
+            FORMAT => false,
+            _ => return Err(Error::damaged("the keyring file has an unknown format")),
+        };
+        let kr = Keyring { file, legacy };
+        kr.check_shape()?;
+        if !legacy {
+            kr.check_signature()?;
         }
-        if !file.slots.iter().any(|s| s.kind == SlotKind::Recovery) {
-            return Err(Error::damaged("the keyring has no recovery slot"));
-        }
-        Ok(Keyring { file })
+        Ok(kr)
     }
 
-    /// Writes the keyring atomically: temp file, fsync, rename over the old one, fsync the folder.
-    pub fn save(&self, dir: &Path) -> Result<()> {
+    /// Structure every keyring must have, signed or not: exactly one recovery slot, each user
+    /// slot named and bound to a user, no slot id or user twice, roles on format 2.
+    fn check_shape(&self) -> Result<()> {
+        let slots = &self.file.slots;
+        if slots.len() > MAX_SLOTS {
+            return Err(Error::damaged("the keyring holds far too many slots"));
+        }
+        if slots.iter().filter(|s| s.kind == SlotKind::Recovery).count() != 1 {
+            return Err(tampered("the keyring must hold exactly one recovery slot"));
+        }
+        let mut ids = std::collections::HashSet::new();
+        let mut users = std::collections::HashSet::new();
+        for s in slots {
+            if !ids.insert(s.id) {
+                return Err(tampered("two key slots share an id"));
+            }
+            match s.kind {
+                SlotKind::User => {
+                    let (Some(uid), Some(_name)) = (s.user_id, s.user_name.as_ref()) else {
+                        return Err(tampered("a user key slot names no user"));
+                    };
+                    if !users.insert(uid) {
+                        return Err(tampered("two key slots belong to the same user"));
+                    }
+                    if !self.legacy && s.role.is_none() {
+                        return Err(tampered("a user key slot has no role"));
+                    }
+                }
+                SlotKind::Recovery => {
+                    if s.user_id.is_some() || s.user_name.is_some() || s.role.is_some() {
+                        return Err(tampered("the recovery slot is bound to a user"));
+                    }
+                }
+            }
+            let holds_authority = s.authority_key.is_some();
+            let may_hold = s.kind == SlotKind::Recovery || s.role == Some(Role::Dsl);
+            if holds_authority && !may_hold {
+                return Err(tampered("a slot that is not a DSL's holds the authority key"));
+            }
+        }
+        Ok(())
+    }
+
+    fn verifying_key(&self) -> Result<VerifyingKey> {
+        let bytes = unhex::<32>(&self.file.authority_public)
+            .map_err(|_| tampered("the keyring's authority key is malformed"))?;
+        VerifyingKey::from_bytes(&bytes).map_err(|_| tampered("the keyring's authority key is malformed"))
+    }
+
+    fn check_signature(&self) -> Result<()> {
+        let key = self.verifying_key()?;
+        let sig = unhex::<64>(&self.file.signature)
+            .map_err(|_| tampered("the keyring's signature is missing or malformed"))?;
+        key.verify_strict(&signed_bytes(&self.file), &Signature::from_bytes(&sig))
+            .map_err(|_| tampered("the keyring's signature does not match its contents"))
+    }
+
+    /// Checks the keyring against what the encrypted database records: the same store, the same
+    /// authority, a generation no older than the database's, and a slot only for a user who
+    /// exists with that name and role. Called at every unlock, before anything is resealed.
+    pub fn check_against(&self, facts: &TrustedFacts<'_>) -> Result<()> {
+        if self.file.store_id != facts.store_id {
+            return Err(tampered("the keyring belongs to another store"));
+        }
+        match (facts.authority_public, self.legacy) {
+            (Some(db), false) if db != self.file.authority_public => {
+                return Err(tampered("the keyring is signed by an authority this store does not know"));
+            }
+            (Some(_), true) => {
+                return Err(tampered("an unsigned keyring replaced a signed one"));
+            }
+            (None, false) => {
+                return Err(tampered("the database records no authority for a signed keyring"));
+            }
+            _ => {}
+        }
+        if self.file.generation < facts.generation {
+            return Err(tampered("the keyring is older than the database"));
+        }
+        for s in self.file.slots.iter().filter(|s| s.kind == SlotKind::User) {
+            let user = facts
+                .users
+                .iter()
+                .find(|u| Some(u.0) == s.user_id)
+                .ok_or(tampered("a key slot belongs to no user of this store"))?;
+            if s.user_name.as_deref() != Some(user.1.as_str()) {
+                return Err(tampered("a key slot's name differs from its user's"));
+            }
+            if !self.legacy && s.role != Some(user.2) {
+                return Err(tampered("a key slot's role differs from its user's"));
+            }
+        }
+        Ok(())
+    }
+
+    /// Signs the keyring under `authority` as a new generation (in memory).
+    pub fn sign(&mut self, authority: &AuthorityKey) {
+        self.file.authority_public = hex::encode(authority.verifying_key().as_bytes());
+        self.file.format = FORMAT;
+        self.legacy = false;
+        self.file.generation += 1;
+        let sig = authority.sign(&signed_bytes(&self.file));
+        self.file.signature = hex::encode(sig);
+    }
+
+    /// Writes a signed keyring atomically (its signature is checked first).
+    pub fn save_signed(&self, dir: &Path) -> Result<()> {
+        self.check_signature()?;
+        self.write(dir)
+    }
+
+    /// Signs as a new generation and writes atomically.
+    pub fn sign_and_save(&mut self, dir: &Path, authority: &AuthorityKey) -> Result<()> {
+        self.sign(authority);
+        self.save_signed(dir)
+    }
+
+    /// Writes the keyring when only a passphrase wrapping changed (the signature still holds).
+    pub fn save_rewrapped(&self, dir: &Path) -> Result<()> {
+        if self.legacy {
+            return Err(Error::Internal {
+                detail: "an unsigned keyring is migrated, not rewritten".into(),
+            });
+        }
+        self.check_signature()?;
+        self.write(dir)
+    }
+
+    fn write(&self, dir: &Path) -> Result<()> {
         let bytes = serde_json::to_vec_pretty(&self.file).map_err(|_| Error::Internal {
             detail: "keyring encoding".into(),
         })?;
-        let tmp = dir.join(format!("{KEYRING_FILE}.tmp"));
-        let _ = fs::remove_file(&tmp); // a leftover from an interrupted write is ours to replace
-        {
-            let mut opts = OpenOptions::new();
-            opts.write(true).create_new(true);
-            #[cfg(unix)]
-            std::os::unix::fs::OpenOptionsExt::mode(&mut opts, 0o600);
-            let mut f = opts.open(&tmp)?;
-            f.write_all(&bytes)?;
-            f.sync_all()?;
-        }
-        fs::rename(&tmp, dir.join(KEYRING_FILE))?;
-        File::open(dir)?.sync_all()?;
-        Ok(())
+        files::write_atomic(&dir.join(KEYRING_FILE), &bytes)
+    }
+
+    /// The raw bytes as they would be written (backups carry them).
+    pub fn to_bytes(&self) -> Result<Vec<u8>> {
+        serde_json::to_vec_pretty(&self.file).map_err(|_| Error::Internal {
+            detail: "keyring encoding".into(),
+        })
     }
 
     /// The users who have a slot, for an unlock screen: (user id, name).
@@ -207,13 +447,17 @@ impl Keyring {
         self.file.slots.iter().any(|s| s.user_id == Some(user_id))
     }
 
-    /// Adds (or replaces) the slot of a user, sealing the current data key to it.
+    /// Adds (or replaces) the slot of a user, sealing the current data key to it, and the
+    /// authority to a DSL's.
+    #[allow(clippy::too_many_arguments)]
     pub fn set_user_slot(
         &mut self,
         user_id: Uuid,
         user_name: &str,
+        role: Role,
         passphrase: &Passphrase,
         data_key: &DataKey,
+        authority: &AuthorityKey,
         params: KdfParams,
     ) -> Result<()> {
         self.remove_user_slot(user_id);
@@ -221,11 +465,46 @@ impl Keyring {
             SlotKind::User,
             Some(user_id),
             Some(user_name.to_owned()),
+            Some(role),
             passphrase.expose_secret().as_bytes(),
             data_key,
+            (role == Role::Dsl).then_some(authority),
             params,
         )?;
         self.file.slots.push(slot);
+        Ok(())
+    }
+
+    /// Re-wraps a user's own slot secret under a new passphrase; nothing signed changes.
+    pub fn rewrap_user_slot(
+        &mut self,
+        user_id: Uuid,
+        slot_secret: &[u8; 32],
+        passphrase: &Passphrase,
+        params: KdfParams,
+    ) -> Result<()> {
+        let slot = self
+            .file
+            .slots
+            .iter_mut()
+            .find(|s| s.user_id == Some(user_id))
+            .ok_or(Error::NotFound { what: "key slot" })?;
+        let public = PublicKey::from(&StaticSecret::from(*slot_secret));
+        if hex::encode(public.as_bytes()) != slot.public_key {
+            return Err(Error::Internal {
+                detail: "keyring rewrap with another slot's secret".into(),
+            });
+        }
+        let (kdf, nonce, ct) = wrap(
+            passphrase.expose_secret().as_bytes(),
+            slot_secret,
+            slot.id,
+            slot.user_id,
+            params,
+        )?;
+        slot.kdf = kdf;
+        slot.secret_nonce = nonce;
+        slot.secret_ciphertext = ct;
         Ok(())
     }
 
@@ -234,6 +513,7 @@ impl Keyring {
         &mut self,
         key: &RecoveryKey,
         data_key: &DataKey,
+        authority: &AuthorityKey,
         params: KdfParams,
     ) -> Result<()> {
         self.file.slots.retain(|s| s.kind != SlotKind::Recovery);
@@ -241,8 +521,10 @@ impl Keyring {
             SlotKind::Recovery,
             None,
             None,
+            None,
             key.expose_normalised().as_bytes(),
             data_key,
+            Some(authority),
             params,
         )?;
         self.file.slots.push(slot);
@@ -256,7 +538,7 @@ impl Keyring {
     }
 
     /// Opens a user's slot. With no name, tries every user slot (the CLI acts as whoever the
-    /// passphrase opens).
+    /// passphrase opens; every slot tried is signed, so none can be planted).
     pub fn unlock_user(
         &self,
         user_name: Option<&str>,
@@ -291,22 +573,59 @@ impl Keyring {
             .slots
             .iter()
             .find(|s| s.kind == SlotKind::Recovery)
-            .ok_or(Error::damaged("the keyring has no recovery slot"))?;
+            .ok_or(tampered("the keyring has no recovery slot"))?;
         open_slot(slot, key.expose_normalised().as_bytes())
     }
 
-    /// Seals `new_key` to every slot; with `previous`, also keeps the old key sealed beside it
-    /// until the database rekey has committed.
-    pub fn reseal_all(&mut self, new_key: &DataKey, previous: Option<&DataKey>) -> Result<()> {
+    /// Seals `new_key` to every slot (and the authority to the DSL and recovery slots); with
+    /// `previous`, also keeps the old key sealed beside it until the database is under the new.
+    pub fn reseal_all(
+        &mut self,
+        new_key: &DataKey,
+        previous: Option<&DataKey>,
+        authority: &AuthorityKey,
+    ) -> Result<()> {
         for slot in &mut self.file.slots {
             let public = parse_public(&slot.public_key)?;
-            slot.data_key = seal(&public, new_key.expose_secret(), slot.id, slot.user_id)?;
+            slot.data_key = seal(&public, new_key.expose_secret(), Label::DataKey, slot.id, slot.user_id)?;
             slot.previous_data_key = match previous {
-                Some(p) => Some(seal(&public, p.expose_secret(), slot.id, slot.user_id)?),
+                Some(p) => Some(seal(&public, p.expose_secret(), Label::DataKey, slot.id, slot.user_id)?),
                 None => None,
+            };
+            let holds = slot.kind == SlotKind::Recovery || slot.role == Some(Role::Dsl);
+            slot.authority_key = match holds {
+                true => Some(seal(
+                    &public,
+                    &authority.to_bytes(),
+                    Label::Authority,
+                    slot.id,
+                    slot.user_id,
+                )?),
+                false => None,
             };
         }
         Ok(())
+    }
+
+    /// Turns a format-1 keyring into a signed one: roles from the database, a new authority
+    /// sealed to the DSL and recovery slots. The caller records the authority in the database.
+    pub fn migrate(
+        &mut self,
+        users: &[(Uuid, String, Role, bool)],
+        data_key: &DataKey,
+        authority: &AuthorityKey,
+    ) -> Result<()> {
+        self.file.authority_public = hex::encode(authority.verifying_key().as_bytes());
+        for slot in &mut self.file.slots {
+            if slot.kind == SlotKind::User {
+                let user = users
+                    .iter()
+                    .find(|u| Some(u.0) == slot.user_id)
+                    .ok_or(tampered("a key slot belongs to no user of this store"))?;
+                slot.role = Some(user.2);
+            }
+        }
+        self.reseal_all(data_key, None, authority)
     }
 
     pub fn rekey_in_flight(&self) -> bool {
@@ -316,23 +635,108 @@ impl Keyring {
             .any(|s| s.previous_data_key.is_some())
     }
 
-    /// The slot ids, for tests that tamper with the file.
+    pub fn set_anchor(&mut self, anchor: Anchor) {
+        self.file.anchor = Some(anchor);
+    }
+
+    /// SHA-256 of the signed content: what the database records for each generation.
+    pub fn digest(&self) -> String {
+        hex::encode(Sha256::digest(signed_bytes(&self.file)))
+    }
+
     pub fn slot_count(&self) -> usize {
         self.file.slots.len()
     }
 }
 
-fn ad(label: &str, slot_id: Uuid, user_id: Option<Uuid>) -> Vec<u8> {
-    let mut v = Vec::with_capacity(64);
+/// The canonical, length-prefixed encoding that is signed. Excludes each slot's passphrase
+/// wrapping and the signature itself.
+fn signed_bytes(f: &KeyringFile) -> Vec<u8> {
+    let mut e = Enc(Vec::with_capacity(4096));
+    e.put(b"safeguard-desk/keyring/v2");
+    e.put(&f.format.to_be_bytes());
+    e.put(f.store_id.as_bytes());
+    e.put(&f.generation.to_be_bytes());
+    e.put(f.authority_public.as_bytes());
+    match &f.anchor {
+        Some(a) => {
+            e.put(b"anchor");
+            e.put(a.device_id.as_bytes());
+            e.put(&a.seq.to_be_bytes());
+            e.put(a.hash.as_bytes());
+        }
+        None => e.put(b"no-anchor"),
+    }
+    e.put(&(f.slots.len() as u64).to_be_bytes());
+    for s in &f.slots {
+        e.put(s.id.as_bytes());
+        e.put(s.kind.as_str().as_bytes());
+        e.opt(s.user_id.as_ref().map(|u| u.as_bytes().as_slice()));
+        e.opt(s.user_name.as_deref().map(str::as_bytes));
+        e.opt(s.role.map(|r| r.as_str().as_bytes()));
+        e.put(s.public_key.as_bytes());
+        e.sealed(Some(&s.data_key));
+        e.sealed(s.previous_data_key.as_ref());
+        e.sealed(s.authority_key.as_ref());
+    }
+    e.0
+}
+
+struct Enc(Vec<u8>);
+
+impl Enc {
+    fn put(&mut self, bytes: &[u8]) {
+        self.0.extend_from_slice(&(bytes.len() as u64).to_be_bytes());
+        self.0.extend_from_slice(bytes);
+    }
+    fn opt(&mut self, bytes: Option<&[u8]>) {
+        match bytes {
+            Some(b) => {
+                self.0.push(1);
+                self.put(b);
+            }
+            None => self.0.push(0),
+        }
+    }
+    fn sealed(&mut self, s: Option<&Sealed>) {
+        match s {
+            Some(s) => {
+                self.0.push(1);
+                self.put(s.ephemeral.as_bytes());
+                self.put(s.nonce.as_bytes());
+                self.put(s.ciphertext.as_bytes());
+            }
+            None => self.0.push(0),
+        }
+    }
+}
+
+#[derive(Clone, Copy)]
+enum Label {
+    Secret,
+    DataKey,
+    Authority,
+}
+
+fn ad(label: Label, slot_id: Uuid, user_id: Option<Uuid>) -> Vec<u8> {
+    let label = match label {
+        Label::Secret => "secret",
+        Label::DataKey => "data-key",
+        Label::Authority => "authority-key",
+    };
+    let mut v = Vec::with_capacity(80);
     v.extend_from_slice(b"safeguard-desk/keyring/");
     v.extend_from_slice(label.as_bytes());
-    v.extend_from_slice(&FORMAT.to_be_bytes());
+    // Format 1 is kept in the associated data: slots wrapped then still open, and every seal is
+    // bound to the slot and its user, which is what matters.
+    v.extend_from_slice(&1u32.to_be_bytes());
     v.extend_from_slice(slot_id.as_bytes());
     v.extend_from_slice(user_id.unwrap_or(Uuid::nil()).as_bytes());
     v
 }
 
 fn derive_kek(secret: &[u8], salt: &[u8], params: KdfParams) -> Result<Zeroizing<[u8; 32]>> {
+    params.check()?;
     let p = argon2::Params::new(params.m_kib, params.t, params.p, Some(32))
         .map_err(|_| Error::damaged("a key slot has invalid key-derivation parameters"))?;
     let argon = argon2::Argon2::new(argon2::Algorithm::Argon2id, argon2::Version::V0x13, p);
@@ -351,51 +755,74 @@ fn random_array<const N: usize>() -> Result<[u8; N]> {
     Ok(a)
 }
 
-fn new_slot(
-    kind: SlotKind,
+/// Wraps a slot secret under a passphrase: (kdf record, nonce hex, ciphertext hex).
+fn wrap(
+    passphrase: &[u8],
+    slot_secret: &[u8; 32],
+    slot_id: Uuid,
     user_id: Option<Uuid>,
-    user_name: Option<String>,
-    secret: &[u8],
-    data_key: &DataKey,
     params: KdfParams,
-) -> Result<Slot> {
-    if !params.is_at_least_minimum() {
-        return Err(Error::WeakKdfParameters);
-    }
-    let id = Uuid::now_v7();
+) -> Result<(KdfRecord, String, String)> {
     let salt: [u8; 16] = random_array()?;
-    let kek = derive_kek(secret, &salt, params)?;
-    let slot_secret = StaticSecret::from(random_array::<32>()?);
-    let public = PublicKey::from(&slot_secret);
+    let kek = derive_kek(passphrase, &salt, params)?;
     let nonce: [u8; 24] = random_array()?;
     let cipher =
         XChaCha20Poly1305::new_from_slice(kek.as_ref()).map_err(|_| internal("cipher key"))?;
-    let secret_ct = cipher
+    let ct = cipher
         .encrypt(
             &XNonce::from(nonce),
             Payload {
-                msg: slot_secret.as_bytes(),
-                aad: &ad("secret", id, user_id),
+                msg: slot_secret,
+                aad: &ad(Label::Secret, slot_id, user_id),
             },
         )
         .map_err(|_| internal("wrap"))?;
-    let data_key = seal(&public, data_key.expose_secret(), id, user_id)?;
-    Ok(Slot {
-        id,
-        kind,
-        user_id,
-        user_name,
-        kdf: KdfRecord {
+    Ok((
+        KdfRecord {
             algorithm: "argon2id".into(),
             version: 0x13,
             params,
             salt: hex::encode(salt),
         },
+        hex::encode(nonce),
+        hex::encode(ct),
+    ))
+}
+
+#[allow(clippy::too_many_arguments)]
+fn new_slot(
+    kind: SlotKind,
+    user_id: Option<Uuid>,
+    user_name: Option<String>,
+    role: Option<Role>,
+    secret: &[u8],
+    data_key: &DataKey,
+    authority: Option<&AuthorityKey>,
+    params: KdfParams,
+) -> Result<Slot> {
+    params.check()?;
+    let id = Uuid::now_v7();
+    let slot_secret = Zeroizing::new(random_array::<32>()?);
+    let public = PublicKey::from(&StaticSecret::from(*slot_secret));
+    let (kdf, secret_nonce, secret_ciphertext) = wrap(secret, &slot_secret, id, user_id, params)?;
+    let sealed_data = seal(&public, data_key.expose_secret(), Label::DataKey, id, user_id)?;
+    let authority_key = match authority {
+        Some(a) => Some(seal(&public, &a.to_bytes(), Label::Authority, id, user_id)?),
+        None => None,
+    };
+    Ok(Slot {
+        id,
+        kind,
+        user_id,
+        user_name,
+        role,
+        kdf,
+        secret_nonce,
+        secret_ciphertext,
         public_key: hex::encode(public.as_bytes()),
-        secret_nonce: hex::encode(nonce),
-        secret_ciphertext: hex::encode(secret_ct),
-        data_key,
+        data_key: sealed_data,
         previous_data_key: None,
+        authority_key,
     })
 }
 
@@ -433,6 +860,7 @@ fn hkdf_key(
 fn seal(
     recipient: &PublicKey,
     key: &[u8; 32],
+    label: Label,
     slot_id: Uuid,
     user_id: Option<Uuid>,
 ) -> Result<Sealed> {
@@ -448,7 +876,7 @@ fn seal(
             &XNonce::from(nonce),
             Payload {
                 msg: key,
-                aad: &ad("data-key", slot_id, user_id),
+                aad: &ad(label, slot_id, user_id),
             },
         )
         .map_err(|_| internal("seal"))?;
@@ -462,9 +890,10 @@ fn seal(
 fn unseal(
     sealed: &Sealed,
     secret: &StaticSecret,
+    label: Label,
     slot_id: Uuid,
     user_id: Option<Uuid>,
-) -> Result<DataKey> {
+) -> Result<Zeroizing<[u8; 32]>> {
     let eph = parse_public(&sealed.ephemeral)?;
     let recipient = PublicKey::from(secret);
     let shared = secret.diffie_hellman(&eph);
@@ -479,13 +908,17 @@ fn unseal(
                 &XNonce::from(unhex::<24>(&sealed.nonce)?),
                 Payload {
                     msg: &ct,
-                    aad: &ad("data-key", slot_id, user_id),
+                    aad: &ad(label, slot_id, user_id),
                 },
             )
             // The slot's own secret opened, so a failure here is damage, not a wrong passphrase.
-            .map_err(|_| Error::damaged("a key slot's sealed data key fails authentication"))?,
+            .map_err(|_| Error::damaged("a key slot's sealed key fails authentication"))?,
     );
-    DataKey::from_bytes(&pt)
+    let arr: [u8; 32] = pt
+        .as_slice()
+        .try_into()
+        .map_err(|_| Error::damaged("a key slot holds a key of the wrong length"))?;
+    Ok(Zeroizing::new(arr))
 }
 
 fn open_slot(slot: &Slot, secret: &[u8]) -> Result<Unlocked> {
@@ -494,13 +927,11 @@ fn open_slot(slot: &Slot, secret: &[u8]) -> Result<Unlocked> {
             "a key slot uses an unknown key-derivation algorithm",
         ));
     }
-    if !slot.kdf.params.is_at_least_minimum() {
-        return Err(Error::WeakKdfParameters);
-    }
+    slot.kdf.params.check()?;
     let salt = hex::decode(&slot.kdf.salt)
         .map_err(|_| Error::damaged("a key slot field is not valid hex"))?;
-    if salt.len() < 16 {
-        return Err(Error::damaged("a key slot's salt is too short"));
+    if salt.len() < 16 || salt.len() > 64 {
+        return Err(Error::damaged("a key slot's salt has the wrong length"));
     }
     let kek = derive_kek(secret, &salt, slot.kdf.params)?;
     let cipher =
@@ -513,31 +944,40 @@ fn open_slot(slot: &Slot, secret: &[u8]) -> Result<Unlocked> {
                 &XNonce::from(unhex::<24>(&slot.secret_nonce)?),
                 Payload {
                     msg: &ct,
-                    aad: &ad("secret", slot.id, slot.user_id),
+                    aad: &ad(Label::Secret, slot.id, slot.user_id),
                 },
             )
             .map_err(|_| Error::WrongPassphrase)?,
     );
-    let arr: [u8; 32] = pt
-        .as_slice()
-        .try_into()
-        .map_err(|_| Error::damaged("a key slot secret has the wrong length"))?;
-    let slot_secret = StaticSecret::from(arr);
+    let arr: Zeroizing<[u8; 32]> = Zeroizing::new(
+        pt.as_slice()
+            .try_into()
+            .map_err(|_| Error::damaged("a key slot secret has the wrong length"))?,
+    );
+    let slot_secret = StaticSecret::from(*arr);
     if PublicKey::from(&slot_secret).as_bytes() != &unhex::<32>(&slot.public_key)? {
         return Err(Error::damaged(
             "a key slot's public key does not match its secret",
         ));
     }
-    let data_key = unseal(&slot.data_key, &slot_secret, slot.id, slot.user_id)?;
+    let open = |s: &Sealed, label| unseal(s, &slot_secret, label, slot.id, slot.user_id);
+    let data_key = DataKey::from_bytes(open(&slot.data_key, Label::DataKey)?.as_ref())?;
     let previous_data_key = match &slot.previous_data_key {
-        Some(p) => Some(unseal(p, &slot_secret, slot.id, slot.user_id)?),
+        Some(p) => Some(DataKey::from_bytes(open(p, Label::DataKey)?.as_ref())?),
+        None => None,
+    };
+    let authority = match &slot.authority_key {
+        Some(a) => Some(AuthorityKey::from_bytes(&*open(a, Label::Authority)?)),
         None => None,
     };
     Ok(Unlocked {
         slot_id: slot.id,
         user_id: slot.user_id,
+        role: slot.role,
         data_key,
         previous_data_key,
+        authority,
+        slot_secret: arr,
     })
 }
 
@@ -550,24 +990,39 @@ mod tests {
         Passphrase::new(s.to_owned())
     }
 
+    fn signed_keyring(
+        dk: &DataKey,
+        authority: &AuthorityKey,
+        users: &[(&str, Role, &str)],
+    ) -> (Keyring, Vec<Uuid>) {
+        let mut kr = Keyring::new(Uuid::now_v7(), authority);
+        let mut ids = vec![];
+        for (name, role, p) in users {
+            let id = Uuid::now_v7();
+            kr.set_user_slot(id, name, *role, &pass(p), dk, authority, KdfParams::DEFAULT)
+                .unwrap();
+            ids.push(id);
+        }
+        kr.set_recovery_slot(&RecoveryKey::generate().unwrap(), dk, authority, KdfParams::DEFAULT)
+            .unwrap();
+        (kr, ids)
+    }
+
+    fn resigned(kr: &mut Keyring, authority: &AuthorityKey) -> Vec<u8> {
+        let dir = tempfile::tempdir().unwrap();
+        kr.sign_and_save(dir.path(), authority).unwrap();
+        std::fs::read(dir.path().join(KEYRING_FILE)).unwrap()
+    }
+
     #[test]
     fn a_slot_opens_with_its_passphrase_and_no_other() {
         let dk = DataKey::generate().unwrap();
-        let mut kr = Keyring::new(Uuid::now_v7());
-        let uid = Uuid::now_v7();
-        kr.set_user_slot(
-            uid,
-            "Ada",
-            &pass("first passphrase"),
-            &dk,
-            KdfParams::DEFAULT,
-        )
-        .unwrap();
-        let u = kr
-            .unlock_user(Some("ada"), &pass("first passphrase"))
-            .unwrap();
-        assert_eq!(u.user_id, Some(uid));
+        let auth = AuthorityKey::generate().unwrap();
+        let (kr, ids) = signed_keyring(&dk, &auth, &[("Ada", Role::Dsl, "first passphrase")]);
+        let u = kr.unlock_user(Some("ada"), &pass("first passphrase")).unwrap();
+        assert_eq!(u.user_id, Some(ids[0]));
         assert_eq!(u.data_key.expose_secret(), dk.expose_secret());
+        assert!(u.authority.is_some(), "a DSL slot opens the authority");
         assert!(matches!(
             kr.unlock_user(Some("Ada"), &pass("wrong passphrase")),
             Err(Error::WrongPassphrase)
@@ -579,80 +1034,122 @@ mod tests {
     }
 
     #[test]
-    fn slots_below_the_minimum_are_refused() {
+    fn only_dsl_and_recovery_slots_hold_the_authority() {
         let dk = DataKey::generate().unwrap();
-        let mut kr = Keyring::new(Uuid::now_v7());
-        let weak = KdfParams {
-            m_kib: 1024,
-            t: 1,
-            p: 1,
-        };
+        let auth = AuthorityKey::generate().unwrap();
+        let (kr, _) = signed_keyring(
+            &dk,
+            &auth,
+            &[("D", Role::Dsl, "passphrase D"), ("H", Role::Head, "passphrase H")],
+        );
+        assert!(kr.unlock_user(Some("H"), &pass("passphrase H")).unwrap().authority.is_none());
+        assert!(kr.unlock_user(Some("D"), &pass("passphrase D")).unwrap().authority.is_some());
+    }
+
+    #[test]
+    fn kdf_parameters_are_bounded_both_ways() {
+        let dk = DataKey::generate().unwrap();
+        let auth = AuthorityKey::generate().unwrap();
+        let mut kr = Keyring::new(Uuid::now_v7(), &auth);
+        let weak = KdfParams { m_kib: 1024, t: 1, p: 1 };
         assert!(matches!(
-            kr.set_user_slot(Uuid::now_v7(), "A", &pass("passphrase1"), &dk, weak),
+            kr.set_user_slot(Uuid::now_v7(), "A", Role::Dsl, &pass("passphrase1"), &dk, &auth, weak),
             Err(Error::WeakKdfParameters)
         ));
-        // A slot whose stored parameters were lowered on disk is refused, not tried.
-        kr.set_user_slot(
-            Uuid::now_v7(),
-            "A",
-            &pass("passphrase1"),
-            &dk,
-            KdfParams::DEFAULT,
-        )
-        .unwrap();
+        let (mut kr, _) = signed_keyring(&dk, &auth, &[("A", Role::Dsl, "passphrase1")]);
         kr.file.slots[0].kdf.params.t = 1;
         assert!(matches!(
             kr.unlock_user(None, &pass("passphrase1")),
             Err(Error::WeakKdfParameters)
         ));
+        // Four billion passes would hang the unlock screen: refused before any work is done.
+        kr.file.slots[0].kdf.params.t = 4_000_000_000;
+        let started = std::time::Instant::now();
+        assert!(matches!(
+            kr.unlock_user(None, &pass("passphrase1")),
+            Err(Error::StoreDamaged { .. })
+        ));
+        assert!(started.elapsed().as_secs() < 5);
     }
 
     #[test]
-    fn a_slot_moved_to_another_user_does_not_open() {
+    fn any_edit_of_the_signed_part_is_found() {
         let dk = DataKey::generate().unwrap();
-        let mut kr = Keyring::new(Uuid::now_v7());
-        kr.set_user_slot(
-            Uuid::now_v7(),
-            "A",
-            &pass("passphrase1"),
+        let auth = AuthorityKey::generate().unwrap();
+        let (mut kr, _) = signed_keyring(
             &dk,
-            KdfParams::DEFAULT,
-        )
-        .unwrap();
-        kr.file.slots[0].user_id = Some(Uuid::now_v7());
-        assert!(kr.unlock_user(None, &pass("passphrase1")).is_err());
+            &auth,
+            &[("A", Role::Dsl, "passphrase A"), ("S", Role::Staff, "passphrase S")],
+        );
+        let good = resigned(&mut kr, &auth);
+        Keyring::parse(&good).unwrap();
+        let text = String::from_utf8(good).unwrap();
+        // A staff slot promoted to DSL, a name changed, the recovery public key swapped.
+        let recovery_pub = kr.file.slots.iter().find(|s| s.kind == SlotKind::Recovery).unwrap().public_key.clone();
+        let other = hex::encode(PublicKey::from(&StaticSecret::from([7u8; 32])).as_bytes());
+        for edited in [
+            text.replacen("\"staff\"", "\"dsl\"", 1),
+            text.replacen("\"S\"", "\"T\"", 1),
+            text.replacen(&recovery_pub, &other, 1),
+            text.replacen("\"generation\": 1", "\"generation\": 9", 1),
+        ] {
+            assert_ne!(edited, text);
+            assert!(
+                matches!(Keyring::parse(edited.as_bytes()), Err(Error::KeyringTampered { .. })),
+                "an edit went unnoticed"
+            );
+        }
+    }
+
+    #[test]
+    fn a_keyring_signed_by_another_authority_is_refused_against_the_database() {
+        let dk = DataKey::generate().unwrap();
+        let real = AuthorityKey::generate().unwrap();
+        let forger = AuthorityKey::generate().unwrap();
+        let (kr, ids) = signed_keyring(&dk, &forger, &[("A", Role::Dsl, "passphrase A")]);
+        let users = vec![(ids[0], "A".to_string(), Role::Dsl, false)];
+        let real_pub = hex::encode(real.verifying_key().as_bytes());
+        let facts = TrustedFacts {
+            store_id: kr.store_id(),
+            authority_public: Some(&real_pub),
+            generation: 0,
+            users: &users,
+        };
+        assert!(matches!(kr.check_against(&facts), Err(Error::KeyringTampered { .. })));
     }
 
     #[test]
     fn resealing_replaces_the_key_for_every_slot_without_passphrases() {
         let old = DataKey::generate().unwrap();
         let new = DataKey::generate().unwrap();
-        let mut kr = Keyring::new(Uuid::now_v7());
-        kr.set_user_slot(
-            Uuid::now_v7(),
-            "A",
-            &pass("passphrase A"),
+        let auth = AuthorityKey::generate().unwrap();
+        let (mut kr, _) = signed_keyring(
             &old,
-            KdfParams::DEFAULT,
-        )
-        .unwrap();
-        kr.set_user_slot(
-            Uuid::now_v7(),
-            "B",
-            &pass("passphrase B"),
-            &old,
-            KdfParams::DEFAULT,
-        )
-        .unwrap();
-        kr.reseal_all(&new, Some(&old)).unwrap();
+            &auth,
+            &[("A", Role::Dsl, "passphrase A"), ("B", Role::Deputy, "passphrase B")],
+        );
+        kr.reseal_all(&new, Some(&old), &auth).unwrap();
         let b = kr.unlock_user(Some("B"), &pass("passphrase B")).unwrap();
         assert_eq!(b.data_key.expose_secret(), new.expose_secret());
-        assert_eq!(
-            b.previous_data_key.unwrap().expose_secret(),
-            old.expose_secret()
-        );
-        kr.reseal_all(&new, None).unwrap();
+        assert_eq!(b.previous_data_key.unwrap().expose_secret(), old.expose_secret());
+        kr.reseal_all(&new, None, &auth).unwrap();
         assert!(!kr.rekey_in_flight());
+    }
+
+    #[test]
+    fn rewrapping_keeps_the_signature() {
+        let dk = DataKey::generate().unwrap();
+        let auth = AuthorityKey::generate().unwrap();
+        let (mut kr, ids) = signed_keyring(&dk, &auth, &[("B", Role::Deputy, "passphrase B")]);
+        let dir = tempfile::tempdir().unwrap();
+        kr.sign_and_save(dir.path(), &auth).unwrap();
+        let u = kr.unlock_user(Some("B"), &pass("passphrase B")).unwrap();
+        kr.rewrap_user_slot(ids[0], &u.slot_secret, &pass("new passphrase B"), KdfParams::DEFAULT)
+            .unwrap();
+        kr.save_rewrapped(dir.path()).unwrap();
+        let again = Keyring::load(dir.path()).unwrap();
+        assert!(again.unlock_user(Some("B"), &pass("passphrase B")).is_err());
+        again.unlock_user(Some("B"), &pass("new passphrase B")).unwrap();
     }
 
     proptest! {
@@ -662,11 +1159,18 @@ mod tests {
             let secret = StaticSecret::from(random_array::<32>().unwrap());
             let public = PublicKey::from(&secret);
             let slot = Uuid::now_v7();
-            let sealed = seal(&public, &key, slot, None).unwrap();
-            let opened = unseal(&sealed, &secret, slot, None).unwrap();
-            prop_assert_eq!(opened.expose_secret(), &key);
-            // Bound to the slot id: another slot's AD fails.
-            prop_assert!(unseal(&sealed, &secret, Uuid::now_v7(), None).is_err());
+            let sealed = seal(&public, &key, Label::DataKey, slot, None).unwrap();
+            let opened = unseal(&sealed, &secret, Label::DataKey, slot, None).unwrap();
+            prop_assert_eq!(opened.as_ref(), &key);
+            // Bound to the slot id and to what the key is for.
+            prop_assert!(unseal(&sealed, &secret, Label::DataKey, Uuid::now_v7(), None).is_err());
+            prop_assert!(unseal(&sealed, &secret, Label::Authority, slot, None).is_err());
+        }
+
+        /// The parser never panics and never accepts noise.
+        #[test]
+        fn the_parser_refuses_arbitrary_bytes(bytes in proptest::collection::vec(any::<u8>(), 0..2048)) {
+            prop_assert!(Keyring::parse(&bytes).is_err());
         }
     }
 }

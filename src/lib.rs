@@ -7,10 +7,13 @@ pub mod calendar;
 pub mod clock;
 pub mod demo;
 pub mod error;
+pub mod faults;
+pub mod files;
 pub mod fields;
 pub mod keyring;
 pub mod language;
 pub mod pdf;
+pub mod process;
 pub mod prompts;
 pub mod records;
 pub mod secret;
@@ -26,4 +29,5 @@ pub mod testing;
 pub use error::{Error, ErrorCode, Result};
 pub use session::{
     Session, StoreOptions, create_store, is_store, recover, restore, unlock, user_names,
+    verify_store,
 };

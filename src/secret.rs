@@ -65,6 +65,11 @@ impl DataKey {
         &self.0
     }
 
+    /// The raw-key literal SQLCipher takes in `ATTACH … KEY ?`.
+    pub(crate) fn raw_key_literal(&self) -> Zeroizing<String> {
+        Zeroizing::new(format!("x'{}'", hex::encode(*self.0)))
+    }
+
     /// The `PRAGMA key`/`rekey` statement for this key as a raw key (no KDF inside SQLCipher).
     pub(crate) fn pragma(&self, pragma: &str) -> Zeroizing<String> {
         Zeroizing::new(format!(
@@ -77,6 +82,40 @@ impl DataKey {
 impl fmt::Debug for DataKey {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str("DataKey(*******)")
+    }
+}
+
+/// The keyring authority's Ed25519 signing key: opened only from DSL slots and the recovery slot.
+pub struct AuthorityKey(ed25519_dalek::SigningKey);
+
+impl AuthorityKey {
+    pub fn generate() -> Result<Self> {
+        let mut seed = Zeroizing::new([0u8; 32]);
+        random_fill(seed.as_mut())?;
+        Ok(Self::from_bytes(&seed))
+    }
+
+    pub(crate) fn from_bytes(seed: &[u8; 32]) -> Self {
+        AuthorityKey(ed25519_dalek::SigningKey::from_bytes(seed))
+    }
+
+    pub(crate) fn to_bytes(&self) -> Zeroizing<[u8; 32]> {
+        Zeroizing::new(self.0.to_bytes())
+    }
+
+    pub fn verifying_key(&self) -> ed25519_dalek::VerifyingKey {
+        self.0.verifying_key()
+    }
+
+    pub(crate) fn sign(&self, message: &[u8]) -> [u8; 64] {
+        use ed25519_dalek::Signer;
+        self.0.sign(message).to_bytes()
+    }
+}
+
+impl fmt::Debug for AuthorityKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("AuthorityKey(*******)")
     }
 }
 

@@ -85,10 +85,8 @@ pub fn create(dir: &Path, spec: &SeedSpec, passphrase: &Passphrase, kdf: KdfPara
     let end = SystemClock.now();
     let start = end - Duration::days(365 * spec.years.max(1) as i64);
     let clock = Arc::new(ManualClock::new(start));
-    let opts = StoreOptions {
-        kdf,
-        clock: clock.clone(),
-    };
+    let mut opts = StoreOptions::new(clock.clone());
+    opts.kdf = kdf;
     let school = SchoolDetails {
         name: format!("Seeded School {} (synthetic)", spec.seed),
         local_authority: "Synthetic LA".into(),

@@ -13,7 +13,7 @@ use crate::store;
 /// The raw connection, with the key from `user`'s slot.
 pub fn raw_connection(dir: &Path, user: &str, passphrase: &Passphrase) -> Result<Connection> {
     let unlocked = Keyring::load(dir)?.unlock_user(Some(user), passphrase)?;
-    store::open(&store::db_path(dir), &unlocked.data_key, false)
+    store::open(&store::db_path(dir), &unlocked.data_key, store::Mode::Existing)
 }
 
 /// The data key itself (to check that an old key no longer opens a rekeyed store).
@@ -25,5 +25,5 @@ pub fn data_key(dir: &Path, user: &str, passphrase: &Passphrase) -> Result<DataK
 
 /// Tries to open the database with a given key.
 pub fn open_with_key(dir: &Path, key: &DataKey) -> Result<Connection> {
-    store::open(&store::db_path(dir), key, false)
+    store::open(&store::db_path(dir), key, store::Mode::Existing)
 }

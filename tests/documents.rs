@@ -205,7 +205,16 @@ fn the_referral_has_every_section_and_field_in_order_with_the_childs_words_verba
         ],
     );
     assert!(text.contains(&format!("Page 1 of {}", doc.pages)));
-    assert!(text.contains("Audit chain seq"));
+    // The full 256-bit head the document was made at (generating it is audited after), in the
+    // form `sgd verify --expect` takes.
+    let at = s.verify().unwrap().chain.heads[0].seq - 1;
+    let line = text
+        .lines()
+        .find(|l| l.contains("Audit chain "))
+        .expect("an audit chain line");
+    let (seq, hash) = line.trim().trim_start_matches("Audit chain ").split_once(':').unwrap();
+    assert_eq!(seq.parse::<i64>().unwrap(), at);
+    assert_eq!(hash.len(), 64, "{line}");
     assert!(doc.missing.is_empty());
 }
 

@@ -580,6 +580,7 @@ fn staff_see_no_prompts_and_the_head_cannot_dismiss() {
     drop(s);
     let staff = fx.unlock("Sue Staff", "staff passphrase").unwrap();
     assert!(matches!(staff.prompts(), Err(Error::Forbidden)));
+    drop(staff);
     let mut head = fx.unlock("Hal Head", "head passphrase").unwrap();
     assert!(!head.prompts().unwrap().is_empty());
     assert!(matches!(

@@ -128,6 +128,7 @@ fn staff_record_concerns_but_read_only_their_own() {
     );
     assert!(!hits.is_empty());
     // The other member of staff does not see Sue's concern.
+    drop(sue);
     let mut sam = w.fx.unlock("Sam Staff", "staff passphrase 2").unwrap();
     assert!(
         sam.pupil_chronology(w.pupil, &Default::default())
@@ -135,6 +136,8 @@ fn staff_record_concerns_but_read_only_their_own() {
             .is_empty()
     );
     assert!(sam.search("hunger", 50).unwrap().is_empty());
+    drop(sam);
+    let mut sue = w.fx.unlock("Sue Staff", "staff passphrase").unwrap();
     // Staff see names and years, no status flags.
     let page = sue.list_pupils(&PupilQuery::default()).unwrap();
     assert_eq!(page.items[0].protection_status, None);

@@ -96,6 +96,12 @@ fn wrong_passphrase_unknown_user_and_right_passphrase() {
     ));
     let s = fx.dsl();
     assert_eq!(s.user().name, DSL);
+    // One program holds a store at a time, and is named to the next.
+    match safeguard_core::unlock(&fx.dir, None, &pass(DSL_PASS), fx.opts()) {
+        Err(Error::StoreInUse { holder }) => assert!(holder.contains("(process "), "{holder}"),
+        other => panic!("expected StoreInUse, got {other:?}"),
+    }
+    drop(s);
     // With no user named, the passphrase chooses the slot.
     let s2 = safeguard_core::unlock(&fx.dir, None, &pass(DSL_PASS), fx.opts()).unwrap();
     assert_eq!(s2.user().name, DSL);

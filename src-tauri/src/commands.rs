@@ -58,7 +58,7 @@ pub fn initial_store_dir() -> PathBuf {
 }
 
 fn opts() -> StoreOptions {
-    StoreOptions::new(Arc::new(SystemClock))
+    StoreOptions::new(Arc::new(SystemClock)).held_by("the Safeguard Desk window")
 }
 
 fn poisoned() -> IpcError {

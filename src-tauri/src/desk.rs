@@ -228,7 +228,8 @@ pub fn save_document(
     open: bool,
 ) -> IpcResult<SavedDocument> {
     let doc = with_session(&state, |s| s.document(&request))?;
-    safeguard_core::pdf::save_to(std::path::Path::new(&path), &doc.bytes)?;
+    // The save dialog asked before overwriting an existing file.
+    safeguard_core::pdf::save_over(std::path::Path::new(&path), &doc.bytes)?;
     if open {
         open_with_system(&app, &path)?;
     }
@@ -253,7 +254,7 @@ pub fn save_referral_email(
     open: bool,
 ) -> IpcResult<SavedDocument> {
     let draft = with_session(&state, |s| s.referral_email(&selection))?;
-    safeguard_core::pdf::save_to(std::path::Path::new(&path), &draft.eml)?;
+    safeguard_core::pdf::save_over(std::path::Path::new(&path), &draft.eml)?;
     if open {
         open_with_system(&app, &path)?;
     }

@@ -34,6 +34,7 @@ fn watch_for_sleep(app: tauri::AppHandle) {
 }
 
 fn main() {
+    safeguard_core::process::harden();
     let store_dir = commands::initial_store_dir();
     tauri::Builder::default()
         .plugin(tauri_plugin_dialog::init())

@@ -109,12 +109,32 @@ enum Command {
         #[arg(long)]
         out: PathBuf,
     },
-    /// integrity_check, cipher_integrity_check and the audit chain; exit 0 only if all pass.
-    Verify { store: PathBuf },
+    /// Every check, read-only: integrity, every page's HMAC, the audit chain and the content each
+    /// event recorded (both ways), the schema, references, and the chain head anchored in the
+    /// signed keyring. Exit 0 only if all pass. Changes nothing.
+    Verify {
+        store: PathBuf,
+        /// A chain head known from elsewhere (a printed document, a backup): SEQ:HASH. The
+        /// chain must contain it. May be given more than once.
+        #[arg(long, value_name = "SEQ:HASH")]
+        expect: Vec<String>,
+    },
+    /// The recovery key.
+    Recovery {
+        #[command(subcommand)]
+        command: RecoveryCommand,
+    },
     /// A consistent, encrypted backup of the store in one file.
     Backup { store: PathBuf, file: PathBuf },
     /// Restore a backup into a new folder (never over an existing store); verified first.
     Restore { file: PathBuf, store: PathBuf },
+}
+
+#[derive(Subcommand)]
+enum RecoveryCommand {
+    /// A new recovery key (DSL): the old one, and any copy of the old keyring, then opens
+    /// nothing. Prints the new key once.
+    Rotate { store: PathBuf },
 }
 
 #[derive(Subcommand)]
@@ -167,6 +187,8 @@ fn new_passphrase() -> anyhow::Result<Passphrase> {
 
 fn opts() -> StoreOptions {
     StoreOptions::new(Arc::new(SystemClock))
+        .held_by("the sgd command")
+        .with_progress(|p| eprintln!("sgd: {}…", p.describe()))
 }
 
 fn open(store: &Path) -> anyhow::Result<Session> {
@@ -352,21 +374,34 @@ fn run(cli: Cli) -> anyhow::Result<bool> {
                 );
             }
         }
-        Command::Verify { store } => {
-            let s = open(&store)?;
-            let r = s.verify()?;
-            println!(
-                "integrity_check:        {}",
-                if r.integrity_ok { "ok" } else { "FAILED" }
-            );
-            println!(
-                "cipher_integrity_check: {}",
-                if r.cipher_integrity_ok {
-                    "ok"
-                } else {
-                    "FAILED"
-                }
-            );
+        Command::Verify { store, expect } => {
+            let expected = expect
+                .iter()
+                .map(|e| {
+                    let (seq, hash) = e
+                        .split_once(':')
+                        .ok_or_else(|| anyhow::anyhow!("--expect takes SEQ:HASH, e.g. 79:7461ec…"))?;
+                    let seq: i64 = seq
+                        .trim()
+                        .parse()
+                        .map_err(|_| anyhow::anyhow!("--expect: the sequence number is not a number"))?;
+                    if hash.len() != 64 || !hash.chars().all(|c| c.is_ascii_hexdigit()) {
+                        anyhow::bail!("--expect: the hash must be the full 64 hexadecimal characters");
+                    }
+                    Ok((seq, hash.to_ascii_lowercase()))
+                })
+                .collect::<anyhow::Result<Vec<_>>>()?;
+            let user = std::env::var("SGD_USER").ok();
+            let r = safeguard_core::verify_store(
+                &store,
+                user.as_deref(),
+                &passphrase()?,
+                &opts(),
+                &expected,
+            )?;
+            let ok = |b: bool| if b { "ok" } else { "FAILED" };
+            println!("integrity_check:        {}", ok(r.integrity_ok));
+            println!("cipher_integrity_check: {}", ok(r.cipher_integrity_ok));
             println!("audit events:           {}", r.chain.events);
             for h in &r.chain.heads {
                 println!(
@@ -374,14 +409,31 @@ fn run(cli: Cli) -> anyhow::Result<bool> {
                     h.device_id, h.seq, h.hash
                 );
             }
-            match &r.chain.first_bad {
-                None => println!("audit chain:            ok"),
-                Some((device, seq)) => {
-                    println!("audit chain:            FAILED at seq {seq} (device {device})")
+            println!("audit chain:            {}", ok(r.chain.first_bad.is_none()));
+            println!(
+                "content:                {}",
+                if !r.chain.content_checked {
+                    "not yet covered (a store from an older version: unlock it once)"
+                } else {
+                    ok(r.chain.content_problems.is_empty())
                 }
+            );
+            println!("schema:                 {}", ok(r.schema_problems.is_empty()));
+            println!("references:             {}", ok(r.foreign_key_problems.is_empty()));
+            println!("anchors:                {}", ok(r.anchor_problems.is_empty()));
+            for p in r.problems() {
+                println!("PROBLEM: {p}");
             }
             return Ok(r.all_ok());
         }
+        Command::Recovery { command } => match command {
+            RecoveryCommand::Rotate { store } => {
+                let mut s = open(&store)?;
+                let key = s.rotate_recovery_key()?;
+                println!("Rotated the recovery key: the old one opens nothing now.");
+                print_recovery_key(&key);
+            }
+        },
         Command::Referral { store, pupil, out } => {
             let mut s = open(&store)?;
             let pupil_id = s.pupil_by_upn(&pupil)?;
@@ -444,6 +496,7 @@ fn new_or_current_passphrase() -> anyhow::Result<Passphrase> {
 }
 
 fn main() -> ExitCode {
+    safeguard_core::process::harden();
     let cli = Cli::parse();
     match run(cli) {
         Ok(true) => ExitCode::SUCCESS,

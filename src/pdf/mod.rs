@@ -58,11 +58,22 @@ pub fn page_count(blocks: &[Block]) -> Result<usize> {
     Ok(layout::layout(Fonts::get()?, blocks).pages.len())
 }
 
-/// Writes a document straight to the file the user chose (no temporary copy anywhere else),
-/// flushed to disk before returning. Errors carry the kind, never the path.
+/// Writes a document straight to a new file (no temporary copy anywhere else), readable by its
+/// owner only, flushed to disk before returning. Never over an existing file. Errors carry the
+/// kind, never the path.
 pub fn save_to(path: &std::path::Path, bytes: &[u8]) -> Result<()> {
     use std::io::Write;
-    let mut f = std::fs::File::create(path)?;
+    let mut f = crate::files::create_new_private(path)?;
+    f.write_all(bytes)?;
+    f.sync_all()?;
+    Ok(())
+}
+
+/// As [`save_to`], over an existing file: only where the person confirmed the overwrite in
+/// the save dialog.
+pub fn save_over(path: &std::path::Path, bytes: &[u8]) -> Result<()> {
+    use std::io::Write;
+    let mut f = crate::files::create_private(path)?;
     f.write_all(bytes)?;
     f.sync_all()?;
     Ok(())

@@ -81,6 +81,9 @@ impl Measure for Fonts {
     }
 }
 
+/// The title in every document's metadata.
+pub const METADATA_TITLE: &str = "Safeguard Desk document (OFFICIAL-SENSITIVE)";
+
 /// What the header and footer say.
 pub struct Frame<'a> {
     pub title: &'a str,
@@ -117,7 +120,9 @@ fn grey(level: f32) -> Color {
 
 /// Renders the pages, each with its header and footer, into a PDF.
 pub fn render(fonts: &Fonts, laid: &Laid, frame: &Frame) -> Result<Vec<u8>> {
-    let mut doc = PdfDocument::new(frame.title);
+    // The metadata names no child: a file's properties are shown by file managers and mail
+    // clients to people who never open it.
+    let mut doc = PdfDocument::new(METADATA_TITLE);
     let ids = [
         doc.add_font(&fonts.regular),
         doc.add_font(&fonts.bold),
@@ -210,26 +215,33 @@ pub fn render(fonts: &Fonts, laid: &Laid, frame: &Frame) -> Result<Vec<u8>> {
         }
         // Footer: page X of Y, when and by whom, the chain head; the marking again.
         let footer = format!(
-            "Page {} of {} · Generated {} by {} · Audit chain {}",
+            "Page {} of {} · Generated {} by {}",
             n + 1,
             total,
             frame.generated_at,
             frame.generated_by,
-            frame.chain_head
         );
         ops.extend(text_op(
             id(Face::Regular),
             7.5,
             MARGIN_X,
-            BODY_BOTTOM - 24.0,
+            BODY_BOTTOM - 22.0,
             &fit(fonts, &footer, 7.5, layout::BODY_W),
+        ));
+        // The full 256-bit head on a line of its own: `sgd verify --expect SEQ:HASH` takes it.
+        ops.extend(text_op(
+            id(Face::Regular),
+            6.5,
+            MARGIN_X,
+            BODY_BOTTOM - 31.0,
+            &fit(fonts, &format!("Audit chain {}", frame.chain_head), 6.5, layout::BODY_W),
         ));
         let marking_w = fonts.width(Face::Bold, 9.0, MARKING);
         ops.extend(text_op(
             id(Face::Bold),
             9.0,
             (PAGE_W - marking_w) / 2.0,
-            BODY_BOTTOM - 40.0,
+            BODY_BOTTOM - 44.0,
             MARKING,
         ));
         pages.push(PdfPage::new(Mm(210.0), Mm(297.0), ops));

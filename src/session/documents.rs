@@ -81,11 +81,7 @@ impl Session {
         Ok((
             display_london(self.now()),
             self.user().name.clone(),
-            format!(
-                "seq {} · {}",
-                head.seq,
-                &head.hash[..head.hash.len().min(12)]
-            ),
+            format!("{}:{}", head.seq, head.hash),
         ))
     }
 

@@ -12,18 +12,21 @@ use serde::de::DeserializeOwned;
 use ts_rs::TS;
 use uuid::Uuid;
 
-use crate::audit::{self, ChainHead, ChainReport};
+use crate::audit::{self, ChainReport};
 use crate::calendar::{CalendarConfig, WorkingCalendar};
 use crate::clock::Clock;
 use crate::error::{Error, Result};
-use crate::keyring::{KEYRING_FILE, KdfParams, Keyring};
+use crate::keyring::{KEYRING_FILE, KdfParams, Keyring, Unlocked};
 use crate::records::{Id, MAX_SHORT, ResolutionProcedure, Role, SchoolDetails, Validate, required};
-use crate::secret::{DataKey, Passphrase, RecoveryKey};
-use crate::store;
+use crate::secret::{AuthorityKey, DataKey, Passphrase, RecoveryKey};
+use crate::store::{self, Mode, lock::StoreLock};
+use zeroize::Zeroizing;
 use crate::time::{fmt_utc, parse_utc};
 
 mod amend;
 mod attachments;
+mod trust;
+mod verify;
 mod documents;
 mod drafts;
 mod family;
@@ -39,12 +42,18 @@ pub use drafts::{Draft, MAX_DRAFT_BYTES};
 pub use queries::*;
 pub use settings::Settings;
 pub use tracking::*;
+pub use trust::restore;
+pub use verify::verify_store;
 
 /// What every store operation needs from outside: the KDF cost and the clock.
 #[derive(Clone)]
 pub struct StoreOptions {
     pub kdf: KdfParams,
     pub clock: Arc<dyn Clock>,
+    /// Who holds the store while a session is open, as a second opener is told it.
+    pub holder: &'static str,
+    /// Told each step of a long operation (a rekey), for a progress line.
+    pub progress: Arc<dyn Fn(store::Progress) + Send + Sync>,
 }
 
 impl StoreOptions {
@@ -52,7 +61,19 @@ impl StoreOptions {
         StoreOptions {
             kdf: KdfParams::DEFAULT,
             clock,
+            holder: "a Safeguard Desk program",
+            progress: Arc::new(|_| {}),
         }
+    }
+
+    pub fn held_by(mut self, holder: &'static str) -> Self {
+        self.holder = holder;
+        self
+    }
+
+    pub fn with_progress(mut self, f: impl Fn(store::Progress) + Send + Sync + 'static) -> Self {
+        self.progress = Arc::new(f);
+        self
     }
 }
 
@@ -88,11 +109,42 @@ pub struct VerifyReport {
     pub integrity_ok: bool,
     pub cipher_integrity_ok: bool,
     pub chain: ChainReport,
+    /// Objects missing from, changed in or added to the schema this build creates.
+    pub schema_problems: Vec<String>,
+    /// Rows whose references point nowhere.
+    pub foreign_key_problems: Vec<String>,
+    /// The chain does not hold a head recorded outside the database (keyring, backup, --expect).
+    pub anchor_problems: Vec<String>,
 }
 
 impl VerifyReport {
     pub fn all_ok(&self) -> bool {
-        self.integrity_ok && self.cipher_integrity_ok && self.chain.first_bad.is_none()
+        self.integrity_ok
+            && self.cipher_integrity_ok
+            && self.chain.first_bad.is_none()
+            && self.chain.content_problems.is_empty()
+            && self.schema_problems.is_empty()
+            && self.foreign_key_problems.is_empty()
+            && self.anchor_problems.is_empty()
+    }
+
+    /// Every problem found, named, in the order `sgd verify` prints them.
+    pub fn problems(&self) -> Vec<String> {
+        let mut out = Vec::new();
+        if !self.integrity_ok {
+            out.push("SQLite's integrity check fails".to_string());
+        }
+        if !self.cipher_integrity_ok {
+            out.push("a page fails its HMAC (cipher_integrity_check)".to_string());
+        }
+        if let Some((device, seq)) = &self.chain.first_bad {
+            out.push(format!("the audit chain breaks at event {seq} of device {device}"));
+        }
+        out.extend(self.chain.content_problems.iter().cloned());
+        out.extend(self.schema_problems.iter().cloned());
+        out.extend(self.foreign_key_problems.iter().cloned());
+        out.extend(self.anchor_problems.iter().cloned());
+        out
     }
 }
 
@@ -131,10 +183,18 @@ pub struct Session {
     dir: PathBuf,
     conn: Connection,
     keyring: Keyring,
+    /// The key the database is under now.
     data_key: DataKey,
+    /// A key the keyring already holds and the database is still to be moved to.
+    pending_key: Option<DataKey>,
+    /// DSL sessions (and recovery) only: signs the keyring.
+    authority: Option<AuthorityKey>,
+    /// This user's own slot secret, to re-wrap it under a new passphrase.
+    slot_secret: Zeroizing<[u8; 32]>,
     user: User,
     device_id: String,
     opts: StoreOptions,
+    _lock: StoreLock,
 }
 
 impl std::fmt::Debug for Session {
@@ -194,18 +254,36 @@ pub fn create_store(
     school.validate(now)?;
     validate_user_name(first_user)?;
     passphrase.check_new()?;
-    fs::create_dir_all(dir)?;
     // Only the account that made the store may list or read its folder.
-    #[cfg(unix)]
-    fs::set_permissions(dir, std::os::unix::fs::PermissionsExt::from_mode(0o700))?;
+    crate::files::create_private_dir(dir)?;
+    let lock = StoreLock::acquire(dir, opts.holder)?;
+    if store_exists(dir) {
+        return Err(Error::AlreadyExists {
+            what: "a store in that folder",
+        });
+    }
     let data_key = DataKey::generate()?;
+    let authority = AuthorityKey::generate()?;
     let recovery = RecoveryKey::generate()?;
     let store_id = Uuid::now_v7();
     let device_id = Uuid::now_v7().to_string();
     let user_id = Uuid::now_v7();
 
     let result = (|| -> Result<Session> {
-        let mut conn = store::open(&store::db_path(dir), &data_key, true)?;
+        let mut keyring = Keyring::new(store_id, &authority);
+        keyring.set_user_slot(
+            user_id,
+            first_user,
+            Role::Dsl,
+            passphrase,
+            &data_key,
+            &authority,
+            opts.kdf,
+        )?;
+        keyring.set_recovery_slot(&recovery, &data_key, &authority, opts.kdf)?;
+        keyring.sign(&authority);
+        let unlocked = keyring.unlock_user(Some(first_user), passphrase)?;
+        let mut conn = store::open(&store::db_path(dir), &data_key, Mode::Create)?;
         {
             let tx = conn.transaction()?;
             let at = fmt_utc(now);
@@ -214,6 +292,7 @@ pub fn create_store(
                 ("device_id", device_id.clone()),
                 ("created_at", at.clone()),
                 ("created_by_version", env!("CARGO_PKG_VERSION").to_string()),
+                (trust::AUTHORITY_META, keyring.authority_public().to_string()),
             ] {
                 tx.execute(
                     "INSERT INTO store_meta (key, value) VALUES (?1, ?2)",
@@ -232,6 +311,7 @@ pub fn create_store(
             put_setting(&tx, &ctx, keys::SCHOOL, school)?;
             put_setting(&tx, &ctx, keys::PROCEDURE, &ResolutionProcedure::default())?;
             put_setting(&tx, &ctx, keys::CALENDAR, &CalendarConfig::default())?;
+            trust::record_generation(&tx, &ctx, &keyring)?;
             audit::append(
                 &tx,
                 &device_id,
@@ -239,18 +319,19 @@ pub fn create_store(
                 Some(user_id),
                 "store.create",
                 &[store_id, user_id],
+                &audit::Watermark::zero(),
             )?;
             tx.commit()?;
         }
-        let mut keyring = Keyring::new(store_id);
-        keyring.set_user_slot(user_id, first_user, passphrase, &data_key, opts.kdf)?;
-        keyring.set_recovery_slot(&recovery, &data_key, opts.kdf)?;
-        keyring.save(dir)?;
+        keyring.save_signed(dir)?;
         Ok(Session {
             dir: dir.to_owned(),
             conn,
             keyring,
             data_key,
+            pending_key: None,
+            authority: Some(authority),
+            slot_secret: unlocked.slot_secret,
             user: User {
                 id: user_id,
                 name: first_user.to_owned(),
@@ -258,6 +339,7 @@ pub fn create_store(
             },
             device_id,
             opts,
+            _lock: lock,
         })
     })();
     match result {
@@ -268,35 +350,29 @@ pub fn create_store(
                 let _ = fs::remove_file(p);
             }
             let _ = fs::remove_file(dir.join(KEYRING_FILE));
+            let _ = fs::remove_file(dir.join(store::lock::LOCK_FILE));
             Err(e)
         }
     }
 }
 
-/// Opens the database with the key from a slot, finishing a rekey that was interrupted.
-fn open_with(
+/// Opens the database with the key from a slot. When only the slot's previous key opens it, a
+/// rekey was interrupted: the database is under `previous` and is to move to the new key.
+/// Returns the connection, the key it is under and the key it is still to move to.
+fn open_database(
     dir: &Path,
-    keyring: &mut Keyring,
-    unlocked: &crate::keyring::Unlocked,
-) -> Result<Connection> {
+    unlocked: &Unlocked,
+) -> Result<(Connection, DataKey, Option<DataKey>)> {
     let path = store::db_path(dir);
-    match store::open(&path, &unlocked.data_key, false) {
-        Ok(conn) => {
-            if keyring.rekey_in_flight() {
-                keyring.reseal_all(&unlocked.data_key, None)?;
-                keyring.save(dir)?;
-            }
-            Ok(conn)
-        }
+    let copy = |k: &DataKey| DataKey::from_bytes(k.expose_secret());
+    match store::open(&path, &unlocked.data_key, Mode::Existing) {
+        Ok(conn) => Ok((conn, copy(&unlocked.data_key)?, None)),
         Err(Error::WrongPassphrase) => match &unlocked.previous_data_key {
             Some(previous) => {
-                let conn = store::open(&path, previous, false).map_err(|_| {
+                let conn = store::open(&path, previous, Mode::Existing).map_err(|_| {
                     Error::damaged("the database cannot be read with the keyring's keys")
                 })?;
-                store::rekey(&conn, &unlocked.data_key)?;
-                keyring.reseal_all(&unlocked.data_key, None)?;
-                keyring.save(dir)?;
-                Ok(conn)
+                Ok((conn, copy(previous)?, Some(copy(&unlocked.data_key)?)))
             }
             // The key came out of an authenticated slot, so this is damage, not a wrong passphrase.
             None => Err(Error::damaged(
@@ -332,11 +408,15 @@ fn active_user_by_name(conn: &Connection, name: &str) -> Result<User> {
 }
 
 fn meta(conn: &Connection, key: &str) -> Result<String> {
-    conn.query_row("SELECT value FROM store_meta WHERE key = ?1", [key], |r| {
-        r.get(0)
-    })
-    .optional()?
-    .ok_or(Error::damaged("the store's metadata is missing"))
+    meta_opt(conn, key)?.ok_or(Error::damaged("the store's metadata is missing"))
+}
+
+fn meta_opt(conn: &Connection, key: &str) -> Result<Option<String>> {
+    Ok(conn
+        .query_row("SELECT value FROM store_meta WHERE key = ?1", [key], |r| {
+            r.get(0)
+        })
+        .optional()?)
 }
 
 fn load_user(conn: &Connection, id: Uuid) -> Result<(User, bool)> {
@@ -375,18 +455,22 @@ pub fn unlock(
     passphrase: &Passphrase,
     opts: StoreOptions,
 ) -> Result<Session> {
-    let mut keyring = Keyring::load(dir)?;
+    if !dir.join(KEYRING_FILE).exists() && !store::db_path(dir).exists() {
+        return Err(Error::NoStore);
+    }
+    let lock = StoreLock::acquire(dir, opts.holder)?;
+    let keyring = Keyring::load(dir)?;
     let unlocked = keyring.unlock_user(user, passphrase)?;
     let user_id = unlocked
         .user_id
         .ok_or(Error::damaged("a user slot has no user"))?;
-    let conn = open_with(dir, &mut keyring, &unlocked)?;
-    let (user, removed) = load_user(&conn, user_id)?;
-    if removed {
-        return Err(Error::WrongPassphrase);
-    }
-    let mut session = Session::opened(dir, conn, keyring, unlocked.data_key, user, opts)?;
-    session.finish_removals()?;
+    let mut session = Session::opened(dir, lock, keyring, unlocked, opts, |conn| {
+        let (user, removed) = load_user(conn, user_id)?;
+        if removed {
+            return Err(Error::WrongPassphrase);
+        }
+        Ok(user)
+    })?;
     session.write("session.unlock", |_, ctx| Ok(((), vec![ctx.user])))?;
     Ok(session)
 }
@@ -400,16 +484,17 @@ pub fn recover(
     opts: StoreOptions,
 ) -> Result<()> {
     new_passphrase.check_new()?;
-    let mut keyring = Keyring::load(dir)?;
+    let lock = StoreLock::acquire(dir, opts.holder)?;
+    let keyring = Keyring::load(dir)?;
     let unlocked = keyring.unlock_recovery(recovery_key)?;
-    let conn = open_with(dir, &mut keyring, &unlocked)?;
-    let user = active_user_by_name(&conn, user_name)?;
-    let user_id = user.id;
-    let mut session = Session::opened(dir, conn, keyring, unlocked.data_key, user, opts)?;
-    session.set_slot(user_id, &session.user.name.clone(), new_passphrase)?;
+    let mut session = Session::opened(dir, lock, keyring, unlocked, opts, |conn| {
+        active_user_by_name(conn, user_name)
+    })?;
+    let target = session.user.clone();
+    session.set_new_slot(&target, new_passphrase)?;
     session.write("user.passphrase_recovered", |c, ctx| {
-        insert_user_event(c, ctx, user_id, "passphrase_recovered")?;
-        Ok(((), vec![user_id]))
+        insert_user_event(c, ctx, target.id, "passphrase_recovered")?;
+        Ok(((), vec![target.id]))
     })
 }
 
@@ -438,25 +523,45 @@ fn insert_user_event(conn: &Connection, ctx: &Ctx, user_id: Uuid, event: &str) -
 }
 
 impl Session {
-    /// A session over a database just opened with a key from the keyring.
+    /// A session over a store whose slot has just been opened: opens the database, checks the
+    /// keyring against it before anything is resealed, finds the acting user with `who`, then
+    /// brings the store up to date (keyring migration, content baseline, an interrupted rekey,
+    /// removals still to finish).
     fn opened(
         dir: &Path,
-        conn: Connection,
+        lock: StoreLock,
         keyring: Keyring,
-        data_key: DataKey,
-        user: User,
+        unlocked: Unlocked,
         opts: StoreOptions,
+        who: impl FnOnce(&Connection) -> Result<User>,
     ) -> Result<Session> {
+        let (conn, data_key, pending_key) = open_database(dir, &unlocked)?;
+        trust::check_keyring(&conn, &keyring)?;
+        let user = who(&conn)?;
+        if let Some(role) = unlocked.role
+            && unlocked.user_id == Some(user.id)
+            && role != user.role
+        {
+            return Err(Error::KeyringTampered {
+                detail: "a key slot's role differs from its user's",
+            });
+        }
         let device_id = meta(&conn, "device_id")?;
-        Ok(Session {
+        let mut session = Session {
             dir: dir.to_owned(),
             conn,
             keyring,
             data_key,
+            pending_key,
+            authority: unlocked.authority,
+            slot_secret: unlocked.slot_secret,
             user,
             device_id,
             opts,
-        })
+            _lock: lock,
+        };
+        session.bring_up_to_date()?;
+        Ok(session)
     }
 
     pub fn user(&self) -> &User {
@@ -503,8 +608,9 @@ impl Session {
     ) -> Result<T> {
         let ctx = self.ctx();
         let sp = self.conn.savepoint()?;
+        let before = audit::Watermark::take(&sp)?;
         let (out, targets) = f(&sp, &ctx)?;
-        audit::append(&sp, &ctx.device, ctx.now, Some(ctx.user), action, &targets)?;
+        audit::append(&sp, &ctx.device, ctx.now, Some(ctx.user), action, &targets, &before)?;
         sp.commit()?;
         Ok(out)
     }
@@ -620,7 +726,7 @@ impl Session {
         self.set_setting(keys::IDLE_LOCK, &minutes)
     }
 
-    // ---- users and keys ----
+    // ---- users ----
 
     pub fn users(&self) -> Result<Vec<UserSummary>> {
         self.require(Role::reads_everything)?;
@@ -649,157 +755,7 @@ impl Session {
         .collect()
     }
 
-    fn set_slot(&mut self, user_id: Uuid, name: &str, passphrase: &Passphrase) -> Result<()> {
-        let mut next = self.keyring.clone();
-        next.set_user_slot(user_id, name, passphrase, &self.data_key, self.opts.kdf)?;
-        next.save(&self.dir)?;
-        self.keyring = next;
-        Ok(())
-    }
-
-    /// Adds a user with their first passphrase (DSL only).
-    pub fn add_user(&mut self, name: &str, role: Role, passphrase: &Passphrase) -> Result<Id> {
-        self.require(|r| r == Role::Dsl)?;
-        validate_user_name(name)?;
-        passphrase.check_new()?;
-        let exists: bool = self.conn.query_row(
-            "SELECT EXISTS (SELECT 1 FROM users WHERE name = ?1)",
-            [name],
-            |r| r.get(0),
-        )?;
-        if exists {
-            return Err(Error::Conflict {
-                what: "a user with that name already exists",
-            });
-        }
-        let ctx = self.ctx();
-        let user_id = ctx.new_id();
-        let sp = self.conn.savepoint()?;
-        sp.execute(
-            "INSERT INTO users (id, device_id, created_at, created_by, name, role) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-            params![user_id.to_string(), ctx.device, ctx.now_text(), ctx.user.to_string(), name, role.as_str()],
-        )?;
-        audit::append(
-            &sp,
-            &ctx.device,
-            ctx.now,
-            Some(ctx.user),
-            "user.add",
-            &[user_id],
-        )?;
-        // The slot is written before the row commits: a crash in between leaves a slot whose
-        // user does not exist, which unlock refuses, never a user who cannot get in.
-        let mut next = self.keyring.clone();
-        next.set_user_slot(user_id, name, passphrase, &self.data_key, self.opts.kdf)?;
-        next.save(&self.dir)?;
-        sp.commit()?;
-        self.keyring = next;
-        Ok(user_id)
-    }
-
-    /// Changes a passphrase: anyone their own; the DSL anyone's (a reset).
-    pub fn change_passphrase(
-        &mut self,
-        user_name: &str,
-        new_passphrase: &Passphrase,
-    ) -> Result<()> {
-        new_passphrase.check_new()?;
-        let target = active_user_by_name(&self.conn, user_name)?;
-        if target.id != self.user.id && self.user.role != Role::Dsl {
-            return Err(Error::Forbidden);
-        }
-        self.set_slot(target.id, &target.name, new_passphrase)?;
-        self.write("user.passphrase_changed", |c, ctx| {
-            insert_user_event(c, ctx, target.id, "passphrase_changed")?;
-            Ok(((), vec![target.id]))
-        })
-    }
-
-    /// Removes a user: records it, deletes their key slot and rekeys the database to a fresh
-    /// data key sealed to the remaining slots, so a copy of the old key opens nothing new.
-    pub fn remove_user(&mut self, user_name: &str) -> Result<()> {
-        self.require(|r| r == Role::Dsl)?;
-        let target = active_user_by_name(&self.conn, user_name)?;
-        if target.id == self.user.id {
-            return Err(Error::invalid("user", "you cannot remove yourself"));
-        }
-        self.write("user.remove", |c, ctx| {
-            insert_user_event(c, ctx, target.id, "removed")?;
-            Ok(((), vec![target.id]))
-        })?;
-        self.finish_removals()
-    }
-
-    /// Deletes the slots of removed users and rekeys. Safe to repeat after a crash at any step:
-    /// the keyring keeps the previous key sealed until the database rekey has committed.
-    fn finish_removals(&mut self) -> Result<()> {
-        let removed: Vec<Uuid> = {
-            let mut stmt = self
-                .conn
-                .prepare("SELECT DISTINCT user_id FROM user_events WHERE event = 'removed'")?;
-            let ids = stmt
-                .query_map([], |r| r.get::<_, String>(0))?
-                .collect::<rusqlite::Result<Vec<_>>>()?;
-            ids.iter().map(|s| parse_id(s)).collect::<Result<_>>()?
-        };
-        if !removed.iter().any(|id| self.keyring.has_user(*id)) {
-            return Ok(());
-        }
-        let new_key = DataKey::generate()?;
-        let mut next = self.keyring.clone();
-        for id in &removed {
-            next.remove_user_slot(*id);
-        }
-        next.reseal_all(&new_key, Some(&self.data_key))?;
-        next.save(&self.dir)?;
-        store::rekey(&self.conn, &new_key)?;
-        next.reseal_all(&new_key, None)?;
-        next.save(&self.dir)?;
-        self.keyring = next;
-        self.data_key = new_key;
-        self.write("store.rekey", |_, _| Ok(((), removed.clone())))
-    }
-
-    // ---- integrity, backup, statistics ----
-
-    pub fn verify(&self) -> Result<VerifyReport> {
-        let (integrity_ok, cipher_integrity_ok) = store::integrity(&self.conn)?;
-        let chain = audit::verify(&self.conn)?;
-        Ok(VerifyReport {
-            integrity_ok,
-            cipher_integrity_ok,
-            chain,
-        })
-    }
-
-    /// This device's newest audit event, printed on documents.
-    pub fn chain_head(&self) -> Result<ChainHead> {
-        audit::head_of(&self.conn, &self.device_id)?
-            .ok_or(Error::damaged("the audit trail is empty"))
-    }
-
-    /// A consistent, still-encrypted copy of the store in one file (DSL and deputies).
-    pub fn backup(&mut self, dest: &Path) -> Result<()> {
-        self.require(Role::is_safeguarding_lead)?;
-        if dest.exists() {
-            return Err(Error::AlreadyExists {
-                what: "backup file",
-            });
-        }
-        let parent = dest
-            .parent()
-            .filter(|p| !p.as_os_str().is_empty())
-            .unwrap_or(Path::new("."));
-        let tmp = parent.join(format!(".sgd-backup-{}.tmp", Uuid::now_v7()));
-        let result = (|| {
-            store::backup_into(&self.conn, &tmp, &self.data_key)?;
-            let keyring = fs::read(self.dir.join(KEYRING_FILE))?;
-            store::backup::write(dest, &keyring, &tmp)
-        })();
-        let _ = fs::remove_file(&tmp);
-        result?;
-        self.audit_read("store.backup", &[])
-    }
+    // ---- statistics ----
 
     pub fn stats(&self) -> Result<Stats> {
         self.require(Role::reads_everything)?;
@@ -833,51 +789,6 @@ impl Session {
         }
         Ok(Stats { counts })
     }
-}
-
-/// Restores a backup file into `dir`, which must not hold a store. The backup is unpacked beside
-/// it, unlocked and verified, and only then moved into place.
-pub fn restore(
-    backup: &Path,
-    dir: &Path,
-    user: Option<&str>,
-    passphrase: &Passphrase,
-    opts: StoreOptions,
-) -> Result<VerifyReport> {
-    if store_exists(dir) || (dir.exists() && fs::read_dir(dir)?.next().is_some()) {
-        return Err(Error::AlreadyExists {
-            what: "a store or other files in the restore folder",
-        });
-    }
-    let parent = dir
-        .parent()
-        .filter(|p| !p.as_os_str().is_empty())
-        .unwrap_or(Path::new("."));
-    fs::create_dir_all(parent)?;
-    let staging = parent.join(format!(".sgd-restore-{}", Uuid::now_v7()));
-    fs::create_dir(&staging)?;
-    let result = (|| {
-        store::backup::unpack(backup, &staging, KEYRING_FILE, store::DB_FILE)?;
-        let report = {
-            let session = unlock(&staging, user, passphrase, opts)?;
-            let report = session.verify()?;
-            drop(session);
-            report
-        };
-        if !report.all_ok() {
-            return Err(Error::damaged("the backup does not verify"));
-        }
-        if dir.exists() {
-            fs::remove_dir(dir)?; // empty, checked above
-        }
-        fs::rename(&staging, dir)?;
-        fs::File::open(parent)?.sync_all()?;
-        Ok(report)
-    })();
-    if result.is_err() {
-        let _ = fs::remove_dir_all(&staging);
-    }
-    result
 }
 
 pub(crate) fn parse_id(s: &str) -> Result<Uuid> {

@@ -10,6 +10,10 @@ use crate::error::{Error, Result};
 use crate::secret::DataKey;
 
 pub mod backup;
+pub mod lock;
+mod rekey;
+
+pub use rekey::{Progress, rekey};
 
 pub const DB_FILE: &str = "records.db";
 
@@ -19,6 +23,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("migrations/002_prompts.sql"),
     include_str!("migrations/003_drafts.sql"),
     include_str!("migrations/004_escalation_event_stage.sql"),
+    include_str!("migrations/005_trust_model.sql"),
 ];
 
 fn migrations() -> Migrations<'static> {
@@ -32,6 +37,11 @@ pub fn schema_version() -> i64 {
 
 pub fn db_path(dir: &Path) -> PathBuf {
     dir.join(DB_FILE)
+}
+
+/// The file a rekey writes before it is renamed over the database.
+pub fn rekey_path(dir: &Path) -> PathBuf {
+    dir.join("records.db.rekey")
 }
 
 /// Paths SQLite may create beside the database.
@@ -58,36 +68,84 @@ fn first_read(conn: &Connection) -> Result<()> {
     })
 }
 
-/// Opens (or with `create`, creates) the database under `key`, applies pragmas and migrations.
-/// Returns `WrongPassphrase` when the key does not decrypt the file.
-pub fn open(path: &Path, key: &DataKey, create: bool) -> Result<Connection> {
-    let mut flags = OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX;
-    if create {
-        flags |= OpenFlags::SQLITE_OPEN_CREATE;
-    } else if !path.exists() {
-        return Err(Error::NoStore);
+/// How a database file is opened.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Mode {
+    /// A new store: the file is made (0600) and the schema created.
+    Create,
+    /// An existing store, brought up to this build's schema.
+    Existing,
+    /// An existing store read as it is: no migration, no write (for `verify` and checks).
+    ReadOnly,
+}
+
+/// SQLCipher's page size here: a database file is always a whole number of pages.
+const PAGE: u64 = 4096;
+
+/// A zero-length or truncated database is damage, never a new store to initialise.
+fn check_file(path: &Path) -> Result<()> {
+    let len = match std::fs::metadata(path) {
+        Ok(m) => m.len(),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Err(Error::NoStore),
+        Err(e) => return Err(e.into()),
+    };
+    if len == 0 {
+        return Err(Error::damaged("the database file is empty"));
+    }
+    if len % PAGE != 0 {
+        return Err(Error::damaged("the database file is truncated"));
+    }
+    Ok(())
+}
+
+/// Opens (or creates) the database under `key`, applies pragmas and (unless read-only)
+/// migrations. Returns `WrongPassphrase` when the key does not decrypt the file.
+pub fn open(path: &Path, key: &DataKey, mode: Mode) -> Result<Connection> {
+    let mut flags = OpenFlags::SQLITE_OPEN_NO_MUTEX;
+    match mode {
+        Mode::Create => {
+            // Made here, private, so SQLite's WAL and SHM (which copy its mode) are private too.
+            drop(crate::files::create_new_private(path)?);
+            flags |= OpenFlags::SQLITE_OPEN_READ_WRITE;
+        }
+        Mode::Existing => {
+            check_file(path)?;
+            flags |= OpenFlags::SQLITE_OPEN_READ_WRITE;
+        }
+        Mode::ReadOnly => {
+            check_file(path)?;
+            flags |= OpenFlags::SQLITE_OPEN_READ_ONLY;
+        }
     }
     let mut conn = Connection::open_with_flags(path, flags)?;
     // Silence SQLCipher's own logging (it would print decryption failures to stderr).
     conn.execute_batch("PRAGMA cipher_log_level = NONE;")?;
     conn.execute_batch(&key.pragma("key"))?;
     first_read(&conn)?;
-    // Sorts and temporary tables stay in memory: a temp file would hold decrypted rows.
-    conn.execute_batch(
-        "PRAGMA journal_mode = WAL;
-         PRAGMA synchronous = FULL;
-         PRAGMA foreign_keys = ON;
-         PRAGMA cache_size = -65536;
-         PRAGMA temp_store = MEMORY;
-         PRAGMA busy_timeout = 5000;",
-    )?;
     let found: i64 = conn.query_row("PRAGMA user_version", [], |r| r.get(0))?;
+    if mode != Mode::Create && found == 0 {
+        return Err(Error::damaged("the database holds no schema"));
+    }
     if found > schema_version() {
         return Err(Error::NewerStore {
             found,
             known: schema_version(),
         });
     }
+    // Sorts and temporary tables stay in memory: a temp file would hold decrypted rows.
+    conn.execute_batch(
+        "PRAGMA temp_store = MEMORY;
+         PRAGMA cache_size = -65536;
+         PRAGMA foreign_keys = ON;
+         PRAGMA busy_timeout = 5000;",
+    )?;
+    if mode == Mode::ReadOnly {
+        return Ok(conn);
+    }
+    conn.execute_batch(
+        "PRAGMA journal_mode = WAL;
+         PRAGMA synchronous = FULL;",
+    )?;
     migrations().to_latest(&mut conn).map_err(|e| match e {
         rusqlite_migration::Error::RusqliteError { err, .. } => Error::from(err),
         _ => Error::damaged("the database schema could not be brought up to date"),
@@ -95,12 +153,42 @@ pub fn open(path: &Path, key: &DataKey, create: bool) -> Result<Connection> {
     Ok(conn)
 }
 
-/// Re-encrypts every page under `new_key`, then checkpoints so no frame under the old key is
-/// left in the WAL.
-pub fn rekey(conn: &Connection, new_key: &DataKey) -> Result<()> {
-    conn.execute_batch(&new_key.pragma("rekey"))?;
-    conn.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(()))?;
-    Ok(())
+/// The schema this build creates at `version`: (type, name, sql) of every object, as SQLite
+/// stores them, for `verify` to compare with a store's.
+pub fn expected_schema(version: i64) -> Result<Vec<(String, String, String)>> {
+    let mut conn = Connection::open_in_memory()?;
+    migrations()
+        .to_version(&mut conn, version as usize)
+        .map_err(|_| Error::Internal {
+            detail: "the build's own migrations failed".into(),
+        })?;
+    schema_of(&conn)
+}
+
+pub fn schema_of(conn: &Connection) -> Result<Vec<(String, String, String)>> {
+    let mut stmt = conn.prepare(
+        "SELECT type, name, coalesce(sql, '') FROM sqlite_master
+         WHERE name NOT LIKE 'sqlite_%' ORDER BY type, name",
+    )?;
+    let rows = stmt
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?
+        .collect::<rusqlite::Result<Vec<_>>>()?;
+    Ok(rows)
+}
+
+/// Rows in every table, by name (what a rekeyed copy must match).
+pub fn table_counts(conn: &Connection) -> Result<Vec<(String, i64)>> {
+    let names: Vec<String> = conn
+        .prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name")?
+        .query_map([], |r| r.get(0))?
+        .collect::<rusqlite::Result<_>>()?;
+    names
+        .into_iter()
+        .map(|n| {
+            let c: i64 = conn.query_row(&format!("SELECT count(*) FROM \"{}\"", n.replace('"', "\"\"")), [], |r| r.get(0))?;
+            Ok((n, c))
+        })
+        .collect()
 }
 
 /// `integrity_check` and `cipher_integrity_check`: (sqlite ok, every page's HMAC ok).
@@ -117,11 +205,10 @@ pub fn integrity(conn: &Connection) -> Result<(bool, bool)> {
 
 /// A consistent copy of the live database into `dest` (a new file) under the same key.
 pub fn backup_into(conn: &Connection, dest: &Path, key: &DataKey) -> Result<()> {
+    drop(crate::files::create_new_private(dest)?);
     let mut out = Connection::open_with_flags(
         dest,
-        OpenFlags::SQLITE_OPEN_READ_WRITE
-            | OpenFlags::SQLITE_OPEN_CREATE
-            | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+        OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX,
     )?;
     out.execute_batch("PRAGMA cipher_log_level = NONE;")?;
     out.execute_batch(&key.pragma("key"))?;

@@ -2,10 +2,18 @@
 import type { ChainHead } from "./ChainHead";
 
 /**
- * The result of walking every chain.
+ * The result of walking every chain and checking what each event accounts for.
  */
 export type ChainReport = { heads: Array<ChainHead>, events: bigint, 
 /**
  * The first event that does not verify: (device id, sequence number).
  */
-first_bad: [string, bigint] | null, };
+first_bad: [string, bigint] | null, 
+/**
+ * Each content problem, named (table, key, event); never record content.
+ */
+content_problems: Array<string>, 
+/**
+ * False for a store no version with content auditing has opened yet.
+ */
+content_checked: boolean, };

@@ -4,4 +4,16 @@ import type { ChainReport } from "./ChainReport";
 /**
  * The outcome of `verify`.
  */
-export type VerifyReport = { integrity_ok: boolean, cipher_integrity_ok: boolean, chain: ChainReport, };
+export type VerifyReport = { integrity_ok: boolean, cipher_integrity_ok: boolean, chain: ChainReport, 
+/**
+ * Objects missing from, changed in or added to the schema this build creates.
+ */
+schema_problems: Array<string>, 
+/**
+ * Rows whose references point nowhere.
+ */
+foreign_key_problems: Array<string>, 
+/**
+ * The chain does not hold a head recorded outside the database (keyring, backup, --expect).
+ */
+anchor_problems: Array<string>, };

@@ -83,6 +83,11 @@ const MESSAGES: Record<ErrorCode, string> = {
   Io: "The computer could not read or write the store's folder.",
   Internal: "Something went wrong inside the app. Nothing was saved.",
   Locked: "The store is locked. Unlock it to continue.",
+  KeyringTampered:
+    "The store's keyring has been changed by someone without the authority to change it. Nothing was unlocked. Ask the DSL or your IT technician to restore the keyring from a backup.",
+  StoreInUse: "This store is open in another Safeguard Desk program on this computer. Close it there first.",
+  StoreBusy: "Another program holds the store's database open, so its key could not be changed. Nothing was lost: close it and try again.",
+  DiskFull: "There is not enough free disk space for this. Nothing was changed: free some space and try again.",
 };
 
 export class AppError extends Error {
@@ -94,7 +99,8 @@ export class AppError extends Error {
   }
   /** The friendly message, plus the core's specific one where it names a field or a limit. */
   get explanation(): string {
-    return this.code === "InvalidInput" || this.code === "TooLarge" ? `${this.message} (${this.detail})` : this.message;
+    const specific: ErrorCode[] = ["InvalidInput", "TooLarge", "StoreInUse", "KeyringTampered", "DiskFull", "StoreDamaged"];
+    return specific.includes(this.code) ? `${this.message} (${this.detail})` : this.message;
   }
 }
 

@@ -1,0 +1,149 @@
+//! Files the app writes, all readable by their owner only (0600 files, 0700 folders) whatever
+//! the umask, and written so a crash leaves the old or the new content, never half of one.
+
+use std::fs::{self, File, OpenOptions};
+use std::io::{Read, Write};
+use std::path::Path;
+
+use crate::error::{Error, Result};
+
+#[cfg(unix)]
+fn private_file(opts: &mut OpenOptions) -> &mut OpenOptions {
+    std::os::unix::fs::OpenOptionsExt::mode(opts, 0o600)
+}
+#[cfg(not(unix))]
+fn private_file(opts: &mut OpenOptions) -> &mut OpenOptions {
+    // On Windows a file created in the user's profile inherits the owner-only ACL of the folder.
+    opts
+}
+
+/// Creates a new file (never over an existing one), readable by its owner only.
+pub fn create_new_private(path: &Path) -> Result<File> {
+    let mut opts = OpenOptions::new();
+    opts.write(true).read(true).create_new(true);
+    private_file(&mut opts).open(path).map_err(|e| {
+        if e.kind() == std::io::ErrorKind::AlreadyExists {
+            Error::AlreadyExists { what: "a file of that name" }
+        } else {
+            e.into()
+        }
+    })
+}
+
+/// Creates or truncates a file readable by its owner only; an existing file's mode is tightened
+/// too (the user confirmed the overwrite in the save dialog).
+pub fn create_private(path: &Path) -> Result<File> {
+    let mut opts = OpenOptions::new();
+    opts.write(true).create(true).truncate(true);
+    let f = private_file(&mut opts).open(path)?;
+    restrict_file(path)?;
+    Ok(f)
+}
+
+/// Sets a file to 0600.
+pub fn restrict_file(path: &Path) -> Result<()> {
+    #[cfg(unix)]
+    fs::set_permissions(path, std::os::unix::fs::PermissionsExt::from_mode(0o600))?;
+    let _ = path;
+    Ok(())
+}
+
+/// Creates a folder (and its parents) and sets the folder itself to 0700.
+pub fn create_private_dir(path: &Path) -> Result<()> {
+    fs::create_dir_all(path)?;
+    restrict_dir(path)
+}
+
+pub fn restrict_dir(path: &Path) -> Result<()> {
+    #[cfg(unix)]
+    fs::set_permissions(path, std::os::unix::fs::PermissionsExt::from_mode(0o700))?;
+    let _ = path;
+    Ok(())
+}
+
+/// Writes `bytes` to `path` atomically: a private temp file beside it, fsync, rename over the
+/// old one, fsync the folder.
+pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
+    let dir = path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
+    let name = path.file_name().ok_or(Error::Internal { detail: "atomic write without a name".into() })?;
+    let mut tmp_name = name.to_os_string();
+    tmp_name.push(".tmp");
+    let tmp = dir.join(tmp_name);
+    let _ = fs::remove_file(&tmp); // a leftover from an interrupted write is ours to replace
+    {
+        let mut f = create_new_private(&tmp)?;
+        f.write_all(bytes)?;
+        f.sync_all()?;
+    }
+    fs::rename(&tmp, path)?;
+    sync_dir(dir)
+}
+
+pub fn sync_dir(dir: &Path) -> Result<()> {
+    #[cfg(unix)]
+    File::open(dir)?.sync_all()?;
+    let _ = dir;
+    Ok(())
+}
+
+/// Reads a whole file of at most `limit` bytes, checking the size on the opened handle.
+pub fn read_bounded(path: &Path, limit: u64) -> Result<Vec<u8>> {
+    let f = File::open(path).map_err(|e| match e.kind() {
+        std::io::ErrorKind::NotFound => Error::NotFound { what: "file" },
+        _ => e.into(),
+    })?;
+    let len = f.metadata()?.len();
+    if len > limit {
+        return Err(Error::TooLarge { field: "file", limit: limit as usize });
+    }
+    let mut out = Vec::with_capacity(len as usize);
+    f.take(limit + 1).read_to_end(&mut out)?;
+    if out.len() as u64 > limit {
+        return Err(Error::TooLarge { field: "file", limit: limit as usize });
+    }
+    Ok(out)
+}
+
+/// Bytes free for an unprivileged writer on the file system holding `dir`.
+pub fn available_space(dir: &Path) -> Result<u64> {
+    #[cfg(unix)]
+    {
+        let st = rustix::fs::statvfs(dir).map_err(|e| Error::from(std::io::Error::from(e)))?;
+        Ok(st.f_bavail.saturating_mul(st.f_frsize))
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = dir;
+        Ok(u64::MAX)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[cfg(unix)]
+    #[test]
+    fn what_is_written_is_private_whatever_the_umask() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().unwrap();
+        let sub = dir.path().join("a/b");
+        create_private_dir(&sub).unwrap();
+        assert_eq!(fs::metadata(&sub).unwrap().permissions().mode() & 0o777, 0o700);
+        let f = sub.join("k.json");
+        write_atomic(&f, b"x").unwrap();
+        assert_eq!(fs::metadata(&f).unwrap().permissions().mode() & 0o777, 0o600);
+        fs::set_permissions(&f, fs::Permissions::from_mode(0o644)).unwrap();
+        create_private(&f).unwrap();
+        assert_eq!(fs::metadata(&f).unwrap().permissions().mode() & 0o777, 0o600);
+    }
+
+    #[test]
+    fn bounded_reads_refuse_large_files() {
+        let dir = tempfile::tempdir().unwrap();
+        let f = dir.path().join("big");
+        fs::write(&f, vec![0u8; 2000]).unwrap();
+        assert!(matches!(read_bounded(&f, 1000), Err(Error::TooLarge { .. })));
+        assert_eq!(read_bounded(&f, 2000).unwrap().len(), 2000);
+    }
+}

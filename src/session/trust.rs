@@ -1,0 +1,451 @@
+//! The trust model inside a session: the keyring checked against the database at every unlock,
+//! users and their slots, the rekey that follows a removal or a recovery-key rotation, the
+//! audit anchor kept in the signed keyring, backups and restores.
+
+use std::fs;
+use std::path::Path;
+
+use rusqlite::{Connection, OptionalExtension, params};
+use uuid::Uuid;
+
+use super::{
+    Ctx, Session, StoreOptions, User, VerifyReport, active_user_by_name, insert_user_event,
+    parse_id, removed, store_exists, validate_user_name,
+};
+use crate::audit;
+use crate::error::{Error, Result};
+use crate::keyring::{Anchor, KEYRING_FILE, Keyring, TrustedFacts};
+use crate::records::{Id, Role};
+use crate::secret::{AuthorityKey, DataKey, Passphrase, RecoveryKey};
+use crate::store;
+
+/// The store_meta key holding the keyring authority's public key (hex).
+pub(crate) const AUTHORITY_META: &str = "keyring_authority";
+
+/// Records a keyring generation in the database, inside the caller's audited write. Called only
+/// after the keyring file of that generation is on disk, so the database is never newer.
+pub(crate) fn record_generation(conn: &Connection, ctx: &Ctx, keyring: &Keyring) -> Result<()> {
+    conn.execute(
+        "INSERT INTO keyring_generations (at, generation, digest) VALUES (?1, ?2, ?3)",
+        params![ctx.now_text(), keyring.generation() as i64, keyring.digest()],
+    )?;
+    Ok(())
+}
+
+/// Every user: (id, name, role, removed).
+pub(crate) fn all_users(conn: &Connection) -> Result<Vec<(Uuid, String, Role, bool)>> {
+    let mut stmt = conn.prepare(concat!(
+        "SELECT id, name, role, ",
+        removed!(),
+        " FROM users u"
+    ))?;
+    let rows = stmt
+        .query_map([], |r| {
+            Ok((
+                r.get::<_, String>(0)?,
+                r.get::<_, String>(1)?,
+                r.get::<_, String>(2)?,
+                r.get::<_, bool>(3)?,
+            ))
+        })?
+        .collect::<rusqlite::Result<Vec<_>>>()?;
+    rows.into_iter()
+        .map(|(id, name, role, removed)| Ok((parse_id(&id)?, name, Role::parse(&role)?, removed)))
+        .collect()
+}
+
+/// Checks the keyring against the database it opened, before anything is resealed.
+pub(crate) fn check_keyring(conn: &Connection, keyring: &Keyring) -> Result<()> {
+    let store_id = parse_id(&super::meta(conn, "store_id")?)?;
+    let authority = super::meta_opt(conn, AUTHORITY_META)?;
+    let generation: i64 = match conn
+        .query_row(
+            "SELECT coalesce(max(generation), 0) FROM keyring_generations",
+            [],
+            |r| r.get(0),
+        )
+        .optional()
+    {
+        Ok(g) => g.unwrap_or(0),
+        // A store from before the trust model, opened read-only: no such table yet.
+        Err(_) => 0,
+    };
+    let users = all_users(conn)?;
+    keyring.check_against(&TrustedFacts {
+        store_id,
+        authority_public: authority.as_deref(),
+        generation: generation as u64,
+        users: &users,
+    })
+}
+
+impl Session {
+    /// After the keyring checked out: finish what an older version or an interruption left.
+    pub(super) fn bring_up_to_date(&mut self) -> Result<()> {
+        if !audit::has_content_events(&self.conn)? {
+            // A store from before content auditing: one event accounts for every row so far.
+            let content = audit::baseline(&self.conn)?;
+            let ctx = self.ctx();
+            let sp = self.conn.savepoint()?;
+            audit::append_content(
+                &sp,
+                &ctx.device,
+                ctx.now,
+                Some(ctx.user),
+                "audit.baseline",
+                &[],
+                &content,
+            )?;
+            sp.commit()?;
+        }
+        if self.keyring.is_legacy() || super::meta_opt(&self.conn, AUTHORITY_META)?.is_none() {
+            self.migrate_keyring()?;
+        }
+        self.complete_rekey()?;
+        if self.authority.is_some() {
+            if self.keyring.rekey_in_flight() && self.pending_key.is_none() {
+                // The database is under the new key already; drop the previous one.
+                self.reseal_and_save(None)?;
+            }
+            self.finish_removals()?;
+        }
+        Ok(())
+    }
+
+    /// A format-1 keyring (or a signed one the database has not recorded yet, after a crash
+    /// during migration) becomes signed by a new authority, which the database then records.
+    fn migrate_keyring(&mut self) -> Result<()> {
+        let users = all_users(&self.conn)?;
+        if self.keyring.is_legacy() {
+            let authority = AuthorityKey::generate()?;
+            let mut next = self.keyring.clone();
+            next.migrate(&users, &self.data_key, &authority)?;
+            next.sign_and_save(&self.dir, &authority)?;
+            self.keyring = next;
+            if self.user.role == Role::Dsl {
+                self.authority = Some(authority);
+            }
+        }
+        let public = self.keyring.authority_public().to_string();
+        let keyring = self.keyring.clone();
+        self.write("keyring.migrate", |c, ctx| {
+            c.execute(
+                "INSERT INTO store_meta (key, value) VALUES (?1, ?2)",
+                params![AUTHORITY_META, public],
+            )?;
+            record_generation(c, ctx, &keyring)?;
+            Ok(((), vec![]))
+        })
+    }
+
+    fn authority(&self) -> Result<&AuthorityKey> {
+        self.authority.as_ref().ok_or(Error::Forbidden)
+    }
+
+    /// Signs `next`, writes it, and records its generation in the database (in that order).
+    fn save_keyring(&mut self, mut next: Keyring, action: &str) -> Result<()> {
+        next.sign_and_save(&self.dir, self.authority()?)?;
+        self.keyring = next;
+        let keyring = self.keyring.clone();
+        self.write(action, |c, ctx| {
+            record_generation(c, ctx, &keyring)?;
+            Ok(((), vec![]))
+        })
+    }
+
+    /// Reseals the current key to every slot, keeping `previous` beside it if given.
+    fn reseal_and_save(&mut self, previous: Option<&DataKey>) -> Result<()> {
+        let mut next = self.keyring.clone();
+        let key = self.pending_key.as_ref().unwrap_or(&self.data_key);
+        next.reseal_all(key, previous, self.authority()?)?;
+        self.save_keyring(next, "keyring.reseal")
+    }
+
+    /// Moves the database to the pending key (the keyring already holds it), proven before it
+    /// replaces the old file. On failure the database stays under the old key and the pending
+    /// key is kept, to be tried again.
+    fn complete_rekey(&mut self) -> Result<()> {
+        let Some(new_key) = self.pending_key.take() else {
+            return Ok(());
+        };
+        let progress = self.opts.progress.clone();
+        if let Err(e) = store::rekey(&self.dir, &mut self.conn, &self.data_key, &new_key, &*progress)
+        {
+            self.pending_key = Some(new_key);
+            return Err(e);
+        }
+        self.data_key = new_key;
+        if self.authority.is_some() {
+            self.reseal_and_save(None)?;
+        }
+        self.write("store.rekey", |_, _| Ok(((), vec![])))
+    }
+
+    /// Deletes the slots of removed users and rekeys: a fresh key sealed (beside the old one)
+    /// to the remaining slots, then the database moved to it, then the old key dropped.
+    fn finish_removals(&mut self) -> Result<()> {
+        let removed: Vec<Uuid> = all_users(&self.conn)?
+            .into_iter()
+            .filter(|u| u.3 && self.keyring.has_user(u.0))
+            .map(|u| u.0)
+            .collect();
+        if removed.is_empty() {
+            return self.complete_rekey();
+        }
+        self.start_rekey(|next| {
+            for id in &removed {
+                next.remove_user_slot(*id);
+            }
+            Ok(())
+        })
+    }
+
+    /// Changes the keyring with `change`, seals a new data key beside the current one to every
+    /// remaining slot, then moves the database to it.
+    fn start_rekey(&mut self, change: impl FnOnce(&mut Keyring) -> Result<()>) -> Result<()> {
+        if self.pending_key.is_some() {
+            self.complete_rekey()?;
+        }
+        let new_key = DataKey::generate()?;
+        let mut next = self.keyring.clone();
+        change(&mut next)?;
+        next.reseal_all(&new_key, Some(&self.data_key), self.authority()?)?;
+        self.save_keyring(next, "keyring.rekey_started")?;
+        self.pending_key = Some(new_key);
+        self.complete_rekey()
+    }
+
+    /// A slot of its own for `user` under `passphrase` (new key pair): for a new user, a reset
+    /// by the DSL and a recovery. Needs the authority.
+    pub(super) fn set_new_slot(&mut self, user: &User, passphrase: &Passphrase) -> Result<()> {
+        let mut next = self.keyring.clone();
+        next.set_user_slot(
+            user.id,
+            &user.name,
+            user.role,
+            passphrase,
+            &self.data_key,
+            self.authority()?,
+            self.opts.kdf,
+        )?;
+        self.save_keyring(next, "keyring.slot_set")
+    }
+
+    /// Adds a user with their first passphrase (DSL only). The user is recorded first, then
+    /// their slot: a crash in between leaves a user who cannot yet unlock (the DSL resets their
+    /// passphrase), never a slot the database does not know.
+    pub fn add_user(&mut self, name: &str, role: Role, passphrase: &Passphrase) -> Result<Id> {
+        self.require(|r| r == Role::Dsl)?;
+        validate_user_name(name)?;
+        passphrase.check_new()?;
+        let exists: bool = self.conn.query_row(
+            "SELECT EXISTS (SELECT 1 FROM users WHERE name = ?1)",
+            [name],
+            |r| r.get(0),
+        )?;
+        if exists {
+            return Err(Error::Conflict {
+                what: "a user with that name already exists",
+            });
+        }
+        let user_id = self.write("user.add", |c, ctx| {
+            let user_id = ctx.new_id();
+            c.execute(
+                "INSERT INTO users (id, device_id, created_at, created_by, name, role) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+                params![user_id.to_string(), ctx.device, ctx.now_text(), ctx.user.to_string(), name, role.as_str()],
+            )?;
+            Ok((user_id, vec![user_id]))
+        })?;
+        let user = User {
+            id: user_id,
+            name: name.to_owned(),
+            role,
+        };
+        self.set_new_slot(&user, passphrase)?;
+        Ok(user_id)
+    }
+
+    /// Changes a passphrase: anyone their own (their slot re-wrapped, nothing signed changes);
+    /// the DSL anyone's (a new slot).
+    pub fn change_passphrase(
+        &mut self,
+        user_name: &str,
+        new_passphrase: &Passphrase,
+    ) -> Result<()> {
+        new_passphrase.check_new()?;
+        let target = active_user_by_name(&self.conn, user_name)?;
+        if target.id == self.user.id && self.keyring.has_user(target.id) {
+            let mut next = self.keyring.clone();
+            next.rewrap_user_slot(target.id, &self.slot_secret, new_passphrase, self.opts.kdf)?;
+            next.save_rewrapped(&self.dir)?;
+            self.keyring = next;
+        } else if self.user.role == Role::Dsl {
+            self.set_new_slot(&target, new_passphrase)?;
+        } else {
+            return Err(Error::Forbidden);
+        }
+        self.write("user.passphrase_changed", |c, ctx| {
+            insert_user_event(c, ctx, target.id, "passphrase_changed")?;
+            Ok(((), vec![target.id]))
+        })
+    }
+
+    /// Removes a user: records it, deletes their key slot and moves the database to a fresh
+    /// data key sealed to the remaining slots, so a copy of the old key opens nothing new.
+    pub fn remove_user(&mut self, user_name: &str) -> Result<()> {
+        self.require(|r| r == Role::Dsl)?;
+        let target = active_user_by_name(&self.conn, user_name)?;
+        if target.id == self.user.id {
+            return Err(Error::invalid("user", "you cannot remove yourself"));
+        }
+        self.write("user.remove", |c, ctx| {
+            insert_user_event(c, ctx, target.id, "removed")?;
+            Ok(((), vec![target.id]))
+        })?;
+        self.finish_removals()
+    }
+
+    /// A new recovery key (DSL only): the old recovery slot goes and the database moves to a new
+    /// key, so the old recovery key (and any copy of the old keyring) then opens nothing.
+    pub fn rotate_recovery_key(&mut self) -> Result<RecoveryKey> {
+        self.require(|r| r == Role::Dsl)?;
+        let recovery = RecoveryKey::generate()?;
+        let kdf = self.opts.kdf;
+        let authority = self.authority()?;
+        let data_key = DataKey::from_bytes(self.data_key.expose_secret())?;
+        let mut with_new = self.keyring.clone();
+        with_new.set_recovery_slot(&recovery, &data_key, authority, kdf)?;
+        self.write("recovery.rotate", |_, _| Ok(((), vec![])))?;
+        self.start_rekey(move |next| {
+            *next = with_new;
+            Ok(())
+        })?;
+        Ok(recovery)
+    }
+
+    /// Whether a DSL has been removed since the recovery key was last rotated: the window then
+    /// suggests rotating it (whoever held the old one may have seen the key).
+    pub fn recovery_rotation_suggested(&self) -> Result<bool> {
+        self.require(|r| r == Role::Dsl)?;
+        Ok(self.conn.query_row(
+            "SELECT EXISTS (
+                 SELECT 1 FROM user_events e JOIN users u ON u.id = e.user_id
+                 WHERE e.event = 'removed' AND u.role = 'dsl'
+                   AND e.at > coalesce((SELECT max(at) FROM audit_events WHERE action = 'recovery.rotate'), ''))",
+            [],
+            |r| r.get(0),
+        )?)
+    }
+
+    /// Keeps the chain head in the signed keyring (DSL sessions), so cutting the tail of the
+    /// audit trail is noticed by `verify`.
+    pub fn seal_anchor(&mut self) -> Result<()> {
+        let Some(authority) = self.authority.as_ref() else {
+            return Ok(());
+        };
+        let Some(head) = audit::head_of(&self.conn, &self.device_id)? else {
+            return Ok(());
+        };
+        let anchor = Anchor {
+            device_id: head.device_id,
+            seq: head.seq,
+            hash: head.hash,
+        };
+        if self.keyring.anchor() == Some(&anchor) {
+            return Ok(());
+        }
+        let mut next = self.keyring.clone();
+        next.set_anchor(anchor);
+        next.sign_and_save(&self.dir, authority)?;
+        self.keyring = next;
+        Ok(())
+    }
+
+    // ---- integrity and backup ----
+
+    /// Every check `sgd verify` makes, on this session's database.
+    pub fn verify(&self) -> Result<VerifyReport> {
+        super::verify::check(&self.conn, &self.keyring, &[])
+    }
+
+    /// This device's newest audit event, printed on documents.
+    pub fn chain_head(&self) -> Result<audit::ChainHead> {
+        audit::head_of(&self.conn, &self.device_id)?
+            .ok_or(Error::damaged("the audit trail is empty"))
+    }
+
+    /// A consistent, still-encrypted copy of the store in one file (DSL and deputies). The
+    /// backup's header carries the chain head, checked again at restore.
+    pub fn backup(&mut self, dest: &Path) -> Result<()> {
+        self.require(Role::is_safeguarding_lead)?;
+        if dest.exists() {
+            return Err(Error::AlreadyExists {
+                what: "backup file",
+            });
+        }
+        self.audit_read("store.backup", &[])?;
+        self.seal_anchor()?;
+        let parent = dest
+            .parent()
+            .filter(|p| !p.as_os_str().is_empty())
+            .unwrap_or(Path::new("."));
+        let tmp = parent.join(format!(".sgd-backup-{}.tmp", Uuid::now_v7()));
+        let head = self.chain_head()?;
+        let result = (|| {
+            store::backup_into(&self.conn, &tmp, &self.data_key)?;
+            let keyring = self.keyring.to_bytes()?;
+            store::backup::write(dest, &keyring, &tmp, Some(&head))
+        })();
+        let _ = fs::remove_file(&tmp);
+        result
+    }
+}
+
+impl Drop for Session {
+    fn drop(&mut self) {
+        // Best effort: a failure leaves the previous anchor, which verify still checks.
+        let _ = self.seal_anchor();
+    }
+}
+
+/// Restores a backup file into `dir`, which must not hold a store. The backup is unpacked beside
+/// it, verified read-only (its chain must hold the head in the backup's header), and only then
+/// moved into place. Nothing is written into the restored store.
+pub fn restore(
+    backup: &Path,
+    dir: &Path,
+    user: Option<&str>,
+    passphrase: &Passphrase,
+    opts: StoreOptions,
+) -> Result<VerifyReport> {
+    if store_exists(dir) || (dir.exists() && fs::read_dir(dir)?.next().is_some()) {
+        return Err(Error::AlreadyExists {
+            what: "a store or other files in the restore folder",
+        });
+    }
+    let parent = dir
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    fs::create_dir_all(parent)?;
+    let staging = parent.join(format!(".sgd-restore-{}", Uuid::now_v7()));
+    crate::files::create_private_dir(&staging)?;
+    let result = (|| {
+        let head = store::backup::unpack(backup, &staging, KEYRING_FILE, store::DB_FILE)?;
+        let expect: Vec<(i64, String)> = head.map(|h| (h.seq, h.hash)).into_iter().collect();
+        let report = super::verify::verify_store(&staging, user, passphrase, &opts, &expect)?;
+        if !report.all_ok() {
+            return Err(Error::damaged("the backup does not verify"));
+        }
+        if dir.exists() {
+            fs::remove_dir(dir)?; // empty, checked above
+        }
+        fs::rename(&staging, dir)?;
+        crate::files::sync_dir(parent)?;
+        Ok(report)
+    })();
+    if result.is_err() {
+        let _ = fs::remove_dir_all(&staging);
+    }
+    result
+}
