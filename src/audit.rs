@@ -125,9 +125,8 @@ pub fn hash_rows(
     mut each: impl FnMut(i64, [u8; 32]) -> Result<()>,
 ) -> Result<()> {
     let (table, pk) = RECORD_TABLES[i];
-    let sql = format!(
-        "SELECT {pk} AS _pk, * FROM {table} WHERE {pk} > ?1 AND {pk} <= ?2 ORDER BY {pk}"
-    );
+    let sql =
+        format!("SELECT {pk} AS _pk, * FROM {table} WHERE {pk} > ?1 AND {pk} <= ?2 ORDER BY {pk}");
     let mut stmt = conn.prepare_cached(&sql)?;
     let names: Vec<String> = stmt
         .column_names()
@@ -219,7 +218,14 @@ pub struct Event<'a> {
 /// SHA-256 over a length-prefixed canonical encoding with domain separation.
 pub fn event_hash(e: &Event<'_>) -> [u8; 32] {
     let mut h = Sha256::new();
-    put(&mut h, if e.content.is_some() { DOMAIN_V2 } else { DOMAIN });
+    put(
+        &mut h,
+        if e.content.is_some() {
+            DOMAIN_V2
+        } else {
+            DOMAIN
+        },
+    );
     put(&mut h, e.device_id.as_bytes());
     put(&mut h, &e.device_seq.to_be_bytes());
     put(&mut h, e.at.as_bytes());
@@ -341,10 +347,21 @@ pub struct ChainReport {
 /// Recomputes every device's chain from its genesis, then checks every record row against the
 /// event that accounts for it, and every accounted row against the table.
 pub fn verify(conn: &Connection) -> Result<ChainReport> {
-    let mut stmt = conn.prepare(
-        "SELECT device_id, device_seq, at, coalesce(user_id, ''), action, targets, prev_hash, hash, format, content
-         FROM audit_events ORDER BY device_id, device_seq",
+    // A store from before content auditing (opened read-only, not migrated) has no such columns.
+    let has_content: bool = conn.query_row(
+        "SELECT EXISTS (SELECT 1 FROM pragma_table_info('audit_events') WHERE name = 'content')",
+        [],
+        |r| r.get(0),
     )?;
+    let columns = if has_content {
+        "format, content"
+    } else {
+        "1, ''"
+    };
+    let mut stmt = conn.prepare(&format!(
+        "SELECT device_id, device_seq, at, coalesce(user_id, ''), action, targets, prev_hash, hash, {columns}
+         FROM audit_events ORDER BY device_id, device_seq"
+    ))?;
     let mut rows = stmt.query([])?;
     let mut heads: Vec<ChainHead> = Vec::new();
     let mut events = 0;
@@ -393,7 +410,9 @@ pub fn verify(conn: &Connection) -> Result<ChainReport> {
                 Ok(c) => {
                     for (t, key, h) in c.rows {
                         let (Some(_), Ok(h)) = (RECORD_TABLES.get(t), decode_hash(&h)) else {
-                            problems.push(format!("audit event {seq} accounts for a row it cannot name"));
+                            problems.push(format!(
+                                "audit event {seq} accounts for a row it cannot name"
+                            ));
                             continue;
                         };
                         if claimed.insert((t, key), (h, seq)).is_some() {
@@ -406,7 +425,9 @@ pub fn verify(conn: &Connection) -> Result<ChainReport> {
                     for (t, upto, count, digest) in c.baseline {
                         match baselines.get_mut(t) {
                             Some(slot @ None) => *slot = Some((upto, count, digest, seq)),
-                            _ => problems.push(format!("audit event {seq} holds a second or unknown baseline")),
+                            _ => problems.push(format!(
+                                "audit event {seq} holds a second or unknown baseline"
+                            )),
                         }
                     }
                 }
@@ -477,7 +498,10 @@ fn check_rows(
             }
         }
     }
-    let mut missing: Vec<_> = claimed.iter().map(|((t, k), (_, e))| (*e, *t, *k)).collect();
+    let mut missing: Vec<_> = claimed
+        .iter()
+        .map(|((t, k), (_, e))| (*e, *t, *k))
+        .collect();
     missing.sort();
     for (event, t, key) in missing.into_iter().take(MAX_NAMED) {
         problems.push(format!(

@@ -63,13 +63,19 @@ pub enum Error {
     Internal { detail: String },
     #[error("the store is locked: unlock it to continue")]
     Locked,
-    #[error("the keyring has been tampered with ({detail}); nothing was unlocked or resealed. Restore the keyring from a backup, or ask the DSL")]
+    #[error(
+        "the keyring has been tampered with ({detail}); nothing was unlocked or resealed. Restore the keyring from a backup, or ask the DSL"
+    )]
     KeyringTampered { detail: &'static str },
     #[error("the store is open in {holder}: close it there first")]
     StoreInUse { holder: String },
-    #[error("another program holds the database open, so its key could not be changed safely; nothing was lost: close it and try again")]
+    #[error(
+        "another program holds the database open, so its key could not be changed safely; nothing was lost: close it and try again"
+    )]
     StoreBusy,
-    #[error("not enough free disk space: this needs about {needed_mib} MiB and {available_mib} MiB are free; nothing was changed")]
+    #[error(
+        "not enough free disk space: this needs about {needed_mib} MiB and {available_mib} MiB are free; nothing was changed"
+    )]
     DiskFull { needed_mib: u64, available_mib: u64 },
 }
 

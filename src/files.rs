@@ -23,7 +23,9 @@ pub fn create_new_private(path: &Path) -> Result<File> {
     opts.write(true).read(true).create_new(true);
     private_file(&mut opts).open(path).map_err(|e| {
         if e.kind() == std::io::ErrorKind::AlreadyExists {
-            Error::AlreadyExists { what: "a file of that name" }
+            Error::AlreadyExists {
+                what: "a file of that name",
+            }
         } else {
             e.into()
         }
@@ -64,8 +66,13 @@ pub fn restrict_dir(path: &Path) -> Result<()> {
 /// Writes `bytes` to `path` atomically: a private temp file beside it, fsync, rename over the
 /// old one, fsync the folder.
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
-    let dir = path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
-    let name = path.file_name().ok_or(Error::Internal { detail: "atomic write without a name".into() })?;
+    let dir = path
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    let name = path.file_name().ok_or(Error::Internal {
+        detail: "atomic write without a name".into(),
+    })?;
     let mut tmp_name = name.to_os_string();
     tmp_name.push(".tmp");
     let tmp = dir.join(tmp_name);
@@ -94,12 +101,18 @@ pub fn read_bounded(path: &Path, limit: u64) -> Result<Vec<u8>> {
     })?;
     let len = f.metadata()?.len();
     if len > limit {
-        return Err(Error::TooLarge { field: "file", limit: limit as usize });
+        return Err(Error::TooLarge {
+            field: "file",
+            limit: limit as usize,
+        });
     }
     let mut out = Vec::with_capacity(len as usize);
     f.take(limit + 1).read_to_end(&mut out)?;
     if out.len() as u64 > limit {
-        return Err(Error::TooLarge { field: "file", limit: limit as usize });
+        return Err(Error::TooLarge {
+            field: "file",
+            limit: limit as usize,
+        });
     }
     Ok(out)
 }
@@ -129,13 +142,22 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let sub = dir.path().join("a/b");
         create_private_dir(&sub).unwrap();
-        assert_eq!(fs::metadata(&sub).unwrap().permissions().mode() & 0o777, 0o700);
+        assert_eq!(
+            fs::metadata(&sub).unwrap().permissions().mode() & 0o777,
+            0o700
+        );
         let f = sub.join("k.json");
         write_atomic(&f, b"x").unwrap();
-        assert_eq!(fs::metadata(&f).unwrap().permissions().mode() & 0o777, 0o600);
+        assert_eq!(
+            fs::metadata(&f).unwrap().permissions().mode() & 0o777,
+            0o600
+        );
         fs::set_permissions(&f, fs::Permissions::from_mode(0o644)).unwrap();
         create_private(&f).unwrap();
-        assert_eq!(fs::metadata(&f).unwrap().permissions().mode() & 0o777, 0o600);
+        assert_eq!(
+            fs::metadata(&f).unwrap().permissions().mode() & 0o777,
+            0o600
+        );
     }
 
     #[test]
@@ -143,7 +165,10 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let f = dir.path().join("big");
         fs::write(&f, vec![0u8; 2000]).unwrap();
-        assert!(matches!(read_bounded(&f, 1000), Err(Error::TooLarge { .. })));
+        assert!(matches!(
+            read_bounded(&f, 1000),
+            Err(Error::TooLarge { .. })
+        ));
         assert_eq!(read_bounded(&f, 2000).unwrap().len(), 2000);
     }
 }

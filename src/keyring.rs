@@ -298,7 +298,12 @@ impl Keyring {
         if slots.len() > MAX_SLOTS {
             return Err(Error::damaged("the keyring holds far too many slots"));
         }
-        if slots.iter().filter(|s| s.kind == SlotKind::Recovery).count() != 1 {
+        if slots
+            .iter()
+            .filter(|s| s.kind == SlotKind::Recovery)
+            .count()
+            != 1
+        {
             return Err(tampered("the keyring must hold exactly one recovery slot"));
         }
         let mut ids = std::collections::HashSet::new();
@@ -328,7 +333,9 @@ impl Keyring {
             let holds_authority = s.authority_key.is_some();
             let may_hold = s.kind == SlotKind::Recovery || s.role == Some(Role::Dsl);
             if holds_authority && !may_hold {
-                return Err(tampered("a slot that is not a DSL's holds the authority key"));
+                return Err(tampered(
+                    "a slot that is not a DSL's holds the authority key",
+                ));
             }
         }
         Ok(())
@@ -337,7 +344,8 @@ impl Keyring {
     fn verifying_key(&self) -> Result<VerifyingKey> {
         let bytes = unhex::<32>(&self.file.authority_public)
             .map_err(|_| tampered("the keyring's authority key is malformed"))?;
-        VerifyingKey::from_bytes(&bytes).map_err(|_| tampered("the keyring's authority key is malformed"))
+        VerifyingKey::from_bytes(&bytes)
+            .map_err(|_| tampered("the keyring's authority key is malformed"))
     }
 
     fn check_signature(&self) -> Result<()> {
@@ -357,13 +365,17 @@ impl Keyring {
         }
         match (facts.authority_public, self.legacy) {
             (Some(db), false) if db != self.file.authority_public => {
-                return Err(tampered("the keyring is signed by an authority this store does not know"));
+                return Err(tampered(
+                    "the keyring is signed by an authority this store does not know",
+                ));
             }
             (Some(_), true) => {
                 return Err(tampered("an unsigned keyring replaced a signed one"));
             }
             (None, false) => {
-                return Err(tampered("the database records no authority for a signed keyring"));
+                return Err(tampered(
+                    "the database records no authority for a signed keyring",
+                ));
             }
             _ => {}
         }
@@ -587,9 +599,21 @@ impl Keyring {
     ) -> Result<()> {
         for slot in &mut self.file.slots {
             let public = parse_public(&slot.public_key)?;
-            slot.data_key = seal(&public, new_key.expose_secret(), Label::DataKey, slot.id, slot.user_id)?;
+            slot.data_key = seal(
+                &public,
+                new_key.expose_secret(),
+                Label::DataKey,
+                slot.id,
+                slot.user_id,
+            )?;
             slot.previous_data_key = match previous {
-                Some(p) => Some(seal(&public, p.expose_secret(), Label::DataKey, slot.id, slot.user_id)?),
+                Some(p) => Some(seal(
+                    &public,
+                    p.expose_secret(),
+                    Label::DataKey,
+                    slot.id,
+                    slot.user_id,
+                )?),
                 None => None,
             };
             let holds = slot.kind == SlotKind::Recovery || slot.role == Some(Role::Dsl);
@@ -686,7 +710,8 @@ struct Enc(Vec<u8>);
 
 impl Enc {
     fn put(&mut self, bytes: &[u8]) {
-        self.0.extend_from_slice(&(bytes.len() as u64).to_be_bytes());
+        self.0
+            .extend_from_slice(&(bytes.len() as u64).to_be_bytes());
         self.0.extend_from_slice(bytes);
     }
     fn opt(&mut self, bytes: Option<&[u8]>) {
@@ -805,7 +830,13 @@ fn new_slot(
     let slot_secret = Zeroizing::new(random_array::<32>()?);
     let public = PublicKey::from(&StaticSecret::from(*slot_secret));
     let (kdf, secret_nonce, secret_ciphertext) = wrap(secret, &slot_secret, id, user_id, params)?;
-    let sealed_data = seal(&public, data_key.expose_secret(), Label::DataKey, id, user_id)?;
+    let sealed_data = seal(
+        &public,
+        data_key.expose_secret(),
+        Label::DataKey,
+        id,
+        user_id,
+    )?;
     let authority_key = match authority {
         Some(a) => Some(seal(&public, &a.to_bytes(), Label::Authority, id, user_id)?),
         None => None,
@@ -1003,8 +1034,13 @@ mod tests {
                 .unwrap();
             ids.push(id);
         }
-        kr.set_recovery_slot(&RecoveryKey::generate().unwrap(), dk, authority, KdfParams::DEFAULT)
-            .unwrap();
+        kr.set_recovery_slot(
+            &RecoveryKey::generate().unwrap(),
+            dk,
+            authority,
+            KdfParams::DEFAULT,
+        )
+        .unwrap();
         (kr, ids)
     }
 
@@ -1019,7 +1055,9 @@ mod tests {
         let dk = DataKey::generate().unwrap();
         let auth = AuthorityKey::generate().unwrap();
         let (kr, ids) = signed_keyring(&dk, &auth, &[("Ada", Role::Dsl, "first passphrase")]);
-        let u = kr.unlock_user(Some("ada"), &pass("first passphrase")).unwrap();
+        let u = kr
+            .unlock_user(Some("ada"), &pass("first passphrase"))
+            .unwrap();
         assert_eq!(u.user_id, Some(ids[0]));
         assert_eq!(u.data_key.expose_secret(), dk.expose_secret());
         assert!(u.authority.is_some(), "a DSL slot opens the authority");
@@ -1040,10 +1078,23 @@ mod tests {
         let (kr, _) = signed_keyring(
             &dk,
             &auth,
-            &[("D", Role::Dsl, "passphrase D"), ("H", Role::Head, "passphrase H")],
+            &[
+                ("D", Role::Dsl, "passphrase D"),
+                ("H", Role::Head, "passphrase H"),
+            ],
         );
-        assert!(kr.unlock_user(Some("H"), &pass("passphrase H")).unwrap().authority.is_none());
-        assert!(kr.unlock_user(Some("D"), &pass("passphrase D")).unwrap().authority.is_some());
+        assert!(
+            kr.unlock_user(Some("H"), &pass("passphrase H"))
+                .unwrap()
+                .authority
+                .is_none()
+        );
+        assert!(
+            kr.unlock_user(Some("D"), &pass("passphrase D"))
+                .unwrap()
+                .authority
+                .is_some()
+        );
     }
 
     #[test]
@@ -1051,9 +1102,21 @@ mod tests {
         let dk = DataKey::generate().unwrap();
         let auth = AuthorityKey::generate().unwrap();
         let mut kr = Keyring::new(Uuid::now_v7(), &auth);
-        let weak = KdfParams { m_kib: 1024, t: 1, p: 1 };
+        let weak = KdfParams {
+            m_kib: 1024,
+            t: 1,
+            p: 1,
+        };
         assert!(matches!(
-            kr.set_user_slot(Uuid::now_v7(), "A", Role::Dsl, &pass("passphrase1"), &dk, &auth, weak),
+            kr.set_user_slot(
+                Uuid::now_v7(),
+                "A",
+                Role::Dsl,
+                &pass("passphrase1"),
+                &dk,
+                &auth,
+                weak
+            ),
             Err(Error::WeakKdfParameters)
         ));
         let (mut kr, _) = signed_keyring(&dk, &auth, &[("A", Role::Dsl, "passphrase1")]);
@@ -1079,13 +1142,23 @@ mod tests {
         let (mut kr, _) = signed_keyring(
             &dk,
             &auth,
-            &[("A", Role::Dsl, "passphrase A"), ("S", Role::Staff, "passphrase S")],
+            &[
+                ("A", Role::Dsl, "passphrase A"),
+                ("S", Role::Staff, "passphrase S"),
+            ],
         );
         let good = resigned(&mut kr, &auth);
         Keyring::parse(&good).unwrap();
         let text = String::from_utf8(good).unwrap();
         // A staff slot promoted to DSL, a name changed, the recovery public key swapped.
-        let recovery_pub = kr.file.slots.iter().find(|s| s.kind == SlotKind::Recovery).unwrap().public_key.clone();
+        let recovery_pub = kr
+            .file
+            .slots
+            .iter()
+            .find(|s| s.kind == SlotKind::Recovery)
+            .unwrap()
+            .public_key
+            .clone();
         let other = hex::encode(PublicKey::from(&StaticSecret::from([7u8; 32])).as_bytes());
         for edited in [
             text.replacen("\"staff\"", "\"dsl\"", 1),
@@ -1095,7 +1168,10 @@ mod tests {
         ] {
             assert_ne!(edited, text);
             assert!(
-                matches!(Keyring::parse(edited.as_bytes()), Err(Error::KeyringTampered { .. })),
+                matches!(
+                    Keyring::parse(edited.as_bytes()),
+                    Err(Error::KeyringTampered { .. })
+                ),
                 "an edit went unnoticed"
             );
         }
@@ -1115,7 +1191,10 @@ mod tests {
             generation: 0,
             users: &users,
         };
-        assert!(matches!(kr.check_against(&facts), Err(Error::KeyringTampered { .. })));
+        assert!(matches!(
+            kr.check_against(&facts),
+            Err(Error::KeyringTampered { .. })
+        ));
     }
 
     #[test]
@@ -1126,12 +1205,18 @@ mod tests {
         let (mut kr, _) = signed_keyring(
             &old,
             &auth,
-            &[("A", Role::Dsl, "passphrase A"), ("B", Role::Deputy, "passphrase B")],
+            &[
+                ("A", Role::Dsl, "passphrase A"),
+                ("B", Role::Deputy, "passphrase B"),
+            ],
         );
         kr.reseal_all(&new, Some(&old), &auth).unwrap();
         let b = kr.unlock_user(Some("B"), &pass("passphrase B")).unwrap();
         assert_eq!(b.data_key.expose_secret(), new.expose_secret());
-        assert_eq!(b.previous_data_key.unwrap().expose_secret(), old.expose_secret());
+        assert_eq!(
+            b.previous_data_key.unwrap().expose_secret(),
+            old.expose_secret()
+        );
         kr.reseal_all(&new, None, &auth).unwrap();
         assert!(!kr.rekey_in_flight());
     }
@@ -1144,12 +1229,19 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         kr.sign_and_save(dir.path(), &auth).unwrap();
         let u = kr.unlock_user(Some("B"), &pass("passphrase B")).unwrap();
-        kr.rewrap_user_slot(ids[0], &u.slot_secret, &pass("new passphrase B"), KdfParams::DEFAULT)
-            .unwrap();
+        kr.rewrap_user_slot(
+            ids[0],
+            &u.slot_secret,
+            &pass("new passphrase B"),
+            KdfParams::DEFAULT,
+        )
+        .unwrap();
         kr.save_rewrapped(dir.path()).unwrap();
         let again = Keyring::load(dir.path()).unwrap();
         assert!(again.unlock_user(Some("B"), &pass("passphrase B")).is_err());
-        again.unlock_user(Some("B"), &pass("new passphrase B")).unwrap();
+        again
+            .unlock_user(Some("B"), &pass("new passphrase B"))
+            .unwrap();
     }
 
     proptest! {

@@ -20,7 +20,8 @@ pub fn harden() {
     }
     #[cfg(target_os = "linux")]
     {
-        let _ = rustix::process::set_dumpable_behavior(rustix::process::DumpableBehavior::NotDumpable);
+        let _ =
+            rustix::process::set_dumpable_behavior(rustix::process::DumpableBehavior::NotDumpable);
     }
 }
 

@@ -13,7 +13,11 @@ use crate::store;
 /// The raw connection, with the key from `user`'s slot.
 pub fn raw_connection(dir: &Path, user: &str, passphrase: &Passphrase) -> Result<Connection> {
     let unlocked = Keyring::load(dir)?.unlock_user(Some(user), passphrase)?;
-    store::open(&store::db_path(dir), &unlocked.data_key, store::Mode::Existing)
+    store::open(
+        &store::db_path(dir),
+        &unlocked.data_key,
+        store::Mode::Existing,
+    )
 }
 
 /// The data key itself (to check that an old key no longer opens a rekeyed store).

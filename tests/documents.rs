@@ -212,7 +212,11 @@ fn the_referral_has_every_section_and_field_in_order_with_the_childs_words_verba
         .lines()
         .find(|l| l.contains("Audit chain "))
         .expect("an audit chain line");
-    let (seq, hash) = line.trim().trim_start_matches("Audit chain ").split_once(':').unwrap();
+    let (seq, hash) = line
+        .trim()
+        .trim_start_matches("Audit chain ")
+        .split_once(':')
+        .unwrap();
     assert_eq!(seq.parse::<i64>().unwrap(), at);
     assert_eq!(hash.len(), 64, "{line}");
     assert!(doc.missing.is_empty());

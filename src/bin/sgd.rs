@@ -378,15 +378,16 @@ fn run(cli: Cli) -> anyhow::Result<bool> {
             let expected = expect
                 .iter()
                 .map(|e| {
-                    let (seq, hash) = e
-                        .split_once(':')
-                        .ok_or_else(|| anyhow::anyhow!("--expect takes SEQ:HASH, e.g. 79:7461ec…"))?;
-                    let seq: i64 = seq
-                        .trim()
-                        .parse()
-                        .map_err(|_| anyhow::anyhow!("--expect: the sequence number is not a number"))?;
+                    let (seq, hash) = e.split_once(':').ok_or_else(|| {
+                        anyhow::anyhow!("--expect takes SEQ:HASH, e.g. 79:7461ec…")
+                    })?;
+                    let seq: i64 = seq.trim().parse().map_err(|_| {
+                        anyhow::anyhow!("--expect: the sequence number is not a number")
+                    })?;
                     if hash.len() != 64 || !hash.chars().all(|c| c.is_ascii_hexdigit()) {
-                        anyhow::bail!("--expect: the hash must be the full 64 hexadecimal characters");
+                        anyhow::bail!(
+                            "--expect: the hash must be the full 64 hexadecimal characters"
+                        );
                     }
                     Ok((seq, hash.to_ascii_lowercase()))
                 })
@@ -409,7 +410,10 @@ fn run(cli: Cli) -> anyhow::Result<bool> {
                     h.device_id, h.seq, h.hash
                 );
             }
-            println!("audit chain:            {}", ok(r.chain.first_bad.is_none()));
+            println!(
+                "audit chain:            {}",
+                ok(r.chain.first_bad.is_none())
+            );
             println!(
                 "content:                {}",
                 if !r.chain.content_checked {
@@ -418,9 +422,18 @@ fn run(cli: Cli) -> anyhow::Result<bool> {
                     ok(r.chain.content_problems.is_empty())
                 }
             );
-            println!("schema:                 {}", ok(r.schema_problems.is_empty()));
-            println!("references:             {}", ok(r.foreign_key_problems.is_empty()));
-            println!("anchors:                {}", ok(r.anchor_problems.is_empty()));
+            println!(
+                "schema:                 {}",
+                ok(r.schema_problems.is_empty())
+            );
+            println!(
+                "references:             {}",
+                ok(r.foreign_key_problems.is_empty())
+            );
+            println!(
+                "anchors:                {}",
+                ok(r.anchor_problems.is_empty())
+            );
             for p in r.problems() {
                 println!("PROBLEM: {p}");
             }

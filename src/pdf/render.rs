@@ -234,7 +234,12 @@ pub fn render(fonts: &Fonts, laid: &Laid, frame: &Frame) -> Result<Vec<u8>> {
             6.5,
             MARGIN_X,
             BODY_BOTTOM - 31.0,
-            &fit(fonts, &format!("Audit chain {}", frame.chain_head), 6.5, layout::BODY_W),
+            &fit(
+                fonts,
+                &format!("Audit chain {}", frame.chain_head),
+                6.5,
+                layout::BODY_W,
+            ),
         ));
         let marking_w = fonts.width(Face::Bold, 9.0, MARKING);
         ops.extend(text_op(

@@ -20,13 +20,11 @@ use crate::keyring::{KEYRING_FILE, KdfParams, Keyring, Unlocked};
 use crate::records::{Id, MAX_SHORT, ResolutionProcedure, Role, SchoolDetails, Validate, required};
 use crate::secret::{AuthorityKey, DataKey, Passphrase, RecoveryKey};
 use crate::store::{self, Mode, lock::StoreLock};
-use zeroize::Zeroizing;
 use crate::time::{fmt_utc, parse_utc};
+use zeroize::Zeroizing;
 
 mod amend;
 mod attachments;
-mod trust;
-mod verify;
 mod documents;
 mod drafts;
 mod family;
@@ -34,6 +32,8 @@ mod prompts;
 mod queries;
 mod settings;
 mod tracking;
+mod trust;
+mod verify;
 mod writes;
 
 pub use attachments::AttachmentView;
@@ -138,7 +138,9 @@ impl VerifyReport {
             out.push("a page fails its HMAC (cipher_integrity_check)".to_string());
         }
         if let Some((device, seq)) = &self.chain.first_bad {
-            out.push(format!("the audit chain breaks at event {seq} of device {device}"));
+            out.push(format!(
+                "the audit chain breaks at event {seq} of device {device}"
+            ));
         }
         out.extend(self.chain.content_problems.iter().cloned());
         out.extend(self.schema_problems.iter().cloned());
@@ -292,7 +294,10 @@ pub fn create_store(
                 ("device_id", device_id.clone()),
                 ("created_at", at.clone()),
                 ("created_by_version", env!("CARGO_PKG_VERSION").to_string()),
-                (trust::AUTHORITY_META, keyring.authority_public().to_string()),
+                (
+                    trust::AUTHORITY_META,
+                    keyring.authority_public().to_string(),
+                ),
             ] {
                 tx.execute(
                     "INSERT INTO store_meta (key, value) VALUES (?1, ?2)",
@@ -610,7 +615,15 @@ impl Session {
         let sp = self.conn.savepoint()?;
         let before = audit::Watermark::take(&sp)?;
         let (out, targets) = f(&sp, &ctx)?;
-        audit::append(&sp, &ctx.device, ctx.now, Some(ctx.user), action, &targets, &before)?;
+        audit::append(
+            &sp,
+            &ctx.device,
+            ctx.now,
+            Some(ctx.user),
+            action,
+            &targets,
+            &before,
+        )?;
         sp.commit()?;
         Ok(out)
     }

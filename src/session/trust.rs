@@ -27,7 +27,11 @@ pub(crate) const AUTHORITY_META: &str = "keyring_authority";
 pub(crate) fn record_generation(conn: &Connection, ctx: &Ctx, keyring: &Keyring) -> Result<()> {
     conn.execute(
         "INSERT INTO keyring_generations (at, generation, digest) VALUES (?1, ?2, ?3)",
-        params![ctx.now_text(), keyring.generation() as i64, keyring.digest()],
+        params![
+            ctx.now_text(),
+            keyring.generation() as i64,
+            keyring.digest()
+        ],
     )?;
     Ok(())
 }
@@ -169,8 +173,13 @@ impl Session {
             return Ok(());
         };
         let progress = self.opts.progress.clone();
-        if let Err(e) = store::rekey(&self.dir, &mut self.conn, &self.data_key, &new_key, &*progress)
-        {
+        if let Err(e) = store::rekey(
+            &self.dir,
+            &mut self.conn,
+            &self.data_key,
+            &new_key,
+            &*progress,
+        ) {
             self.pending_key = Some(new_key);
             return Err(e);
         }

@@ -75,7 +75,9 @@ fn schema_problems(conn: &Connection) -> Result<Vec<String>> {
     }
     for (kind, name, _) in &found {
         if !expected.iter().any(|e| &e.0 == kind && &e.1 == name) {
-            problems.push(format!("{kind} {name} is not part of this version's schema"));
+            problems.push(format!(
+                "{kind} {name} is not part of this version's schema"
+            ));
         }
     }
     Ok(problems)

@@ -50,7 +50,9 @@ pub fn write(dest: &Path, keyring: &[u8], db_file: &Path, head: Option<&ChainHea
     out.write_all(&db_len.to_be_bytes())?;
     let copied = std::io::copy(&mut db, &mut out)?;
     if copied != db_len {
-        return Err(Error::damaged("the database changed while it was backed up"));
+        return Err(Error::damaged(
+            "the database changed while it was backed up",
+        ));
     }
     out.sync_all()?;
     Ok(())

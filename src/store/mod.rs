@@ -185,7 +185,11 @@ pub fn table_counts(conn: &Connection) -> Result<Vec<(String, i64)>> {
     names
         .into_iter()
         .map(|n| {
-            let c: i64 = conn.query_row(&format!("SELECT count(*) FROM \"{}\"", n.replace('"', "\"\"")), [], |r| r.get(0))?;
+            let c: i64 = conn.query_row(
+                &format!("SELECT count(*) FROM \"{}\"", n.replace('"', "\"\"")),
+                [],
+                |r| r.get(0),
+            )?;
             Ok((n, c))
         })
         .collect()

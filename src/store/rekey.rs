@@ -93,16 +93,19 @@ pub fn rekey(
 
     progress(Progress::Copying);
     drop(files::create_new_private(&next)?);
-    let path = next
-        .to_str()
-        .ok_or(Error::Internal { detail: "store path is not UTF-8".into() })?;
+    let path = next.to_str().ok_or(Error::Internal {
+        detail: "store path is not UTF-8".into(),
+    })?;
     let exported = (|| -> Result<()> {
         conn.execute(
             "ATTACH DATABASE ?1 AS rekeyed KEY ?2",
             params![path, new_key.raw_key_literal().as_str()],
         )?;
         conn.query_row("SELECT sqlcipher_export('rekeyed')", [], |_| Ok(()))?;
-        conn.execute_batch(&format!("PRAGMA rekeyed.user_version = {};", schema_version_of(conn)?))?;
+        conn.execute_batch(&format!(
+            "PRAGMA rekeyed.user_version = {};",
+            schema_version_of(conn)?
+        ))?;
         Ok(())
     })();
     let detached = conn.execute_batch("DETACH DATABASE rekeyed");
@@ -117,17 +120,25 @@ pub fn rekey(
             .map_err(|_| Error::damaged("the rekeyed copy does not open with the new key"))?;
         let (sqlite_ok, cipher_ok) = super::integrity(&copy)?;
         if !sqlite_ok || !cipher_ok {
-            return Err(Error::damaged("the rekeyed copy fails its integrity checks"));
+            return Err(Error::damaged(
+                "the rekeyed copy fails its integrity checks",
+            ));
         }
         if table_counts(&copy)? != expected_counts {
-            return Err(Error::damaged("the rekeyed copy does not hold the same rows"));
+            return Err(Error::damaged(
+                "the rekeyed copy does not hold the same rows",
+            ));
         }
         if audit_head(&copy)? != expected_head {
-            return Err(Error::damaged("the rekeyed copy ends at another audit event"));
+            return Err(Error::damaged(
+                "the rekeyed copy ends at another audit event",
+            ));
         }
         let version: i64 = copy.query_row("PRAGMA user_version", [], |r| r.get(0))?;
         if version != schema_version_of(conn)? {
-            return Err(Error::damaged("the rekeyed copy has another schema version"));
+            return Err(Error::damaged(
+                "the rekeyed copy has another schema version",
+            ));
         }
     }
     faults::hit("rekey.checked")?;
@@ -165,7 +176,8 @@ pub fn rekey(
         }
         Err(e) => {
             // Whichever file is in place, one of the two keys opens it: carry on with that one.
-            *conn = open(&db, old_key, Mode::Existing).or_else(|_| open(&db, new_key, Mode::Existing))?;
+            *conn = open(&db, old_key, Mode::Existing)
+                .or_else(|_| open(&db, new_key, Mode::Existing))?;
             Err(e)
         }
     }

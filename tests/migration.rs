@@ -1,0 +1,134 @@
+//! A store written by Safeguard Desk 0.1 (committed in tests/fixtures/store-v0.1: unsigned
+//! keyring, audit events of ids only, schema 4) opens with this version: `verify` reads it as it
+//! is without changing it, the first unlock signs the keyring and accounts for every old row in
+//! a baseline event, and everyone, the recovery key included, still gets in.
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use safeguard_core::clock::SystemClock;
+use safeguard_core::keyring::{KEYRING_FILE, Keyring};
+use safeguard_core::secret::{Passphrase, RecoveryKey};
+use safeguard_core::{Error, StoreOptions};
+
+const PASS: &str = "fixture passphrase v0.1";
+const RECOVERY: &str = "SYQK-WCSV-G3YM-34DM-HRF1-GNBX-DF90-3PDA";
+
+fn copy_fixture(into: &Path) -> PathBuf {
+    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/store-v0.1");
+    let dir = into.join("store");
+    std::fs::create_dir(&dir).unwrap();
+    for f in ["records.db", KEYRING_FILE] {
+        std::fs::copy(src.join(f), dir.join(f)).unwrap();
+    }
+    dir
+}
+
+fn opts() -> StoreOptions {
+    StoreOptions::new(Arc::new(SystemClock))
+}
+
+fn pass() -> Passphrase {
+    Passphrase::new(PASS.into())
+}
+
+#[test]
+fn a_store_from_version_0_1_is_verified_as_it_is_then_migrated_at_the_first_unlock() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = copy_fixture(tmp.path());
+    let kr = Keyring::load(&dir).unwrap();
+    assert!(kr.is_legacy(), "the fixture is the old, unsigned format");
+
+    // Read-only verify of the old store: it passes and changes nothing.
+    let before = std::fs::read(dir.join("records.db")).unwrap();
+    let r =
+        safeguard_core::verify_store(&dir, Some("Rachel Adeyemi"), &pass(), &opts(), &[]).unwrap();
+    assert!(r.all_ok(), "{:?}", r.problems());
+    assert!(
+        !r.chain.content_checked,
+        "no content events before migration"
+    );
+    assert_eq!(std::fs::read(dir.join("records.db")).unwrap(), before);
+
+    // The first unlock (a member of staff, even) migrates.
+    let s = safeguard_core::unlock(&dir, Some("Daniel Okoro"), &pass(), opts()).unwrap();
+    drop(s);
+    let kr = Keyring::load(&dir).unwrap();
+    assert!(!kr.is_legacy(), "the keyring is signed now");
+    let dsl = safeguard_core::unlock(&dir, Some("Rachel Adeyemi"), &pass(), opts()).unwrap();
+    let r = dsl.verify().unwrap();
+    assert!(r.all_ok(), "{:?}", r.problems());
+    assert!(r.chain.content_checked);
+    let stats = dsl.stats().unwrap();
+    let count = |label: &str| stats.counts.iter().find(|c| c.0 == label).unwrap().1;
+    assert_eq!(count("concerns"), 13);
+    assert_eq!(count("pupils"), 13);
+    drop(dsl);
+
+    // Every user and the recovery key still open it; the removed user does not.
+    for user in ["Tom Whitfield", "Priya Shah"] {
+        safeguard_core::unlock(&dir, Some(user), &pass(), opts()).unwrap();
+    }
+    assert!(matches!(
+        safeguard_core::unlock(&dir, Some("Leaving Teacher"), &pass(), opts()),
+        Err(Error::WrongPassphrase)
+    ));
+    let key = RecoveryKey::parse(RECOVERY).unwrap();
+    safeguard_core::recover(
+        &dir,
+        "Priya Shah",
+        &key,
+        &Passphrase::new("a new head passphrase".into()),
+        opts(),
+    )
+    .unwrap();
+    safeguard_core::unlock(
+        &dir,
+        Some("Priya Shah"),
+        &Passphrase::new("a new head passphrase".into()),
+        opts(),
+    )
+    .unwrap();
+
+    // Putting the old unsigned keyring back after migration is refused.
+    std::fs::copy(
+        Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("tests/fixtures/store-v0.1")
+            .join(KEYRING_FILE),
+        dir.join(KEYRING_FILE),
+    )
+    .unwrap();
+    assert!(matches!(
+        safeguard_core::unlock(&dir, Some("Tom Whitfield"), &pass(), opts()),
+        Err(Error::KeyringTampered { .. })
+    ));
+}
+
+#[test]
+fn the_rows_of_an_old_store_are_held_to_their_baseline() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = copy_fixture(tmp.path());
+    drop(safeguard_core::unlock(&dir, Some("Rachel Adeyemi"), &pass(), opts()).unwrap());
+    // An old concern rewritten behind a dropped trigger, after the migration.
+    let conn = safeguard_core::testing::raw_connection(&dir, "Rachel Adeyemi", &pass()).unwrap();
+    let t: String = conn
+        .query_row(
+            "SELECT sql FROM sqlite_master WHERE name = 'concerns_no_update'",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    conn.execute_batch(&format!(
+        "DROP TRIGGER concerns_no_update; UPDATE concerns SET body = replace(body, 'a', 'o') WHERE seq = 2; {t};"
+    ))
+    .unwrap();
+    drop(conn);
+    let r =
+        safeguard_core::verify_store(&dir, Some("Rachel Adeyemi"), &pass(), &opts(), &[]).unwrap();
+    assert!(
+        r.problems().iter().any(|p| p
+            .contains("concerns rows written before content auditing differ from the baseline")),
+        "{:?}",
+        r.problems()
+    );
+}

@@ -1,0 +1,655 @@
+//! The trust model, played against an attacker with the real key-derivation code and raw
+//! SQLCipher (not only through the Session API): the keyring's signature and its check against
+//! the database, the rekey that cannot lose the store, tamper evidence over content, recovery
+//! key rotation, file modes, damaged files never re-initialised.
+
+mod common;
+
+use std::process::Command;
+
+use common::*;
+use safeguard_core::keyring::{KEYRING_FILE, KdfParams, Keyring};
+use safeguard_core::records::*;
+use safeguard_core::secret::{AuthorityKey, RecoveryKey};
+use safeguard_core::{Error, testing};
+
+fn sgd(args: &[&str], env: &[(&str, &str)]) -> std::process::Output {
+    let mut c = Command::new(env!("CARGO_BIN_EXE_sgd"));
+    c.args(args).stdin(std::process::Stdio::null());
+    for (k, v) in env {
+        c.env(k, v);
+    }
+    c.output().unwrap()
+}
+
+fn text(o: &std::process::Output) -> String {
+    format!(
+        "{}{}",
+        String::from_utf8_lossy(&o.stdout),
+        String::from_utf8_lossy(&o.stderr)
+    )
+}
+
+/// A store with a deputy, a staff member, a pupil and some records; no session open.
+fn populated() -> (Fixture, Id, Vec<Id>) {
+    let (fx, mut s) = new_store();
+    s.add_user("Tom Deputy", Role::Deputy, &pass("deputy passphrase"))
+        .unwrap();
+    s.add_user("Sue Staff", Role::Staff, &pass("staff passphrase"))
+        .unwrap();
+    let p = add_pupil(&mut s, "Kept", 1);
+    let ids = (0..20)
+        .map(|i| {
+            s.record_concern(&concern_for(
+                p,
+                monday(),
+                &format!("account {i}"),
+                Some("words"),
+            ))
+            .unwrap()
+        })
+        .collect();
+    drop(s);
+    (fx, p, ids)
+}
+
+fn all_present(fx: &Fixture, pupil: Id, ids: &[Id]) {
+    let mut s = fx.dsl();
+    let present: Vec<Id> = s
+        .pupil_chronology(pupil, &Default::default())
+        .unwrap()
+        .into_iter()
+        .map(|e| e.record_id)
+        .collect();
+    for id in ids {
+        assert!(present.contains(id), "record {id} lost");
+    }
+    let r = s.verify().unwrap();
+    assert!(r.all_ok(), "{:?}", r.problems());
+}
+
+// ---- the rekey ----
+
+#[test]
+fn a_rekey_while_another_program_holds_a_read_transaction_loses_nothing() {
+    let (fx, pupil, ids) = populated();
+    let old_key = testing::data_key(&fx.dir, "Tom Deputy", &pass("deputy passphrase")).unwrap();
+    // The attack the review reproduced: a second connection keeps the database busy for longer
+    // than the busy timeout while the DSL removes a user. PRAGMA rekey said "ok" and lost it.
+    let raw = testing::raw_connection(&fx.dir, DSL, &pass(DSL_PASS)).unwrap();
+    raw.execute_batch("BEGIN; SELECT count(*) FROM concerns;")
+        .unwrap();
+    let mut s = fx.dsl();
+    let r = s.remove_user("Tom Deputy");
+    assert!(matches!(r, Err(Error::StoreBusy)), "{r:?}");
+    // The session goes on working under the old key; nothing is lost.
+    s.record_concern(&concern_for(pupil, monday(), "after the busy rekey", None))
+        .unwrap();
+    drop(s);
+    raw.execute_batch("COMMIT").unwrap();
+    drop(raw);
+    // The next unlock finishes the rekey; the removed user's key no longer opens anything.
+    all_present(&fx, pupil, &ids);
+    assert!(testing::open_with_key(&fx.dir, &old_key).is_err());
+    assert!(matches!(
+        fx.unlock("Tom Deputy", "deputy passphrase"),
+        Err(Error::WrongPassphrase)
+    ));
+}
+
+#[test]
+fn a_rekey_while_another_program_holds_the_write_lock_changes_nothing() {
+    let (fx, pupil, ids) = populated();
+    let mut s = fx.dsl();
+    let dir = fx.dir.clone();
+    let (tx, rx) = std::sync::mpsc::channel();
+    let holder = std::thread::spawn(move || {
+        let raw = testing::raw_connection(&dir, DSL, &pass(DSL_PASS)).unwrap();
+        raw.execute_batch("BEGIN IMMEDIATE").unwrap();
+        tx.send(()).unwrap();
+        // Longer than the busy timeout (5 s).
+        std::thread::sleep(std::time::Duration::from_secs(7));
+        raw.execute_batch("COMMIT").unwrap();
+    });
+    rx.recv().unwrap();
+    let r = s.remove_user("Tom Deputy");
+    assert!(matches!(r, Err(Error::StoreBusy)), "{r:?}");
+    drop(s);
+    holder.join().unwrap();
+    all_present(&fx, pupil, &ids);
+    fx.unlock("Tom Deputy", "deputy passphrase").unwrap();
+    // Tried again with nothing in the way, it completes.
+    let mut s = fx.dsl();
+    s.remove_user("Tom Deputy").unwrap();
+    drop(s);
+    all_present(&fx, pupil, &ids);
+    assert!(fx.unlock("Tom Deputy", "deputy passphrase").is_err());
+}
+
+#[test]
+fn an_injected_fault_at_every_step_of_a_rekey_leaves_a_store_that_opens_with_everything() {
+    for point in [
+        "rekey.exported",
+        "rekey.checked",
+        "rekey.before_rename",
+        "rekey.renamed",
+    ] {
+        for mode in ["error", "abort"] {
+            let (fx, pupil, ids) = populated();
+            let store = fx.dir.to_str().unwrap();
+            let fault = format!("{point}:{mode}");
+            let out = sgd(
+                &["user", "remove", store, "--name", "Sue Staff"],
+                &[
+                    ("SGD_PASSPHRASE", DSL_PASS),
+                    ("SGD_USER", DSL),
+                    ("SGD_FAULT", &fault),
+                ],
+            );
+            assert!(!out.status.success(), "{fault}: {}", text(&out));
+            all_present(&fx, pupil, &ids);
+            assert!(
+                matches!(
+                    fx.unlock("Sue Staff", "staff passphrase"),
+                    Err(Error::WrongPassphrase)
+                ),
+                "{fault}: the removed user is out"
+            );
+            let kr = Keyring::load(&fx.dir).unwrap();
+            assert!(
+                !kr.rekey_in_flight(),
+                "{fault}: the DSL's unlock finished the rekey"
+            );
+        }
+    }
+}
+
+#[test]
+fn a_rekey_without_room_for_a_copy_is_refused_before_anything_changes() {
+    let (fx, pupil, ids) = populated();
+    let store = fx.dir.to_str().unwrap();
+    // A file-size limit smaller than the database: the copy cannot be written. (RLIMIT_FSIZE
+    // delivers SIGXFSZ, which ends the process like a full disk ending a write.)
+    let db_len = std::fs::metadata(fx.dir.join("records.db")).unwrap().len();
+    let out = Command::new("prlimit")
+        .arg(format!("--fsize={}", db_len / 2))
+        .arg(env!("CARGO_BIN_EXE_sgd"))
+        .args(["user", "remove", store, "--name", "Sue Staff"])
+        .env("SGD_PASSPHRASE", DSL_PASS)
+        .env("SGD_USER", DSL)
+        .stdin(std::process::Stdio::null())
+        .output()
+        .unwrap();
+    assert!(!out.status.success(), "{}", text(&out));
+    all_present(&fx, pupil, &ids);
+    assert!(matches!(
+        fx.unlock("Sue Staff", "staff passphrase"),
+        Err(Error::WrongPassphrase)
+    ));
+}
+
+// ---- the keyring ----
+
+fn keyring_json(fx: &Fixture) -> serde_json::Value {
+    serde_json::from_slice(&std::fs::read(fx.dir.join(KEYRING_FILE)).unwrap()).unwrap()
+}
+
+fn write_keyring(fx: &Fixture, v: &serde_json::Value) {
+    std::fs::write(
+        fx.dir.join(KEYRING_FILE),
+        serde_json::to_vec_pretty(v).unwrap(),
+    )
+    .unwrap();
+}
+
+fn refused_and_untouched(fx: &Fixture, what: &str) {
+    let before = std::fs::read(fx.dir.join(KEYRING_FILE)).unwrap();
+    for (user, p) in [(DSL, DSL_PASS), ("Sue Staff", "staff passphrase")] {
+        match fx.unlock(user, p) {
+            Err(Error::KeyringTampered { .. }) => {}
+            other => panic!("{what}: {user} expected KeyringTampered, got {other:?}"),
+        }
+    }
+    assert_eq!(
+        std::fs::read(fx.dir.join(KEYRING_FILE)).unwrap(),
+        before,
+        "{what}: a refused keyring is never resealed or rewritten"
+    );
+}
+
+#[test]
+fn a_planted_swapped_or_duplicated_slot_is_refused_and_never_resealed_to() {
+    let (fx, _, _) = populated();
+    let good = keyring_json(&fx);
+    let slots = good["slots"].as_array().unwrap().clone();
+    let dsl_id = slots.iter().find(|s| s["user_name"] == DSL).unwrap()["user_id"].clone();
+    let staff = slots
+        .iter()
+        .find(|s| s["user_name"] == "Sue Staff")
+        .unwrap()
+        .clone();
+
+    // Staff plant a copy of their own slot bound to the DSL's id, with no name.
+    let mut planted = good.clone();
+    let mut p = staff.clone();
+    p["user_id"] = dsl_id.clone();
+    p["user_name"] = serde_json::Value::Null;
+    p["id"] = serde_json::json!(uuid::Uuid::now_v7().to_string());
+    planted["slots"].as_array_mut().unwrap().push(p);
+    write_keyring(&fx, &planted);
+    let e = fx.unlock(DSL, DSL_PASS).unwrap_err();
+    assert!(matches!(e, Error::KeyringTampered { .. }), "{e:?}");
+
+    // A staff slot promoted to DSL.
+    let mut promoted = good.clone();
+    for s in promoted["slots"].as_array_mut().unwrap() {
+        if s["user_name"] == "Sue Staff" {
+            s["role"] = serde_json::json!("dsl");
+        }
+    }
+    write_keyring(&fx, &promoted);
+    refused_and_untouched(&fx, "promoted");
+
+    // The recovery slot's public key swapped for one the attacker holds.
+    let mut swapped = good.clone();
+    for s in swapped["slots"].as_array_mut().unwrap() {
+        if s["kind"] == "recovery" {
+            s["public_key"] = staff["public_key"].clone();
+        }
+    }
+    write_keyring(&fx, &swapped);
+    refused_and_untouched(&fx, "swapped recovery key");
+
+    // A slot duplicated.
+    let mut dup = good.clone();
+    dup["slots"].as_array_mut().unwrap().push(staff.clone());
+    write_keyring(&fx, &dup);
+    refused_and_untouched(&fx, "duplicated");
+
+    // Back to the real one: everything opens again.
+    write_keyring(&fx, &good);
+    fx.dsl();
+}
+
+#[test]
+fn a_whole_keyring_forged_by_an_insider_with_the_data_key_is_refused() {
+    // Today every slot (staff included) opens the data key: an insider can make a complete new
+    // keyring, signed by an authority of their own, with a "DSL" slot whose passphrase they
+    // know. The database records the real authority, so it is refused.
+    let (fx, _, _) = populated();
+    let key = testing::data_key(&fx.dir, "Sue Staff", &pass("staff passphrase")).unwrap();
+    let real = Keyring::load(&fx.dir).unwrap();
+    let dsl_id = real.users().into_iter().find(|u| u.1 == DSL).unwrap().0;
+    let forger = AuthorityKey::generate().unwrap();
+    let mut forged = Keyring::new(real.store_id(), &forger);
+    forged
+        .set_user_slot(
+            dsl_id,
+            DSL,
+            Role::Dsl,
+            &pass("attacker passphrase"),
+            &key,
+            &forger,
+            KdfParams::DEFAULT,
+        )
+        .unwrap();
+    forged
+        .set_recovery_slot(
+            &RecoveryKey::generate().unwrap(),
+            &key,
+            &forger,
+            KdfParams::DEFAULT,
+        )
+        .unwrap();
+    for _ in 0..10 {
+        forged.sign(&forger); // a generation far ahead of the database's
+    }
+    forged.save_signed(&fx.dir).unwrap();
+    match fx.unlock(DSL, "attacker passphrase") {
+        Err(Error::KeyringTampered { detail }) => assert!(detail.contains("authority"), "{detail}"),
+        other => panic!("expected KeyringTampered, got {other:?}"),
+    }
+}
+
+#[test]
+fn a_rolled_back_keyring_is_refused() {
+    let (fx, _, _) = populated();
+    let old = std::fs::read(fx.dir.join(KEYRING_FILE)).unwrap();
+    // The DSL resets the staff member's passphrase (their old one should now open nothing).
+    let mut s = fx.dsl();
+    s.change_passphrase("Sue Staff", &pass("reset staff passphrase"))
+        .unwrap();
+    drop(s);
+    // They put back the keyring from before the reset.
+    std::fs::write(fx.dir.join(KEYRING_FILE), &old).unwrap();
+    match fx.unlock("Sue Staff", "staff passphrase") {
+        Err(Error::KeyringTampered { detail }) => assert!(detail.contains("older"), "{detail}"),
+        other => panic!("expected KeyringTampered, got {other:?}"),
+    }
+}
+
+#[test]
+fn a_removed_users_old_slot_and_old_keyring_open_nothing_new() {
+    let (fx, _, _) = populated();
+    let old_keyring = std::fs::read(fx.dir.join(KEYRING_FILE)).unwrap();
+    let mut s = fx.dsl();
+    s.remove_user("Tom Deputy").unwrap();
+    drop(s);
+    // Offline, with their passphrase and the keyring they copied before leaving.
+    let kr = Keyring::parse(&old_keyring).unwrap();
+    let theirs = kr
+        .unlock_user(Some("Tom Deputy"), &pass("deputy passphrase"))
+        .unwrap();
+    assert!(testing::open_with_key(&fx.dir, &theirs.data_key).is_err());
+    assert!(theirs.previous_data_key.is_none());
+}
+
+#[test]
+fn only_dsl_slots_open_the_authority() {
+    let (fx, _, _) = populated();
+    let kr = Keyring::load(&fx.dir).unwrap();
+    for (user, p, holds) in [
+        (DSL, DSL_PASS, true),
+        ("Tom Deputy", "deputy passphrase", false),
+        ("Sue Staff", "staff passphrase", false),
+    ] {
+        let u = kr.unlock_user(Some(user), &pass(p)).unwrap();
+        assert_eq!(u.authority.is_some(), holds, "{user}");
+    }
+    let rec = kr.unlock_recovery(fx.recovery.as_ref().unwrap()).unwrap();
+    assert!(rec.authority.is_some());
+}
+
+#[test]
+fn a_deputy_changes_their_own_passphrase_without_the_authority() {
+    let (fx, _, _) = populated();
+    let mut d = fx.unlock("Tom Deputy", "deputy passphrase").unwrap();
+    d.change_passphrase("Tom Deputy", &pass("deputy passphrase two"))
+        .unwrap();
+    assert!(matches!(
+        d.change_passphrase("Sue Staff", &pass("not allowed phrase")),
+        Err(Error::Forbidden)
+    ));
+    drop(d);
+    assert!(fx.unlock("Tom Deputy", "deputy passphrase").is_err());
+    fx.unlock("Tom Deputy", "deputy passphrase two").unwrap();
+}
+
+// ---- recovery key rotation ----
+
+#[test]
+fn after_a_rotation_the_old_recovery_key_opens_nothing() {
+    let (mut fx, pupil, ids) = populated();
+    let old_recovery = fx.recovery.take().unwrap();
+    let old_keyring = std::fs::read(fx.dir.join(KEYRING_FILE)).unwrap();
+    let mut s = fx.dsl();
+    let new_recovery = s.rotate_recovery_key().unwrap();
+    drop(s);
+    assert!(matches!(
+        safeguard_core::recover(
+            &fx.dir,
+            "Sue Staff",
+            &old_recovery,
+            &pass("new staff passphrase"),
+            fx.opts()
+        ),
+        Err(Error::WrongPassphrase)
+    ));
+    // Nor with a copy of the keyring from before: its data key no longer opens the database.
+    let old = Keyring::parse(&old_keyring)
+        .unwrap()
+        .unlock_recovery(&old_recovery)
+        .unwrap();
+    assert!(testing::open_with_key(&fx.dir, &old.data_key).is_err());
+    safeguard_core::recover(
+        &fx.dir,
+        "Sue Staff",
+        &new_recovery,
+        &pass("new staff passphrase"),
+        fx.opts(),
+    )
+    .unwrap();
+    fx.unlock("Sue Staff", "new staff passphrase").unwrap();
+    all_present(&fx, pupil, &ids);
+}
+
+// ---- tamper evidence over content ----
+
+fn tamper(fx: &Fixture, sql: &str) {
+    let conn = testing::raw_connection(&fx.dir, DSL, &pass(DSL_PASS)).unwrap();
+    conn.execute_batch(sql).unwrap();
+}
+
+fn verify_problems(fx: &Fixture) -> Vec<String> {
+    let r =
+        safeguard_core::verify_store(&fx.dir, Some(DSL), &pass(DSL_PASS), &fx.opts(), &[]).unwrap();
+    r.problems()
+}
+
+fn trigger_sql(fx: &Fixture, name: &str) -> String {
+    let conn = testing::raw_connection(&fx.dir, DSL, &pass(DSL_PASS)).unwrap();
+    conn.query_row(
+        "SELECT sql FROM sqlite_master WHERE name = ?1",
+        [name],
+        |r| r.get(0),
+    )
+    .unwrap()
+}
+
+#[test]
+fn verify_names_each_kind_of_tampering() {
+    let cases: &[(&str, &dyn Fn(&Fixture) -> String, &str)] = &[
+        (
+            "content rewritten behind a dropped (and restored) trigger",
+            &|fx| {
+                let t = trigger_sql(fx, "concerns_no_update");
+                format!(
+                    "DROP TRIGGER concerns_no_update; UPDATE concerns SET body = replace(body, 'account 3', 'account X') WHERE seq = 4; {t};"
+                )
+            },
+            "concerns row 4 differs from what audit event",
+        ),
+        (
+            "a row deleted",
+            &|fx| {
+                let t = trigger_sql(fx, "concerns_no_delete");
+                format!(
+                    "DROP TRIGGER concerns_no_delete; DELETE FROM concern_children; DELETE FROM concerns WHERE seq = 7; {t};"
+                )
+            },
+            "accounts for concerns row 7, which is missing",
+        ),
+        (
+            "the audit tail cut",
+            &|fx| {
+                let t = trigger_sql(fx, "audit_events_no_delete");
+                format!(
+                    "DROP TRIGGER audit_events_no_delete; DELETE FROM audit_events WHERE seq > (SELECT max(seq) - 30 FROM audit_events); {t};"
+                )
+            },
+            "the audit trail ends before event",
+        ),
+        (
+            "a trigger dropped",
+            &|_| "DROP TRIGGER amendments_no_update;".to_string(),
+            "trigger amendments_no_update is missing",
+        ),
+        (
+            "a row with no event",
+            &|_| {
+                "INSERT INTO settings (id, device_id, at, by_user, key, value) SELECT 'x1', device_id, at, by_user, 'idle_lock_minutes', '60' FROM settings LIMIT 1;".to_string()
+            },
+            "has no audit event",
+        ),
+        (
+            "a reference to nothing",
+            &|_| {
+                "PRAGMA foreign_keys = OFF; INSERT INTO concern_children (concern_id, pupil_id, name, role) VALUES ('no-such-concern', NULL, 'A', 'witness');".to_string()
+            },
+            "refers to a concerns row that does not exist",
+        ),
+        (
+            "an object added",
+            &|_| "CREATE TRIGGER sneaky AFTER INSERT ON concerns BEGIN SELECT 1; END;".to_string(),
+            "trigger sneaky is not part of this version's schema",
+        ),
+    ];
+    for (what, sql, expected) in cases {
+        let (fx, _, _) = populated();
+        // A DSL session closes, anchoring the chain head in the signed keyring.
+        drop(fx.dsl());
+        assert!(verify_problems(&fx).is_empty(), "{what}: clean before");
+        tamper(&fx, &sql(&fx));
+        let problems = verify_problems(&fx);
+        assert!(
+            problems.iter().any(|p| p.contains(expected)),
+            "{what}: expected a problem containing {expected:?}, got {problems:#?}"
+        );
+    }
+}
+
+#[test]
+fn sgd_verify_changes_nothing_and_checks_an_expected_head() {
+    let (fx, _, _) = populated();
+    let store = fx.dir.to_str().unwrap();
+    let env = [("SGD_PASSPHRASE", DSL_PASS), ("SGD_USER", DSL)];
+    // What the store holds: the database (with any WAL content) and the keyring. A read-only
+    // opener may leave an empty WAL beside it; that holds nothing.
+    let files = |fx: &Fixture| -> Vec<(String, String)> {
+        use sha2::Digest;
+        ["records.db", "records.db-wal", KEYRING_FILE]
+            .iter()
+            .filter_map(|f| {
+                std::fs::read(fx.dir.join(f))
+                    .ok()
+                    .map(|b| (f.to_string(), b))
+            })
+            .filter(|(_, b)| !b.is_empty())
+            .map(|(f, b)| (f, hex::encode(sha2::Sha256::digest(&b))))
+            .collect()
+    };
+    let before = files(&fx);
+    let out = sgd(&["verify", store], &env);
+    assert!(out.status.success(), "{}", text(&out));
+    assert_eq!(files(&fx), before, "verify wrote to the store it checked");
+    let t = text(&out);
+    let head = t
+        .lines()
+        .find(|l| l.starts_with("chain head:"))
+        .unwrap()
+        .split_whitespace()
+        .collect::<Vec<_>>();
+    let (seq, hash) = (head[5], head[7]);
+    assert_eq!(hash.len(), 64, "the full 256-bit head is printed");
+    let ok = sgd(
+        &["verify", store, "--expect", &format!("{seq}:{hash}")],
+        &env,
+    );
+    assert!(ok.status.success(), "{}", text(&ok));
+    let wrong = format!("{seq}:{}", "0".repeat(64));
+    let bad = sgd(&["verify", store, "--expect", &wrong], &env);
+    assert!(!bad.status.success());
+    assert!(
+        text(&bad).contains("does not hold the expected head"),
+        "{}",
+        text(&bad)
+    );
+    let malformed = sgd(&["verify", store, "--expect", "12:abc"], &env);
+    assert!(
+        text(&malformed).contains("full 64 hexadecimal"),
+        "{}",
+        text(&malformed)
+    );
+}
+
+// ---- files ----
+
+#[cfg(unix)]
+#[test]
+fn every_file_the_app_writes_is_private_whatever_the_umask() {
+    use std::os::unix::fs::PermissionsExt;
+    let (fx, pupil, _) = populated();
+    let mut s = fx.dsl();
+    s.remove_user("Tom Deputy").unwrap(); // the database file is replaced by a rekey
+    let parent = fx.dir.parent().unwrap();
+    let backup = parent.join("b.sgdbackup");
+    s.backup(&backup).unwrap();
+    let pdf = parent.join("file.pdf");
+    let doc = s.child_file_pdf(pupil).unwrap();
+    safeguard_core::pdf::save_to(&pdf, &doc.bytes).unwrap();
+    assert!(
+        matches!(
+            safeguard_core::pdf::save_to(&pdf, &doc.bytes),
+            Err(Error::AlreadyExists { .. })
+        ),
+        "a document is never written over an existing file without the dialog's confirmation"
+    );
+    let check = |p: &std::path::Path| {
+        let mode = std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+        let want = if p.is_dir() { 0o700 } else { 0o600 };
+        assert_eq!(mode, want, "{} is {mode:o}", p.display());
+    };
+    // While the store is open: database, WAL, SHM, lock, keyring.
+    for f in all_files(&fx.dir) {
+        check(&f);
+    }
+    check(&fx.dir);
+    drop(s);
+    let restored = parent.join("restored");
+    safeguard_core::restore(&backup, &restored, Some(DSL), &pass(DSL_PASS), fx.opts()).unwrap();
+    for f in [backup.clone(), pdf.clone(), restored.clone()]
+        .into_iter()
+        .chain(all_files(&restored))
+    {
+        check(&f);
+    }
+}
+
+#[test]
+fn an_empty_or_truncated_database_is_damage_and_is_left_as_it_was() {
+    for cut in [0usize, 1000, 4097] {
+        let (fx, _, _) = populated();
+        let db = fx.dir.join("records.db");
+        let bytes = std::fs::read(&db).unwrap();
+        std::fs::write(&db, &bytes[..cut.min(bytes.len())]).unwrap();
+        let _ = std::fs::remove_file(fx.dir.join("records.db-wal"));
+        let e = fx.unlock(DSL, DSL_PASS).unwrap_err();
+        assert!(matches!(e, Error::StoreDamaged { .. }), "cut {cut}: {e:?}");
+        assert_eq!(
+            std::fs::read(&db).unwrap().len(),
+            cut,
+            "cut {cut}: the file was changed"
+        );
+    }
+}
+
+#[test]
+fn the_two_binaries_cannot_be_dumped() {
+    // Checked in a child process that hardened itself (the test harness must stay debuggable).
+    if std::env::var("SGD_HARDEN_CHILD").is_ok() {
+        safeguard_core::process::harden();
+        assert!(!safeguard_core::process::is_dumpable());
+        let limits = std::fs::read_to_string("/proc/self/limits").unwrap();
+        let core = limits
+            .lines()
+            .find(|l| l.starts_with("Max core file size"))
+            .unwrap();
+        assert!(core.split_whitespace().nth(4) == Some("0"), "{core}");
+        println!("HARDENED");
+        return;
+    }
+    let out = Command::new(std::env::current_exe().unwrap())
+        .args([
+            "the_two_binaries_cannot_be_dumped",
+            "--exact",
+            "--nocapture",
+        ])
+        .env("SGD_HARDEN_CHILD", "1")
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success() && text(&out).contains("HARDENED"),
+        "{}",
+        text(&out)
+    );
+}
