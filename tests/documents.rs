@@ -36,6 +36,13 @@ fn text_of(dir: &Path, name: &str, bytes: &[u8]) -> String {
         check.contains("No syntax or stream encoding errors"),
         "{check}"
     );
+    // The metadata (shown by file managers and mail clients) names no child: only the fixed title.
+    let info = tool("pdfinfo", &[p]);
+    let title = info.lines().find(|l| l.starts_with("Title:")).unwrap_or("");
+    assert!(
+        title.ends_with(safeguard_core::pdf::METADATA_TITLE),
+        "{info}"
+    );
     let fonts = tool("pdffonts", &[p]);
     let rows: Vec<&str> = fonts.lines().skip(2).collect();
     assert!(!rows.is_empty(), "no fonts: {fonts}");

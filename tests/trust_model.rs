@@ -436,9 +436,12 @@ fn trigger_sql(fx: &Fixture, name: &str) -> String {
     .unwrap()
 }
 
+/// SQL an attacker with the key runs, made from the store (to restore a trigger they dropped).
+type Tampering = dyn Fn(&Fixture) -> String;
+
 #[test]
 fn verify_names_each_kind_of_tampering() {
-    let cases: &[(&str, &dyn Fn(&Fixture) -> String, &str)] = &[
+    let cases: &[(&str, &Tampering, &str)] = &[
         (
             "content rewritten behind a dropped (and restored) trigger",
             &|fx| {

@@ -6,6 +6,7 @@ mod email;
 mod layout;
 mod model;
 mod render;
+pub use render::METADATA_TITLE;
 
 pub use email::draft as email_draft;
 pub use layout::{Face, Laid, Measure, REPLACEMENT};
