@@ -185,6 +185,21 @@ pub async fn remove_user(state: State<'_, AppState>, name: String) -> IpcResult<
     })
 }
 
+/// Whether the window should suggest rotating the recovery key (a DSL was removed since).
+#[tauri::command]
+pub fn recovery_rotation_suggested(state: State<'_, AppState>) -> IpcResult<bool> {
+    with_session(&state, |s| s.recovery_rotation_suggested())
+}
+
+/// A new recovery key (DSL): the database moves to a new key; the key is shown once.
+#[tauri::command]
+pub async fn rotate_recovery_key(state: State<'_, AppState>) -> IpcResult<String> {
+    with_session(&state, |s| {
+        s.rotate_recovery_key()
+            .map(|k| k.expose_grouped().to_string())
+    })
+}
+
 #[tauri::command]
 pub fn add_pupil(state: State<'_, AppState>, form: PupilForm) -> IpcResult<Id> {
     let details = safeguard_core::records::PupilDetails::try_from(form)?;

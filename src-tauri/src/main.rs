@@ -90,6 +90,8 @@ fn main() {
             desk::users,
             desk::add_user,
             desk::remove_user,
+            desk::recovery_rotation_suggested,
+            desk::rotate_recovery_key,
             desk::add_pupil,
             desk::add_family_member,
             desk::document_file_name,
