@@ -304,6 +304,12 @@ test("a DSL's day: concern, notification for siblings, referral, NFA, escalation
     }
     await d.screenshot(shots, "29b-settings-users");
 
+    // A new recovery key: confirmed, the store re-encrypted, the key shown once.
+    await d.click("[data-testid=rotate-recovery]");
+    await d.click("[data-testid=rotate-recovery-confirm]");
+    await d.waitText("[data-testid=new-recovery-key]", (t) => /([0-9A-Z]{4}-){7}[0-9A-Z]{4}/.test(t), 60_000);
+    await d.screenshot(shots, "29c-settings-recovery-key");
+
     // A draft survives a lock: typed, locked, unlocked, restored — and never plaintext on disk.
     const marker = "DRAFTMARKER Oskar said his tummy hurt";
     await d.click("[data-testid=nav-concern]");
