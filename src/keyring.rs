@@ -637,6 +637,7 @@ impl Keyring {
         &mut self,
         users: &[(Uuid, String, Role, bool)],
         data_key: &DataKey,
+        previous: Option<&DataKey>,
         authority: &AuthorityKey,
     ) -> Result<()> {
         self.file.authority_public = hex::encode(authority.verifying_key().as_bytes());
@@ -649,7 +650,7 @@ impl Keyring {
                 slot.role = Some(user.2);
             }
         }
-        self.reseal_all(data_key, None, authority)
+        self.reseal_all(data_key, previous, authority)
     }
 
     pub fn rekey_in_flight(&self) -> bool {

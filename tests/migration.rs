@@ -50,9 +50,12 @@ fn a_store_from_version_0_1_is_verified_as_it_is_then_migrated_at_the_first_unlo
     );
     assert_eq!(std::fs::read(dir.join("records.db")).unwrap(), before);
 
-    // The first unlock (a member of staff, even) migrates.
+    // Staff still get in, but only a DSL (or the recovery key) makes the signed keyring, since
+    // the authority is sealed to the DSL's slot.
     let s = safeguard_core::unlock(&dir, Some("Daniel Okoro"), &pass(), opts()).unwrap();
     drop(s);
+    assert!(Keyring::load(&dir).unwrap().is_legacy());
+    drop(safeguard_core::unlock(&dir, Some("Rachel Adeyemi"), &pass(), opts()).unwrap());
     let kr = Keyring::load(&dir).unwrap();
     assert!(!kr.is_legacy(), "the keyring is signed now");
     let dsl = safeguard_core::unlock(&dir, Some("Rachel Adeyemi"), &pass(), opts()).unwrap();
@@ -102,6 +105,29 @@ fn a_store_from_version_0_1_is_verified_as_it_is_then_migrated_at_the_first_unlo
         safeguard_core::unlock(&dir, Some("Tom Whitfield"), &pass(), opts()),
         Err(Error::KeyringTampered { .. })
     ));
+}
+
+#[test]
+fn the_recovery_key_migrates_an_old_store_and_resets_a_passphrase() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = copy_fixture(tmp.path());
+    let key = RecoveryKey::parse(RECOVERY).unwrap();
+    safeguard_core::recover(
+        &dir,
+        "Daniel Okoro",
+        &key,
+        &Passphrase::new("new staff passphrase".into()),
+        opts(),
+    )
+    .unwrap();
+    assert!(!Keyring::load(&dir).unwrap().is_legacy());
+    safeguard_core::unlock(
+        &dir,
+        Some("Daniel Okoro"),
+        &Passphrase::new("new staff passphrase".into()),
+        opts(),
+    )
+    .unwrap();
 }
 
 #[test]

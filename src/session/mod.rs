@@ -193,6 +193,8 @@ pub struct Session {
     authority: Option<AuthorityKey>,
     /// This user's own slot secret, to re-wrap it under a new passphrase.
     slot_secret: Zeroizing<[u8; 32]>,
+    /// Opened with the recovery key (which, like a DSL's slot, may sign the keyring).
+    via_recovery: bool,
     user: User,
     device_id: String,
     opts: StoreOptions,
@@ -337,6 +339,7 @@ pub fn create_store(
             pending_key: None,
             authority: Some(authority),
             slot_secret: unlocked.slot_secret,
+            via_recovery: false,
             user: User {
                 id: user_id,
                 name: first_user.to_owned(),
@@ -559,6 +562,7 @@ impl Session {
             data_key,
             pending_key,
             authority: unlocked.authority,
+            via_recovery: unlocked.user_id.is_none(),
             slot_secret: unlocked.slot_secret,
             user,
             device_id,

@@ -105,32 +105,58 @@ impl Session {
         if self.keyring.is_legacy() || super::meta_opt(&self.conn, AUTHORITY_META)?.is_none() {
             self.migrate_keyring()?;
         }
-        self.complete_rekey()?;
-        if self.authority.is_some() {
-            if self.keyring.rekey_in_flight() && self.pending_key.is_none() {
+        // Finishing an interrupted rekey is worth doing, but a busy database or a full disk must
+        // not keep anyone out: the database is whole under the old key, the new one stays
+        // pending and is tried again at the next unlock.
+        match self.complete_rekey() {
+            Err(Error::StoreBusy | Error::DiskFull { .. }) => {}
+            other => other?,
+        }
+        if self.authority.is_some() && self.pending_key.is_none() {
+            if self.keyring.rekey_in_flight() {
                 // The database is under the new key already; drop the previous one.
                 self.reseal_and_save(None)?;
             }
-            self.finish_removals()?;
+            match self.finish_removals() {
+                Err(Error::StoreBusy | Error::DiskFull { .. }) => {}
+                other => other?,
+            }
         }
         Ok(())
     }
 
-    /// A format-1 keyring (or a signed one the database has not recorded yet, after a crash
-    /// during migration) becomes signed by a new authority, which the database then records.
+    /// A format-1 keyring becomes signed by a new authority — only in a DSL's session or the
+    /// recovery key's, since the authority is sealed to the DSL and recovery slots. The
+    /// database then records the authority, in a later write than the keyring file (a crash in
+    /// between leaves a signed keyring the database does not know yet, adopted here next time
+    /// by a session that holds that authority). While a rekey is pending the target key is
+    /// sealed, with the current one kept beside it.
     fn migrate_keyring(&mut self) -> Result<()> {
         let users = all_users(&self.conn)?;
+        let may_sign = self.user.role == Role::Dsl || self.via_recovery;
         if self.keyring.is_legacy() {
+            if !may_sign {
+                return Ok(());
+            }
             let authority = AuthorityKey::generate()?;
             let mut next = self.keyring.clone();
-            next.migrate(&users, &self.data_key, &authority)?;
+            let (target, previous) = match &self.pending_key {
+                Some(pending) => (pending, Some(&self.data_key)),
+                None => (&self.data_key, None),
+            };
+            next.migrate(&users, target, previous, &authority)?;
             next.sign_and_save(&self.dir, &authority)?;
             self.keyring = next;
-            if self.user.role == Role::Dsl {
-                self.authority = Some(authority);
-            }
+            self.authority = Some(authority);
         }
         let public = self.keyring.authority_public().to_string();
+        let holds = self
+            .authority
+            .as_ref()
+            .is_some_and(|a| hex::encode(a.verifying_key().as_bytes()) == public);
+        if !holds {
+            return Ok(());
+        }
         let keyring = self.keyring.clone();
         self.write("keyring.migrate", |c, ctx| {
             c.execute(
@@ -212,21 +238,34 @@ impl Session {
     /// Changes the keyring with `change`, seals a new data key beside the current one to every
     /// remaining slot, then moves the database to it.
     fn start_rekey(&mut self, change: impl FnOnce(&mut Keyring) -> Result<()>) -> Result<()> {
+        self.begin_rekey(change)?;
+        self.complete_rekey()
+    }
+
+    /// The keyring half of a rekey: after it the keyring holds the new key beside the current
+    /// one and the database move is pending. Refused before anything changes when there is no
+    /// room for the copy.
+    fn begin_rekey(&mut self, change: impl FnOnce(&mut Keyring) -> Result<()>) -> Result<()> {
         if self.pending_key.is_some() {
             self.complete_rekey()?;
         }
+        store::check_space_for_rekey(&self.dir)?;
         let new_key = DataKey::generate()?;
         let mut next = self.keyring.clone();
         change(&mut next)?;
         next.reseal_all(&new_key, Some(&self.data_key), self.authority()?)?;
         self.save_keyring(next, "keyring.rekey_started")?;
         self.pending_key = Some(new_key);
-        self.complete_rekey()
+        Ok(())
     }
 
     /// A slot of its own for `user` under `passphrase` (new key pair): for a new user, a reset
     /// by the DSL and a recovery. Needs the authority.
     pub(super) fn set_new_slot(&mut self, user: &User, passphrase: &Passphrase) -> Result<()> {
+        // A slot made now is sealed the current key only: a pending move must finish first.
+        if self.pending_key.is_some() {
+            self.complete_rekey()?;
+        }
         let mut next = self.keyring.clone();
         next.set_user_slot(
             user.id,
@@ -324,11 +363,14 @@ impl Session {
         let data_key = DataKey::from_bytes(self.data_key.expose_secret())?;
         let mut with_new = self.keyring.clone();
         with_new.set_recovery_slot(&recovery, &data_key, authority, kdf)?;
-        self.write("recovery.rotate", |_, _| Ok(((), vec![])))?;
-        self.start_rekey(move |next| {
+        self.begin_rekey(move |next| {
             *next = with_new;
             Ok(())
         })?;
+        self.write("recovery.rotate", |_, _| Ok(((), vec![])))?;
+        // The keyring holds only the new recovery slot now: the key is returned even if moving
+        // the database has to wait (it is finished at the next unlock).
+        let _ = self.complete_rekey();
         Ok(recovery)
     }
 

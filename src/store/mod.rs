@@ -13,7 +13,7 @@ pub mod backup;
 pub mod lock;
 mod rekey;
 
-pub use rekey::{Progress, rekey};
+pub use rekey::{Progress, check_space_for_rekey, rekey};
 
 pub const DB_FILE: &str = "records.db";
 

@@ -65,6 +65,19 @@ fn remove_if_present(path: &Path) -> Result<()> {
     }
 }
 
+/// Refuses, with a clear `DiskFull`, when the folder has no room for a rekey's copy.
+pub fn check_space_for_rekey(dir: &Path) -> Result<()> {
+    let needed = space_needed(dir)?;
+    let available = files::available_space(dir)?;
+    if available < needed {
+        return Err(Error::DiskFull {
+            needed_mib: needed.div_ceil(1 << 20),
+            available_mib: available / (1 << 20),
+        });
+    }
+    Ok(())
+}
+
 /// Re-encrypts the database of `dir` under `new_key`. `conn` is the live connection (under the
 /// old key); on success it is replaced by one under the new key. On any failure before the
 /// rename, the old file is untouched and `conn` still works; after it, the new file is in place
@@ -80,14 +93,7 @@ pub fn rekey(
     // A copy from an interrupted attempt is never trusted: start again.
     remove_if_present(&next)?;
     remove_if_present(&dir.join("records.db.rekey-journal"))?;
-    let needed = space_needed(dir)?;
-    let available = files::available_space(dir)?;
-    if available < needed {
-        return Err(Error::DiskFull {
-            needed_mib: needed.div_ceil(1 << 20),
-            available_mib: available / (1 << 20),
-        });
-    }
+    check_space_for_rekey(dir)?;
     let expected_counts = table_counts(conn)?;
     let expected_head = audit_head(conn)?;
 
