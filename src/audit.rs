@@ -11,7 +11,7 @@
 
 use chrono::{DateTime, Utc};
 use rusqlite::types::ValueRef;
-use rusqlite::{Connection, params};
+use rusqlite::{Connection, OptionalExtension, params};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use ts_rs::TS;
@@ -61,14 +61,17 @@ pub const RECORD_TABLES: &[(&str, &str)] = &[
 pub struct Watermark(Vec<i64>);
 
 impl Watermark {
+    /// One statement for every table (a write takes two of these: before and after).
     pub fn take(conn: &Connection) -> Result<Self> {
-        let mut v = Vec::with_capacity(RECORD_TABLES.len());
-        for (table, pk) in RECORD_TABLES {
-            let max: i64 = conn
-                .prepare_cached(&format!("SELECT coalesce(max({pk}), 0) FROM {table}"))?
-                .query_row([], |r| r.get(0))?;
-            v.push(max);
-        }
+        let sql = RECORD_TABLES
+            .iter()
+            .map(|(table, pk)| format!("SELECT coalesce(max({pk}), 0) FROM {table}"))
+            .collect::<Vec<_>>()
+            .join(" UNION ALL ");
+        let mut stmt = conn.prepare_cached(&sql)?;
+        let v = stmt
+            .query_map([], |r| r.get(0))?
+            .collect::<rusqlite::Result<Vec<i64>>>()?;
         Ok(Watermark(v))
     }
 
@@ -151,14 +154,17 @@ pub fn hash_rows(
     Ok(())
 }
 
-/// The rows written since `before`.
+/// The rows written since `before`: only the tables that grew are read.
 pub fn content_since(conn: &Connection, before: &Watermark) -> Result<Content> {
+    let after = Watermark::take(conn)?;
     let mut rows = Vec::new();
-    for (i, from) in before.0.iter().enumerate() {
-        hash_rows(conn, i, *from, None, |k, h| {
-            rows.push((i, k, hex::encode(h)));
-            Ok(())
-        })?;
+    for (i, (from, to)) in before.0.iter().zip(&after.0).enumerate() {
+        if to > from {
+            hash_rows(conn, i, *from, Some(*to), |k, h| {
+                rows.push((i, k, hex::encode(h)));
+                Ok(())
+            })?;
+        }
     }
     Ok(Content {
         rows,
@@ -194,12 +200,6 @@ pub struct ChainHead {
     pub device_id: String,
     pub seq: i64,
     pub hash: String,
-}
-
-impl ChainHead {
-    pub fn short_hash(&self) -> &str {
-        &self.hash[..self.hash.len().min(12)]
-    }
 }
 
 /// One event, as hashed.
@@ -308,6 +308,18 @@ pub(crate) fn append_content(
 
 /// Whether any event already accounts for content (then a baseline is never written again).
 pub fn has_content_events(conn: &Connection) -> Result<bool> {
+    // Asked at every unlock: the newest event answers at once for every store this version has
+    // opened (they all end in format 2); only a store never migrated needs the scan, once.
+    let newest: Option<i64> = conn
+        .query_row(
+            "SELECT format FROM audit_events ORDER BY seq DESC LIMIT 1",
+            [],
+            |r| r.get(0),
+        )
+        .optional()?;
+    if newest == Some(2) {
+        return Ok(true);
+    }
     Ok(conn.query_row(
         "SELECT EXISTS (SELECT 1 FROM audit_events WHERE format = 2)",
         [],

@@ -44,10 +44,7 @@ pub fn create_private(path: &Path) -> Result<File> {
 
 /// Sets a file to 0600.
 pub fn restrict_file(path: &Path) -> Result<()> {
-    #[cfg(unix)]
-    fs::set_permissions(path, std::os::unix::fs::PermissionsExt::from_mode(0o600))?;
-    let _ = path;
-    Ok(())
+    set_mode(path, 0o600)
 }
 
 /// Creates a folder (and its parents) and sets the folder itself to 0700.
@@ -57,9 +54,13 @@ pub fn create_private_dir(path: &Path) -> Result<()> {
 }
 
 pub fn restrict_dir(path: &Path) -> Result<()> {
+    set_mode(path, 0o700)
+}
+
+fn set_mode(path: &Path, mode: u32) -> Result<()> {
     #[cfg(unix)]
-    fs::set_permissions(path, std::os::unix::fs::PermissionsExt::from_mode(0o700))?;
-    let _ = path;
+    fs::set_permissions(path, std::os::unix::fs::PermissionsExt::from_mode(mode))?;
+    let _ = (path, mode);
     Ok(())
 }
 

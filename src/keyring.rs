@@ -432,10 +432,7 @@ impl Keyring {
     }
 
     fn write(&self, dir: &Path) -> Result<()> {
-        let bytes = serde_json::to_vec_pretty(&self.file).map_err(|_| Error::Internal {
-            detail: "keyring encoding".into(),
-        })?;
-        files::write_atomic(&dir.join(KEYRING_FILE), &bytes)
+        files::write_atomic(&dir.join(KEYRING_FILE), &self.to_bytes()?)
     }
 
     /// The raw bytes as they would be written (backups carry them).
@@ -667,10 +664,6 @@ impl Keyring {
     /// SHA-256 of the signed content: what the database records for each generation.
     pub fn digest(&self) -> String {
         hex::encode(Sha256::digest(signed_bytes(&self.file)))
-    }
-
-    pub fn slot_count(&self) -> usize {
-        self.file.slots.len()
     }
 }
 

@@ -65,6 +65,12 @@ impl DataKey {
         &self.0
     }
 
+    /// A second copy, for the few places that hold the key twice (the key the database is under
+    /// and the one a slot opened). Not `Clone`, so each copy is deliberate.
+    pub(crate) fn duplicate(&self) -> DataKey {
+        DataKey(Zeroizing::new(*self.0))
+    }
+
     /// The raw-key literal SQLCipher takes in `ATTACH … KEY ?`.
     pub(crate) fn raw_key_literal(&self) -> Zeroizing<String> {
         Zeroizing::new(format!("x'{}'", hex::encode(*self.0)))

@@ -119,13 +119,7 @@ pub struct VerifyReport {
 
 impl VerifyReport {
     pub fn all_ok(&self) -> bool {
-        self.integrity_ok
-            && self.cipher_integrity_ok
-            && self.chain.first_bad.is_none()
-            && self.chain.content_problems.is_empty()
-            && self.schema_problems.is_empty()
-            && self.foreign_key_problems.is_empty()
-            && self.anchor_problems.is_empty()
+        self.problems().is_empty()
     }
 
     /// Every problem found, named, in the order `sgd verify` prints them.
@@ -261,6 +255,7 @@ pub fn create_store(
     // Only the account that made the store may list or read its folder.
     crate::files::create_private_dir(dir)?;
     let lock = StoreLock::acquire(dir, opts.holder)?;
+    // Again under the lock: another program may have made one since the check above.
     if store_exists(dir) {
         return Err(Error::AlreadyExists {
             what: "a store in that folder",
@@ -372,15 +367,18 @@ fn open_database(
     unlocked: &Unlocked,
 ) -> Result<(Connection, DataKey, Option<DataKey>)> {
     let path = store::db_path(dir);
-    let copy = |k: &DataKey| DataKey::from_bytes(k.expose_secret());
     match store::open(&path, &unlocked.data_key, Mode::Existing) {
-        Ok(conn) => Ok((conn, copy(&unlocked.data_key)?, None)),
+        Ok(conn) => Ok((conn, unlocked.data_key.duplicate(), None)),
         Err(Error::WrongPassphrase) => match &unlocked.previous_data_key {
             Some(previous) => {
                 let conn = store::open(&path, previous, Mode::Existing).map_err(|_| {
                     Error::damaged("the database cannot be read with the keyring's keys")
                 })?;
-                Ok((conn, copy(previous)?, Some(copy(&unlocked.data_key)?)))
+                Ok((
+                    conn,
+                    previous.duplicate(),
+                    Some(unlocked.data_key.duplicate()),
+                ))
             }
             // The key came out of an authenticated slot, so this is damage, not a wrong passphrase.
             None => Err(Error::damaged(
@@ -463,7 +461,7 @@ pub fn unlock(
     passphrase: &Passphrase,
     opts: StoreOptions,
 ) -> Result<Session> {
-    if !dir.join(KEYRING_FILE).exists() && !store::db_path(dir).exists() {
+    if !store_exists(dir) {
         return Err(Error::NoStore);
     }
     let lock = StoreLock::acquire(dir, opts.holder)?;

@@ -5,7 +5,7 @@
 use std::fs;
 use std::path::Path;
 
-use rusqlite::{Connection, OptionalExtension, params};
+use rusqlite::{Connection, params};
 use uuid::Uuid;
 
 use super::{
@@ -62,17 +62,21 @@ pub(crate) fn all_users(conn: &Connection) -> Result<Vec<(Uuid, String, Role, bo
 pub(crate) fn check_keyring(conn: &Connection, keyring: &Keyring) -> Result<()> {
     let store_id = parse_id(&super::meta(conn, "store_id")?)?;
     let authority = super::meta_opt(conn, AUTHORITY_META)?;
-    let generation: i64 = match conn
-        .query_row(
+    // A store from before the trust model, opened read-only, has no such table yet: nothing
+    // recorded. Any other error is an error (it must not switch the rollback check off).
+    let has_table: bool = conn.query_row(
+        "SELECT EXISTS (SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'keyring_generations')",
+        [],
+        |r| r.get(0),
+    )?;
+    let generation: i64 = if has_table {
+        conn.query_row(
             "SELECT coalesce(max(generation), 0) FROM keyring_generations",
             [],
             |r| r.get(0),
-        )
-        .optional()
-    {
-        Ok(g) => g.unwrap_or(0),
-        // A store from before the trust model, opened read-only: no such table yet.
-        Err(_) => 0,
+        )?
+    } else {
+        0
     };
     let users = all_users(conn)?;
     keyring.check_against(&TrustedFacts {
@@ -360,9 +364,8 @@ impl Session {
         let recovery = RecoveryKey::generate()?;
         let kdf = self.opts.kdf;
         let authority = self.authority()?;
-        let data_key = DataKey::from_bytes(self.data_key.expose_secret())?;
         let mut with_new = self.keyring.clone();
-        with_new.set_recovery_slot(&recovery, &data_key, authority, kdf)?;
+        with_new.set_recovery_slot(&recovery, &self.data_key, authority, kdf)?;
         self.begin_rekey(move |next| {
             *next = with_new;
             Ok(())

@@ -36,14 +36,14 @@ impl Progress {
 }
 
 /// Room a rekey needs: a whole copy of the database, its WAL, and a margin.
-fn space_needed(dir: &Path) -> Result<u64> {
+fn space_needed(dir: &Path) -> u64 {
     let mut total = 16 * 1024 * 1024;
     for p in db_side_files(dir) {
         if let Ok(m) = fs::metadata(p) {
             total += m.len();
         }
     }
-    Ok(total)
+    total
 }
 
 fn audit_head(conn: &Connection) -> Result<Option<(String, i64, String)>> {
@@ -67,7 +67,7 @@ fn remove_if_present(path: &Path) -> Result<()> {
 
 /// Refuses, with a clear `DiskFull`, when the folder has no room for a rekey's copy.
 pub fn check_space_for_rekey(dir: &Path) -> Result<()> {
-    let needed = space_needed(dir)?;
+    let needed = space_needed(dir);
     let available = files::available_space(dir)?;
     if available < needed {
         return Err(Error::DiskFull {
