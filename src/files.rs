@@ -118,6 +118,60 @@ pub fn read_bounded(path: &Path, limit: u64) -> Result<Vec<u8>> {
     Ok(out)
 }
 
+/// Reads a file a person chose (an attachment): a regular file only — no symlink followed, no
+/// FIFO or device (opened without blocking, so a FIFO cannot hang the app) — with the size
+/// checked on the opened handle, not on the path, and the read bounded by the same limit.
+pub fn read_chosen_file(path: &Path, limit: usize, field: &'static str) -> Result<Vec<u8>> {
+    let mut opts = OpenOptions::new();
+    opts.read(true);
+    #[cfg(unix)]
+    {
+        use rustix::fs::OFlags;
+        std::os::unix::fs::OpenOptionsExt::custom_flags(
+            &mut opts,
+            (OFlags::NOFOLLOW | OFlags::NONBLOCK).bits() as i32,
+        );
+    }
+    let f = opts.open(path).map_err(|e| {
+        // ELOOP: the last component is a symlink.
+        #[cfg(unix)]
+        let is_link = e.raw_os_error() == Some(rustix::io::Errno::LOOP.raw_os_error());
+        #[cfg(not(unix))]
+        let is_link = false;
+        if is_link {
+            Error::invalid(field, "is a link, not a file: choose the file itself")
+        } else {
+            e.into()
+        }
+    })?;
+    let meta = f.metadata()?;
+    if !meta.is_file() {
+        return Err(Error::invalid(field, "is not a regular file"));
+    }
+    if meta.len() > limit as u64 {
+        return Err(Error::TooLarge { field, limit });
+    }
+    let mut out = Vec::with_capacity(meta.len() as usize);
+    f.take(limit as u64 + 1).read_to_end(&mut out)?;
+    if out.len() > limit {
+        return Err(Error::TooLarge { field, limit });
+    }
+    Ok(out)
+}
+
+/// Re-tightens a store folder and the files in it to 0700 / 0600 (a store written by an older
+/// version, or copied in with a loose umask).
+pub fn restrict_store(dir: &Path, files: &[std::path::PathBuf]) -> Result<()> {
+    restrict_dir(dir)?;
+    for f in files {
+        match fs::symlink_metadata(f) {
+            Ok(m) if m.is_file() => restrict_file(f)?,
+            _ => {}
+        }
+    }
+    Ok(())
+}
+
 /// Bytes free for an unprivileged writer on the file system holding `dir`.
 pub fn available_space(dir: &Path) -> Result<u64> {
     #[cfg(unix)]
@@ -159,6 +213,47 @@ mod tests {
             fs::metadata(&f).unwrap().permissions().mode() & 0o777,
             0o600
         );
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_chosen_file_must_be_a_regular_file_within_the_limit() {
+        let dir = tempfile::tempdir().unwrap();
+        let good = dir.path().join("scan.pdf");
+        fs::write(&good, b"%PDF-1.4 scan").unwrap();
+        assert_eq!(
+            read_chosen_file(&good, 100, "attachment").unwrap(),
+            b"%PDF-1.4 scan"
+        );
+        assert!(matches!(
+            read_chosen_file(&good, 5, "attachment"),
+            Err(Error::TooLarge { .. })
+        ));
+        let link = dir.path().join("link.pdf");
+        std::os::unix::fs::symlink(&good, &link).unwrap();
+        assert!(matches!(
+            read_chosen_file(&link, 100, "attachment"),
+            Err(Error::InvalidInput { .. })
+        ));
+        assert!(matches!(
+            read_chosen_file(dir.path(), 100, "attachment"),
+            Err(Error::InvalidInput { .. }) | Err(Error::Io { .. })
+        ));
+        let fifo = dir.path().join("pipe.pdf");
+        let made = std::process::Command::new("mkfifo")
+            .arg(&fifo)
+            .status()
+            .unwrap();
+        assert!(made.success());
+        // Opened without blocking and refused: a FIFO would otherwise hang the window.
+        assert!(matches!(
+            read_chosen_file(&fifo, 100, "attachment"),
+            Err(Error::InvalidInput { .. })
+        ));
+        assert!(matches!(
+            read_chosen_file(Path::new("/dev/zero"), 100, "attachment"),
+            Err(Error::InvalidInput { .. })
+        ));
     }
 
     #[test]

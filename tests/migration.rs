@@ -20,6 +20,11 @@ fn copy_fixture(into: &Path) -> PathBuf {
     std::fs::create_dir(&dir).unwrap();
     for f in ["records.db", KEYRING_FILE] {
         std::fs::copy(src.join(f), dir.join(f)).unwrap();
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            std::fs::set_permissions(dir.join(f), std::fs::Permissions::from_mode(0o644)).unwrap();
+        }
     }
     dir
 }
@@ -58,6 +63,15 @@ fn a_store_from_version_0_1_is_verified_as_it_is_then_migrated_at_the_first_unlo
     drop(safeguard_core::unlock(&dir, Some("Rachel Adeyemi"), &pass(), opts()).unwrap());
     let kr = Keyring::load(&dir).unwrap();
     assert!(!kr.is_legacy(), "the keyring is signed now");
+    #[cfg(unix)]
+    {
+        // Version 0.1 left records.db 0644: unlocking makes the store private.
+        use std::os::unix::fs::PermissionsExt;
+        for f in ["records.db", KEYRING_FILE] {
+            let mode = std::fs::metadata(dir.join(f)).unwrap().permissions().mode() & 0o777;
+            assert_eq!(mode, 0o600, "{f}");
+        }
+    }
     let dsl = safeguard_core::unlock(&dir, Some("Rachel Adeyemi"), &pass(), opts()).unwrap();
     let r = dsl.verify().unwrap();
     assert!(r.all_ok(), "{:?}", r.problems());

@@ -51,22 +51,17 @@ fn media_type(path: &Path) -> Result<&'static str> {
 }
 
 impl Session {
-    /// Attaches the file at `path` to a record: checked for type and size before it is read.
+    /// Attaches the file at `path` to a record: its type checked by name first, then read only
+    /// if it is a regular file (no link, FIFO or device) no larger than the limit, measured on
+    /// the opened file.
     pub fn attach_path(&mut self, record_id: Id, path: &Path) -> Result<Id> {
         let media = media_type(path)?;
-        let size = std::fs::metadata(path)?.len();
-        if size > MAX_ATTACHMENT_BYTES as u64 {
-            return Err(Error::TooLarge {
-                field: "attachment",
-                limit: MAX_ATTACHMENT_BYTES,
-            });
-        }
         let name = path
             .file_name()
             .and_then(|n| n.to_str())
             .ok_or(Error::invalid("attachment", "has no readable file name"))?
             .to_owned();
-        let bytes = std::fs::read(path)?;
+        let bytes = crate::files::read_chosen_file(path, MAX_ATTACHMENT_BYTES, "attachment")?;
         self.attach_file(record_id, &name, media, &bytes)
     }
 

@@ -465,6 +465,10 @@ pub fn unlock(
         return Err(Error::NoStore);
     }
     let lock = StoreLock::acquire(dir, opts.holder)?;
+    // A store written by an older version (or copied with a loose umask) is made private.
+    let mut own = store::db_side_files(dir).to_vec();
+    own.push(dir.join(KEYRING_FILE));
+    crate::files::restrict_store(dir, &own)?;
     let keyring = Keyring::load(dir)?;
     let unlocked = keyring.unlock_user(user, passphrase)?;
     let user_id = unlocked
@@ -631,8 +635,22 @@ impl Session {
     }
 
     /// Appends an audit event for a read (opening a child's file, generating a document).
+    /// A read writes no record row, so its event accounts for none: no watermarks to take (a
+    /// chronology or a search is opened far more often than anything is written).
     pub(crate) fn audit_read(&mut self, action: &str, targets: &[Uuid]) -> Result<()> {
-        self.write(action, |_, _| Ok(((), targets.to_vec())))
+        let ctx = self.ctx();
+        let sp = self.conn.savepoint()?;
+        audit::append_content(
+            &sp,
+            &ctx.device,
+            ctx.now,
+            Some(ctx.user),
+            action,
+            targets,
+            &audit::Content::default(),
+        )?;
+        sp.commit()?;
+        Ok(())
     }
 
     /// Runs many writes in one transaction (the seeded school; imports). Each write still gets

@@ -24,7 +24,12 @@ impl StoreLock {
         let mut opts = OpenOptions::new();
         opts.read(true).write(true).create(true).truncate(false);
         #[cfg(unix)]
-        std::os::unix::fs::OpenOptionsExt::mode(&mut opts, 0o600);
+        {
+            use std::os::unix::fs::OpenOptionsExt;
+            opts.mode(0o600);
+            // A link planted in its place is refused, not followed and truncated.
+            opts.custom_flags(rustix::fs::OFlags::NOFOLLOW.bits() as i32);
+        }
         let mut file = opts.open(&path)?;
         crate::files::restrict_file(&path)?;
         match file.try_lock() {
