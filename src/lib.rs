@@ -10,6 +10,7 @@ pub mod error;
 pub mod faults;
 pub mod fields;
 pub mod files;
+pub mod idle;
 pub mod keyring;
 pub mod language;
 pub mod pdf;

@@ -3,6 +3,9 @@
 
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
+use std::time::Instant;
+
+use safeguard_core::idle::IdleLock;
 
 use safeguard_core::clock::SystemClock;
 use safeguard_core::language::LanguageFlag;
@@ -23,6 +26,8 @@ use crate::dto::*;
 pub struct AppState {
     store_dir: Mutex<PathBuf>,
     session: Mutex<Option<Session>>,
+    /// Set while a session is open: the core's idle rule, fed by the window's activity reports.
+    idle: Mutex<Option<IdleLock>>,
 }
 
 impl AppState {
@@ -30,17 +35,35 @@ impl AppState {
         AppState {
             store_dir: Mutex::new(store_dir),
             session: Mutex::new(None),
+            idle: Mutex::new(None),
         }
     }
 
     /// Drops the session (and with it the data key). True when it was unlocked.
     pub fn lock_now(&self) -> IpcResult<bool> {
+        *self.idle.lock().map_err(|_| poisoned())? = None;
         Ok(self
             .session
             .lock()
             .map_err(|_| poisoned())?
             .take()
             .is_some())
+    }
+
+    /// Keeps the session and starts its idle clock.
+    fn open(&self, session: Session, idle_minutes: u32) -> IpcResult<()> {
+        *self.idle.lock().map_err(|_| poisoned())? =
+            Some(IdleLock::new(Instant::now(), idle_minutes));
+        *self.session.lock().map_err(|_| poisoned())? = Some(session);
+        Ok(())
+    }
+
+    /// Whether the idle time has passed (checked by the shell's watcher thread).
+    pub fn idle_due(&self) -> bool {
+        self.idle
+            .lock()
+            .map(|i| i.as_ref().is_some_and(|i| i.due(Instant::now())))
+            .unwrap_or(true)
     }
 }
 
@@ -97,7 +120,7 @@ pub fn app_status(state: State<'_, AppState>) -> IpcResult<AppStatus> {
 /// Points the app at another folder (chosen with the dialog). Locks any open store first.
 #[tauri::command]
 pub fn choose_store_dir(state: State<'_, AppState>, dir: String) -> IpcResult<AppStatus> {
-    *state.session.lock().map_err(|_| poisoned())? = None;
+    state.lock_now()?;
     *state.store_dir.lock().map_err(|_| poisoned())? = PathBuf::from(dir);
     app_status(state)
 }
@@ -125,7 +148,7 @@ pub async fn create_store(
         session: info(&session)?,
         recovery_key: key.expose_grouped().to_string(),
     };
-    *state.session.lock().map_err(|_| poisoned())? = Some(session);
+    state.open(session, created.session.idle_lock_minutes)?;
     Ok(created)
 }
 
@@ -140,7 +163,7 @@ pub async fn unlock(state: State<'_, AppState>, request: UnlockRequest) -> IpcRe
         opts(),
     )?;
     let i = info(&session)?;
-    *state.session.lock().map_err(|_| poisoned())? = Some(session);
+    state.open(session, i.idle_lock_minutes)?;
     Ok(i)
 }
 
@@ -148,6 +171,16 @@ pub async fn unlock(state: State<'_, AppState>, request: UnlockRequest) -> IpcRe
 #[tauri::command]
 pub fn lock(state: State<'_, AppState>) -> IpcResult<()> {
     state.lock_now().map(|_| ())
+}
+
+/// The person did something in the window (reported at most every few seconds). Without these
+/// reports the shell locks by itself after the idle time, even if the window has frozen.
+#[tauri::command]
+pub fn activity(state: State<'_, AppState>) -> IpcResult<()> {
+    if let Some(i) = state.idle.lock().map_err(|_| poisoned())?.as_mut() {
+        i.activity(Instant::now());
+    }
+    Ok(())
 }
 
 /// Runs `f` on the unlocked session, or answers `Locked`.

@@ -13,21 +13,29 @@ use std::time::{Duration, SystemTime};
 use safeguard_core::sleep::SleepDetector;
 use tauri::{Emitter, Manager};
 
-/// How often the sleep watcher ticks, and the gap that means the computer slept.
-const TICK: Duration = Duration::from_secs(2);
+/// How often the watcher ticks, and the gap that means the computer slept.
+const TICK: Duration = Duration::from_secs(1);
 const SLEPT: Duration = Duration::from_secs(30);
 
-/// Locks at once when the computer wakes from sleep (a closed lid), and tells the window.
-fn watch_for_sleep(app: tauri::AppHandle) {
+/// Locks, outside the webview, when the computer wakes from sleep (a closed lid) and when the
+/// idle time passes with no activity reported by the window; then tells the window. The key is
+/// dropped whether or not the window hears it.
+fn watch_for_sleep_and_idle(app: tauri::AppHandle) {
     std::thread::spawn(move || {
         let mut detector = SleepDetector::new(SystemTime::now(), SLEPT);
         loop {
             std::thread::sleep(TICK);
-            if detector.tick(SystemTime::now()) {
-                let state = app.state::<commands::AppState>();
-                if let Ok(true) = state.lock_now() {
-                    let _ = app.emit("sgd-locked", "sleep");
-                }
+            let slept = detector.tick(SystemTime::now());
+            let state = app.state::<commands::AppState>();
+            let why = if slept {
+                "sleep"
+            } else if state.idle_due() {
+                "idle"
+            } else {
+                continue;
+            };
+            if let Ok(true) = state.lock_now() {
+                let _ = app.emit("sgd-locked", why);
             }
         }
     });
@@ -41,7 +49,7 @@ fn main() {
         .plugin(tauri_plugin_opener::init())
         .manage(commands::AppState::new(store_dir))
         .setup(|app| {
-            watch_for_sleep(app.handle().clone());
+            watch_for_sleep_and_idle(app.handle().clone());
             Ok(())
         })
         .invoke_handler(tauri::generate_handler![
@@ -50,6 +58,7 @@ fn main() {
             commands::create_store,
             commands::unlock,
             commands::lock,
+            commands::activity,
             commands::dashboard,
             commands::prompts,
             commands::dismiss_prompt,

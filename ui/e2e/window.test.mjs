@@ -15,8 +15,9 @@ const shots = resolve(process.env.SGD_E2E_ARTIFACTS ?? "../e2e-artifacts");
 const SCHOOL = "Hillside Primary (E2E)";
 const PASS = "e2e correct horse battery";
 
-test("first run, lock, wrong passphrase, unlock", { timeout: 180_000 }, async () => {
+test("first run, lock, wrong passphrase, unlock, the idle lock with the window frozen", { timeout: 300_000 }, async () => {
   assert.ok(app && existsSync(app), `SGD_APP_BINARY must name the built app (got ${app})`);
+  assert.ok(cli && existsSync(cli), `SGD_CLI_BINARY must name sgd (got ${cli})`);
   const store = join(mkdtempSync(join(tmpdir(), "sgd-e2e-")), "store");
   const d = await Driver.start({ application: app, env: { SGD_STORE: store } });
   try {
@@ -63,6 +64,29 @@ test("first run, lock, wrong passphrase, unlock", { timeout: 180_000 }, async ()
     await d.click("[data-testid=unlock]");
     await d.waitText("[data-testid=school]", (t) => t === SCHOOL);
     await d.screenshot(shots, "05-unlocked-again");
+
+    // The idle lock lives in the shell: with the window frozen (its script busy, reporting no
+    // activity and unable to hear anything), the key is still dropped after the idle time.
+    await d.click("[data-testid=nav-settings]");
+    await d.find("[data-testid=settings-form]");
+    await d.type("[data-testid=idle-minutes]", "1");
+    await d.click("[data-testid=save-settings]");
+    await d.waitText("[data-testid=saved]", (t) => t.includes("saved"));
+    await d.click("[data-testid=lock]");
+    await d.waitText("h1", (t) => t.includes("Unlock Safeguard Desk"));
+    await d.type("[data-testid=passphrase]", PASS);
+    await d.click("[data-testid=unlock]");
+    await d.waitText("[data-testid=school]", (t) => t === SCHOOL);
+    await d.exec("setTimeout(() => { const t = Date.now(); while (Date.now() - t < 75000) {} }, 0);");
+    await new Promise((r) => setTimeout(r, 67_000));
+    // While the window is still frozen: the shell has let go of the store (a second program
+    // may open it now), so the key is gone.
+    const out = execFileSync(cli, ["stats", store], {
+      env: { ...process.env, SGD_PASSPHRASE: PASS, SGD_USER: "Erin Example" },
+    }).toString();
+    assert.match(out, /pupils/, "sgd opened the store: the window's session was dropped");
+    await d.waitText("h1", (t) => t.includes("Unlock Safeguard Desk"), 60_000);
+    await d.screenshot(shots, "06-idle-locked-by-the-shell");
   } finally {
     await d.quit();
   }

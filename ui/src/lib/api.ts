@@ -123,6 +123,7 @@ export const api = {
   createStore: (request: CreateStoreRequest) => call<CreatedStore>("create_store", { request }),
   unlock: (request: UnlockRequest) => call<SessionInfo>("unlock", { request }),
   lock: () => call<void>("lock"),
+  activity: () => call<void>("activity"),
   dashboard: () => call<Dashboard>("dashboard"),
   prompts: () => call<Prompt[]>("prompts"),
   dismissPrompt: (key: string, reason: string) => call<Prompt[]>("dismiss_prompt", { key, reason }),
