@@ -58,6 +58,12 @@ impl AppState {
         Ok(())
     }
 
+    /// Points the app at another store folder (the session is locked first by the caller).
+    pub(crate) fn set_store_dir(&self, dir: PathBuf) -> IpcResult<()> {
+        *self.store_dir.lock().map_err(|_| poisoned())? = dir;
+        Ok(())
+    }
+
     /// Whether the idle time has passed (checked by the shell's watcher thread).
     pub fn idle_due(&self) -> bool {
         self.idle
@@ -100,6 +106,10 @@ fn info(s: &Session) -> Result<SessionInfo, Error> {
 
 #[tauri::command]
 pub fn app_status(state: State<'_, AppState>) -> IpcResult<AppStatus> {
+    app_status_of(&state)
+}
+
+pub(crate) fn app_status_of(state: &AppState) -> IpcResult<AppStatus> {
     let dir = state.store_dir.lock().map_err(|_| poisoned())?.clone();
     let session = state.session.lock().map_err(|_| poisoned())?;
     let store_exists = safeguard_core::is_store(&dir);
@@ -115,14 +125,6 @@ pub fn app_status(state: State<'_, AppState>) -> IpcResult<AppStatus> {
         users,
         session,
     })
-}
-
-/// Points the app at another folder (chosen with the dialog). Locks any open store first.
-#[tauri::command]
-pub fn choose_store_dir(state: State<'_, AppState>, dir: String) -> IpcResult<AppStatus> {
-    state.lock_now()?;
-    *state.store_dir.lock().map_err(|_| poisoned())? = PathBuf::from(dir);
-    app_status(state)
 }
 
 #[tauri::command]

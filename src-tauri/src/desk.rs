@@ -120,14 +120,6 @@ pub fn amend(
     })
 }
 
-/// Attaches the file the user picked in the dialog (the path comes from the dialog plugin).
-#[tauri::command]
-pub fn attach_file(state: State<'_, AppState>, record_id: Id, path: String) -> IpcResult<Id> {
-    with_session(&state, |s| {
-        s.attach_path(record_id, std::path::Path::new(&path))
-    })
-}
-
 #[tauri::command]
 pub fn save_draft(state: State<'_, AppState>, form: String, body: String) -> IpcResult<()> {
     with_session(&state, |s| s.save_draft(&form, &body))
@@ -230,61 +222,4 @@ pub fn referral_flags(
     selection: safeguard_core::session::ReferralSelection,
 ) -> IpcResult<Vec<safeguard_core::session::FlaggedInRecord>> {
     with_session(&state, |s| s.referral_language_flags(&selection))
-}
-
-/// Generates a document and writes it straight to the path the user chose in the save dialog;
-/// with `open`, hands it to the system's viewer (to print).
-#[tauri::command]
-pub fn save_document(
-    app: tauri::AppHandle,
-    state: State<'_, AppState>,
-    request: safeguard_core::session::DocumentRequest,
-    path: String,
-    open: bool,
-) -> IpcResult<SavedDocument> {
-    let doc = with_session(&state, |s| s.document(&request))?;
-    // The save dialog asked before overwriting an existing file.
-    safeguard_core::pdf::save_over(std::path::Path::new(&path), &doc.bytes)?;
-    if open {
-        open_with_system(&app, &path)?;
-    }
-    Ok(SavedDocument {
-        pages: doc.pages as u32,
-        missing: doc
-            .missing
-            .iter()
-            .map(|c| format!("U+{:04X}", *c as u32))
-            .collect(),
-    })
-}
-
-/// Writes an email draft (`.eml`, the referral attached, to the referral address) where the
-/// user chose; with `open`, opens it in their mail client.
-#[tauri::command]
-pub fn save_referral_email(
-    app: tauri::AppHandle,
-    state: State<'_, AppState>,
-    selection: safeguard_core::session::ReferralSelection,
-    path: String,
-    open: bool,
-) -> IpcResult<SavedDocument> {
-    let draft = with_session(&state, |s| s.referral_email(&selection))?;
-    safeguard_core::pdf::save_over(std::path::Path::new(&path), &draft.eml)?;
-    if open {
-        open_with_system(&app, &path)?;
-    }
-    Ok(SavedDocument {
-        pages: draft.pages as u32,
-        missing: vec![],
-    })
-}
-
-fn open_with_system(app: &tauri::AppHandle, path: &str) -> Result<(), crate::dto::IpcError> {
-    use tauri_plugin_opener::OpenerExt;
-    app.opener()
-        .open_path(path, None::<&str>)
-        .map_err(|_| safeguard_core::Error::Io {
-            kind: "the system could not open the file".into(),
-        })?;
-    Ok(())
 }

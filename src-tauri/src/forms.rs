@@ -423,6 +423,8 @@ impl TryFrom<&FamilyMemberForm> for MemberDetails {
 #[derive(Debug, Serialize, TS)]
 #[ts(export)]
 pub struct SavedDocument {
+    /// Where it was saved, as the person chose in the dialog.
+    pub path: String,
     pub pages: u32,
     pub missing: Vec<String>,
 }

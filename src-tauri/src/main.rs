@@ -5,6 +5,7 @@
 
 mod commands;
 mod desk;
+mod dialogs;
 mod dto;
 mod forms;
 
@@ -48,13 +49,18 @@ fn main() {
         .plugin(tauri_plugin_dialog::init())
         .plugin(tauri_plugin_opener::init())
         .manage(commands::AppState::new(store_dir))
+        .manage(dialogs::Picked::default())
         .setup(|app| {
             watch_for_sleep_and_idle(app.handle().clone());
             Ok(())
         })
         .invoke_handler(tauri::generate_handler![
             commands::app_status,
-            commands::choose_store_dir,
+            dialogs::choose_store_dir,
+            dialogs::pick_attachments,
+            dialogs::attach_file,
+            dialogs::save_document,
+            dialogs::save_referral_email,
             commands::create_store,
             commands::unlock,
             commands::lock,
@@ -90,7 +96,6 @@ fn main() {
             desk::add_review_comment,
             desk::amendable_fields,
             desk::amend,
-            desk::attach_file,
             desk::save_draft,
             desk::draft,
             desk::discard_draft,
@@ -105,8 +110,6 @@ fn main() {
             desk::add_family_member,
             desk::document_file_name,
             desk::referral_flags,
-            desk::save_document,
-            desk::save_referral_email,
         ])
         .run(tauri::generate_context!())
         .unwrap_or_else(|_| {

@@ -3,4 +3,8 @@
 /**
  * What was saved: the pages, and characters the font could not show (printed as U+FFFD).
  */
-export type SavedDocument = { pages: number, missing: Array<string>, };
+export type SavedDocument = { 
+/**
+ * Where it was saved, as the person chose in the dialog.
+ */
+path: string, pages: number, missing: Array<string>, };

@@ -40,12 +40,14 @@ import type { DocumentRequest } from "../bindings/DocumentRequest";
 import type { FlaggedInRecord } from "../bindings/FlaggedInRecord";
 import type { ReferralSelection } from "../bindings/ReferralSelection";
 import type { SavedDocument } from "../bindings/SavedDocument";
+import type { PickedFile } from "../bindings/PickedFile";
 
 export type {
   DocumentRequest,
   FlaggedInRecord,
   ReferralSelection,
   SavedDocument,
+  PickedFile,
   Assignee,
   EscalationView,
   FieldView,
@@ -119,7 +121,7 @@ async function call<T>(cmd: string, args?: Record<string, unknown>): Promise<T> 
 
 export const api = {
   status: () => call<AppStatus>("app_status"),
-  chooseStoreDir: (dir: string) => call<AppStatus>("choose_store_dir", { dir }),
+  chooseStoreDir: () => call<AppStatus>("choose_store_dir"),
   createStore: (request: CreateStoreRequest) => call<CreatedStore>("create_store", { request }),
   unlock: (request: UnlockRequest) => call<SessionInfo>("unlock", { request }),
   lock: () => call<void>("lock"),
@@ -158,7 +160,8 @@ export const api = {
   amendableFields: (kind: RecordKind, recordId: string) => call<FieldView[]>("amendable_fields", { kind, recordId }),
   amend: (kind: RecordKind, recordId: string, field: string, typed: string, reason: string) =>
     call<string>("amend", { kind, recordId, field, typed, reason }),
-  attachFile: (recordId: string, path: string) => call<string>("attach_file", { recordId, path }),
+  pickAttachments: (multiple: boolean) => call<PickedFile[]>("pick_attachments", { multiple }),
+  attachFile: (recordId: string, token: string) => call<string>("attach_file", { recordId, token }),
   saveDraft: (form: string, body: string) => call<void>("save_draft", { form, body }),
   draft: (form: string) => call<Draft | null>("draft", { form }),
   discardDraft: (form: string) => call<void>("discard_draft", { form }),
@@ -173,7 +176,6 @@ export const api = {
   addFamilyMember: (form: FamilyMemberForm) => call<string>("add_family_member", { form }),
   documentFileName: (request: DocumentRequest) => call<string>("document_file_name", { request }),
   referralFlags: (selection: ReferralSelection) => call<FlaggedInRecord[]>("referral_flags", { selection }),
-  saveDocument: (request: DocumentRequest, path: string, open: boolean) => call<SavedDocument>("save_document", { request, path, open }),
-  saveReferralEmail: (selection: ReferralSelection, path: string, open: boolean) =>
-    call<SavedDocument>("save_referral_email", { selection, path, open }),
+  saveDocument: (request: DocumentRequest, open: boolean) => call<SavedDocument | null>("save_document", { request, open }),
+  saveReferralEmail: (selection: ReferralSelection) => call<SavedDocument | null>("save_referral_email", { selection }),
 };

@@ -1,0 +1,200 @@
+//! The native file dialogs, opened from Rust. The webview never names a path: it asks for a
+//! dialog and gets back what the person chose — a store folder, a document saved, or opaque
+//! tokens for files to attach, which only this shell can turn back into paths.
+
+use std::collections::HashMap;
+use std::path::PathBuf;
+use std::sync::Mutex;
+
+use safeguard_core::records::Id;
+use safeguard_core::session::{DocumentRequest, ReferralSelection};
+use serde::Serialize;
+use tauri::{State, WebviewWindow, Wry};
+use tauri_plugin_dialog::{DialogExt, FileDialogBuilder};
+use ts_rs::TS;
+
+use crate::commands::{AppState, app_status_of, with_session};
+use crate::dto::{AppStatus, IpcError, IpcResult};
+use crate::forms::SavedDocument;
+
+/// Files picked for attaching, by token, until they are attached (or the window forgets them).
+#[derive(Default)]
+pub struct Picked(Mutex<HashMap<String, PathBuf>>);
+
+/// A file the person picked: a token for `attach_file` and the name to show.
+#[derive(Debug, Serialize, TS)]
+#[ts(export)]
+pub struct PickedFile {
+    pub token: String,
+    pub name: String,
+}
+
+const SCANS: &[&str] = &[
+    "pdf", "png", "jpg", "jpeg", "tif", "tiff", "heic", "docx", "txt",
+];
+
+fn dialog(window: &WebviewWindow, title: &str) -> FileDialogBuilder<Wry> {
+    window.dialog().file().set_parent(window).set_title(title)
+}
+
+fn chosen(path: tauri_plugin_dialog::FilePath) -> Result<PathBuf, IpcError> {
+    path.into_path().map_err(|_| {
+        IpcError::from(safeguard_core::Error::InvalidInput {
+            field: "chosen file",
+            reason: "is not a file on this computer",
+        })
+    })
+}
+
+fn poisoned() -> IpcError {
+    IpcError::from(safeguard_core::Error::Internal {
+        detail: "application state".into(),
+    })
+}
+
+/// Asks for another store folder; locks any open store first. Unchanged when cancelled.
+#[tauri::command]
+pub async fn choose_store_dir(
+    window: WebviewWindow,
+    state: State<'_, AppState>,
+) -> IpcResult<AppStatus> {
+    if let Some(dir) = dialog(&window, "Choose the store folder").blocking_pick_folder() {
+        let dir = chosen(dir)?;
+        state.lock_now()?;
+        state.set_store_dir(dir)?;
+    }
+    app_status_of(&state)
+}
+
+/// Asks for scanned forms or photographs to attach; returns a token and a name for each.
+#[tauri::command]
+pub async fn pick_attachments(
+    window: WebviewWindow,
+    picked: State<'_, Picked>,
+    multiple: bool,
+) -> IpcResult<Vec<PickedFile>> {
+    let title = if multiple {
+        "Attach scanned forms or photographs"
+    } else {
+        "Attach a scanned form or photograph"
+    };
+    let d = dialog(&window, title).add_filter("Scans and photographs", SCANS);
+    let paths = if multiple {
+        d.blocking_pick_files().unwrap_or_default()
+    } else {
+        d.blocking_pick_file().into_iter().collect()
+    };
+    let mut map = picked.0.lock().map_err(|_| poisoned())?;
+    let mut out = Vec::new();
+    for p in paths {
+        let path = chosen(p)?;
+        let token = Id::now_v7().to_string();
+        let name = path
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        map.insert(token.clone(), path);
+        out.push(PickedFile { token, name });
+    }
+    Ok(out)
+}
+
+/// Attaches a file picked with `pick_attachments` (its token is used up).
+#[tauri::command]
+pub fn attach_file(
+    state: State<'_, AppState>,
+    picked: State<'_, Picked>,
+    record_id: Id,
+    token: String,
+) -> IpcResult<Id> {
+    let path = picked
+        .0
+        .lock()
+        .map_err(|_| poisoned())?
+        .remove(&token)
+        .ok_or(IpcError::from(safeguard_core::Error::NotFound {
+            what: "picked file",
+        }))?;
+    with_session(&state, |s| s.attach_path(record_id, &path))
+}
+
+/// Asks where to save the document (the core suggests the name), generates it and writes it
+/// there; with `open`, hands it to the system's viewer to print. None when cancelled.
+#[tauri::command]
+pub async fn save_document(
+    app: tauri::AppHandle,
+    window: WebviewWindow,
+    state: State<'_, AppState>,
+    request: DocumentRequest,
+    open: bool,
+) -> IpcResult<Option<SavedDocument>> {
+    let name = with_session(&state, |s| s.document_file_name(&request))?;
+    let Some(path) = dialog(&window, "Save the document")
+        .set_file_name(name)
+        .add_filter("PDF", &["pdf"])
+        .blocking_save_file()
+    else {
+        return Ok(None);
+    };
+    let path = chosen(path)?;
+    let doc = with_session(&state, |s| s.document(&request))?;
+    // The save dialog asked before overwriting an existing file.
+    safeguard_core::pdf::save_over(&path, &doc.bytes)?;
+    if open {
+        open_with_system(&app, &path)?;
+    }
+    Ok(Some(SavedDocument {
+        path: path.display().to_string(),
+        pages: doc.pages as u32,
+        missing: doc
+            .missing
+            .iter()
+            .map(|c| format!("U+{:04X}", *c as u32))
+            .collect(),
+    }))
+}
+
+/// Asks where to save an email draft (`.eml`, the referral attached, to the referral
+/// address), writes it and opens it in the mail client. None when cancelled.
+#[tauri::command]
+pub async fn save_referral_email(
+    app: tauri::AppHandle,
+    window: WebviewWindow,
+    state: State<'_, AppState>,
+    selection: ReferralSelection,
+) -> IpcResult<Option<SavedDocument>> {
+    let request = DocumentRequest::Referral {
+        selection: selection.clone(),
+    };
+    let name = with_session(&state, |s| s.document_file_name(&request))?;
+    let name = match name.strip_suffix(".pdf") {
+        Some(stem) => format!("{stem}.eml"),
+        None => format!("{name}.eml"),
+    };
+    let Some(path) = dialog(&window, "Save the email draft")
+        .set_file_name(name)
+        .add_filter("Email", &["eml"])
+        .blocking_save_file()
+    else {
+        return Ok(None);
+    };
+    let path = chosen(path)?;
+    let draft = with_session(&state, |s| s.referral_email(&selection))?;
+    safeguard_core::pdf::save_over(&path, &draft.eml)?;
+    open_with_system(&app, &path)?;
+    Ok(Some(SavedDocument {
+        path: path.display().to_string(),
+        pages: draft.pages as u32,
+        missing: vec![],
+    }))
+}
+
+fn open_with_system(app: &tauri::AppHandle, path: &std::path::Path) -> Result<(), IpcError> {
+    use tauri_plugin_opener::OpenerExt;
+    app.opener()
+        .open_path(path.to_string_lossy(), None::<&str>)
+        .map_err(|_| safeguard_core::Error::Io {
+            kind: "the system could not open the file".into(),
+        })?;
+    Ok(())
+}
