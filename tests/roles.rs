@@ -355,3 +355,263 @@ fn the_deputy_does_everything_but_users() {
     );
     let _ = NaiveDate::MIN;
 }
+
+/// What one role may do with one method of `Session`.
+type Call = fn(&mut safeguard_core::Session, &World) -> safeguard_core::Result<()>;
+
+/// Every method that acts on the store, called as every role. `[dsl, deputy, head, staff]`:
+/// true = allowed (it must not be refused), false = it must answer `Forbidden`.
+#[test]
+fn the_role_table_every_method_as_every_role() {
+    use safeguard_core::session::{DocumentRequest, ReferralSelection};
+    const ALL: [bool; 4] = [true, true, true, true];
+    const READERS: [bool; 4] = [true, true, true, false];
+    const LEADS: [bool; 4] = [true, true, false, false];
+    const DSL_ONLY: [bool; 4] = [true, false, false, false];
+    let table: &[(&str, Call, [bool; 4])] = &[
+        // Reading.
+        (
+            "list pupils",
+            |s, _| s.list_pupils(&PupilQuery::default()).map(drop),
+            ALL,
+        ),
+        (
+            "pupil summary",
+            |s, w| s.pupil_summary(w.pupil).map(drop),
+            ALL,
+        ),
+        (
+            "pupil file",
+            |s, w| s.pupil_file(w.pupil).map(drop),
+            READERS,
+        ),
+        (
+            "pupil chronology",
+            |s, w| s.pupil_chronology(w.pupil, &Default::default()).map(drop),
+            ALL,
+        ),
+        (
+            "family chronology",
+            |s, w| s.family_chronology(w.pupil, &Default::default()).map(drop),
+            READERS,
+        ),
+        ("search", |s, _| s.search("concern", 10).map(drop), ALL),
+        ("dashboard", |s, _| s.dashboard().map(drop), ALL),
+        ("prompts", |s, _| s.prompts().map(drop), READERS),
+        ("follow-ups", |s, _| s.follow_ups().map(drop), ALL),
+        ("assignees", |s, _| s.assignees().map(drop), LEADS),
+        ("escalations", |s, _| s.escalations(true).map(drop), READERS),
+        (
+            "an escalation",
+            |s, w| s.escalation(w.escalation).map(drop),
+            READERS,
+        ),
+        (
+            "amendments of another's record",
+            |s, w| s.amendments_of(w.dsl_concern).map(drop),
+            READERS,
+        ),
+        ("settings", |s, _| s.settings().map(drop), READERS),
+        ("users", |s, _| s.users().map(drop), READERS),
+        ("stats", |s, _| s.stats().map(drop), READERS),
+        ("verify", |s, _| s.verify().map(drop), ALL),
+        // Documents.
+        (
+            "referral PDF",
+            |s, w| {
+                s.referral_pdf(&ReferralSelection {
+                    pupil_id: w.pupil,
+                    ..Default::default()
+                })
+                .map(drop)
+            },
+            READERS,
+        ),
+        (
+            "whole file PDF",
+            |s, w| {
+                s.document(&DocumentRequest::ChildFile { pupil_id: w.pupil })
+                    .map(drop)
+            },
+            READERS,
+        ),
+        (
+            "escalations PDF",
+            |s, _| s.escalations_pdf(None).map(drop),
+            READERS,
+        ),
+        // Recording.
+        (
+            "record a concern",
+            |s, w| {
+                s.record_concern(&concern_for(w.pupil, monday(), "Table concern", None))
+                    .map(drop)
+            },
+            ALL,
+        ),
+        (
+            "record the child's voice",
+            |s, w| {
+                s.record_voice(&NewVoice {
+                    pupil_id: w.pupil,
+                    details: VoiceDetails {
+                        spoken_at: monday(),
+                        words: "It is fine".into(),
+                        wishes: None,
+                        feelings: None,
+                        non_verbal: None,
+                        who_was_present: "DSL".into(),
+                        context: None,
+                    },
+                })
+                .map(drop)
+            },
+            LEADS,
+        ),
+        (
+            "add a pupil",
+            |s, _| {
+                s.add_pupil(&pupil_details(
+                    "Table",
+                    "Pupil",
+                    &format!("T{:012}", s.user().name.len()),
+                ))
+                .map(drop)
+            },
+            LEADS,
+        ),
+        (
+            "record a referral",
+            |s, w| s.record_referral(&referral(w.pupil)).map(drop),
+            LEADS,
+        ),
+        (
+            "record a decision",
+            |s, w| {
+                s.record_decision(
+                    w.referral,
+                    &DecisionDetails {
+                        received_on: NaiveDate::from_ymd_opt(2026, 11, 23).unwrap(),
+                        outcome: DecisionOutcome::Other,
+                        decided_by: None,
+                        notes: "Decided".into(),
+                    },
+                )
+                .map(drop)
+            },
+            LEADS,
+        ),
+        (
+            "add a follow-up",
+            |s, w| {
+                s.add_follow_up(&NewFollowUp {
+                    pupil_id: w.pupil,
+                    source_id: None,
+                    owner_id: None,
+                    due_on: monday().date_naive(),
+                    details: FollowUpDetails {
+                        action: "Table".into(),
+                    },
+                })
+                .map(drop)
+            },
+            LEADS,
+        ),
+        (
+            "open an escalation",
+            |s, w| s.open_escalation(&escalation(w.pupil)).map(drop),
+            LEADS,
+        ),
+        (
+            "record an escalation response",
+            |s, w| {
+                s.record_escalation_response(w.escalation, "Replied")
+                    .map(drop)
+            },
+            LEADS,
+        ),
+        (
+            // The review is the head's (and the DSL's), not the deputy's who ran the escalation.
+            "add a review comment",
+            |s, w| s.add_review_comment(w.escalation, "Reviewed").map(drop),
+            [true, false, true, false],
+        ),
+        (
+            "amend the DSL's concern",
+            |s, w| {
+                s.amend(
+                    RecordKind::Concern,
+                    w.dsl_concern,
+                    "location",
+                    serde_json::json!("Hall"),
+                    "Wrong room",
+                )
+                .map(drop)
+            },
+            LEADS,
+        ),
+        ("save a draft", |s, _| s.save_draft("concern", "{}"), ALL),
+        // Settings, users and keys.
+        (
+            "change the idle lock",
+            |s, _| s.set_idle_lock_minutes(7),
+            LEADS,
+        ),
+        (
+            "back up",
+            |s, _| {
+                let to = s
+                    .dir()
+                    .parent()
+                    .unwrap()
+                    .join(format!("{}.sgdbackup", s.user().name));
+                s.backup(&to)
+            },
+            LEADS,
+        ),
+        (
+            "add a user",
+            |s, _| {
+                s.add_user(
+                    &format!("New {}", s.user().name),
+                    Role::Staff,
+                    &pass("a new passphrase"),
+                )
+                .map(drop)
+            },
+            DSL_ONLY,
+        ),
+        (
+            "reset another's passphrase",
+            |s, _| s.change_passphrase("Sam Staff", &pass("reset passphrase 9")),
+            DSL_ONLY,
+        ),
+        (
+            "rotate the recovery key",
+            |s, _| s.rotate_recovery_key().map(drop),
+            DSL_ONLY,
+        ),
+        ("remove a user", |s, _| s.remove_user("Sam Staff"), DSL_ONLY),
+    ];
+    let logins = [
+        (DSL, DSL_PASS),
+        ("Dee Deputy", "deputy passphrase"),
+        ("Hal Head", "head passphrase"),
+        ("Sue Staff", "staff passphrase"),
+    ];
+    let mut wrong = Vec::new();
+    for (r, (user, p)) in logins.iter().enumerate() {
+        let w = world();
+        let mut s = w.fx.unlock(user, p).unwrap();
+        for (what, call, allowed) in table {
+            let got = call(&mut s, &w);
+            match (allowed[r], &got) {
+                (true, Err(Error::Forbidden)) => wrong.push(format!("{user}: {what} was refused")),
+                (true, Err(e)) => wrong.push(format!("{user}: {what} failed: {e:?}")),
+                (false, Err(Error::Forbidden)) | (true, Ok(())) => {}
+                (false, other) => wrong.push(format!("{user}: {what} was not refused: {other:?}")),
+            }
+        }
+    }
+    assert!(wrong.is_empty(), "{wrong:#?}");
+}

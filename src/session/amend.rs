@@ -118,9 +118,20 @@ impl Session {
         })
     }
 
-    /// The amendment history of one record, oldest first.
+    /// The amendment history of one record, oldest first. Staff see only the history of their
+    /// own concerns (an amendment holds the record's content).
     pub fn amendments_of(&self, record_id: Id) -> Result<Vec<AmendmentView>> {
         let key = record_id.to_string();
+        if !self.user().role.reads_everything() {
+            let own: bool = self.conn().query_row(
+                "SELECT EXISTS (SELECT 1 FROM concerns WHERE id = ?1 AND recorded_by = ?2)",
+                params![key, self.user().id.to_string()],
+                |r| r.get(0),
+            )?;
+            if !own {
+                return Err(Error::Forbidden);
+            }
+        }
         Ok(self
             .amendments_for(std::slice::from_ref(&key), &self.names()?)?
             .remove(&key)
