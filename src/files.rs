@@ -160,16 +160,18 @@ pub fn read_chosen_file(path: &Path, limit: usize, field: &'static str) -> Resul
 }
 
 /// Re-tightens a store folder and the files in it to 0700 / 0600 (a store written by an older
-/// version, or copied in with a loose umask).
-pub fn restrict_store(dir: &Path, files: &[std::path::PathBuf]) -> Result<()> {
-    restrict_dir(dir)?;
+/// version, or copied in with a loose umask). Best effort: a file system without Unix modes, or
+/// a folder owned by another account, must not keep a person out of their records; links are
+/// left alone (never followed to change something outside the store).
+pub fn restrict_store(dir: &Path, files: &[std::path::PathBuf]) {
+    if fs::symlink_metadata(dir).is_ok_and(|m| m.is_dir()) {
+        let _ = restrict_dir(dir);
+    }
     for f in files {
-        match fs::symlink_metadata(f) {
-            Ok(m) if m.is_file() => restrict_file(f)?,
-            _ => {}
+        if fs::symlink_metadata(f).is_ok_and(|m| m.is_file()) {
+            let _ = restrict_file(f);
         }
     }
-    Ok(())
 }
 
 /// Bytes free for an unprivileged writer on the file system holding `dir`.

@@ -15,7 +15,8 @@ impl IdleLock {
     pub fn new(now: Instant, minutes: u32) -> Self {
         IdleLock {
             last: now,
-            limit: Duration::from_secs(u64::from(minutes.max(1)) * 60),
+            // The setting is 1 to 60 minutes; a stored value outside that is held to it.
+            limit: Duration::from_secs(u64::from(minutes.clamp(1, 60)) * 60),
         }
     }
 
@@ -45,6 +46,12 @@ mod tests {
         idle.activity(t0 + Duration::from_secs(200));
         assert!(!idle.due(t0 + Duration::from_secs(499)));
         assert!(idle.due(t0 + Duration::from_secs(500)));
+    }
+
+    #[test]
+    fn a_stored_value_beyond_an_hour_is_held_to_an_hour() {
+        let t0 = Instant::now();
+        assert!(IdleLock::new(t0, 100_000).due(t0 + Duration::from_secs(3600)));
     }
 
     #[test]

@@ -195,6 +195,13 @@ impl fmt::Debug for RecoveryKey {
     }
 }
 
+/// 128 random bits as hex: an unguessable handle (e.g. for a file picked in a dialog).
+pub fn random_token() -> Result<String> {
+    let mut b = [0u8; 16];
+    random_fill(&mut b)?;
+    Ok(hex::encode(b))
+}
+
 pub(crate) fn random_fill(buf: &mut [u8]) -> Result<()> {
     getrandom::fill(buf).map_err(|_| Error::Internal {
         detail: "the system random source failed".into(),

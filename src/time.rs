@@ -76,12 +76,17 @@ mod tests {
 /// UTC. An impossible date, or a time that does not exist when the clocks go forward, is an
 /// input error; an ambiguous one (clocks going back) takes the earlier instant.
 pub fn parse_london_local(field: &'static str, s: &str) -> crate::error::Result<DateTime<Utc>> {
-    use chrono::{NaiveDateTime, TimeZone};
+    use chrono::{Datelike, NaiveDateTime, TimeZone};
     let s = s.trim();
     let naive = NaiveDateTime::parse_from_str(s, "%d/%m/%Y %H:%M")
         .or_else(|_| NaiveDateTime::parse_from_str(s, "%Y-%m-%dT%H:%M"))
         .or_else(|_| NaiveDateTime::parse_from_str(s, "%Y-%m-%dT%H:%M:%S"))
-        .map_err(|_| crate::error::Error::invalid(field, "is not a real date and time"))?;
+        .ok()
+        .filter(|t| TYPED_YEARS.contains(&t.year()))
+        .ok_or(crate::error::Error::invalid(
+            field,
+            "is not a real date and time",
+        ))?;
     London
         .from_local_datetime(&naive)
         .earliest()
@@ -94,16 +99,38 @@ pub fn parse_london_local(field: &'static str, s: &str) -> crate::error::Result<
 
 /// Parses a date as typed in the window: `dd/mm/yyyy` (or ISO `YYYY-MM-DD`).
 pub fn parse_uk_date(field: &'static str, s: &str) -> crate::error::Result<NaiveDate> {
+    use chrono::Datelike;
     let s = s.trim();
     NaiveDate::parse_from_str(s, "%d/%m/%Y")
         .or_else(|_| NaiveDate::parse_from_str(s, "%Y-%m-%d"))
-        .map_err(|_| crate::error::Error::invalid(field, "is not a real date (dd/mm/yyyy)"))
+        .ok()
+        .filter(|d| TYPED_YEARS.contains(&d.year()))
+        .ok_or(crate::error::Error::invalid(
+            field,
+            "is not a real date (dd/mm/yyyy)",
+        ))
 }
+
+/// Years a typed date may have: chrono also reads "-11-06-02" or "01/01/99999", which are no
+/// date anyone records here (found by fuzzing). Dates of birth of the oldest household members
+/// and retention horizons both fit.
+const TYPED_YEARS: std::ops::RangeInclusive<i32> = 1850..=2200;
 
 #[cfg(test)]
 mod local_input_tests {
     use super::*;
     use chrono::TimeZone;
+
+    #[test]
+    fn years_no_one_records_are_refused() {
+        // The fuzzer's find: a negative year read as ISO.
+        assert!(parse_london_local("t", "-11-6-2T10:3").is_err());
+        assert!(parse_uk_date("d", "-11-06-02").is_err());
+        assert!(parse_uk_date("d", "01/01/99999").is_err());
+        assert!(parse_uk_date("d", "01/01/0012").is_err());
+        assert!(parse_uk_date("d", "01/01/1850").is_ok());
+        assert!(parse_london_local("t", "01/12/2026 09:30").is_ok());
+    }
 
     #[test]
     fn london_wall_clock_input_becomes_utc() {

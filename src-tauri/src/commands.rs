@@ -1,8 +1,9 @@
 //! Tauri commands: convert the DTO, call one core function, map the error. No SQL, crypto or
 //! business rule here.
 
+use std::collections::HashMap;
 use std::path::PathBuf;
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Instant;
 
 use safeguard_core::idle::IdleLock;
@@ -28,6 +29,8 @@ pub struct AppState {
     session: Mutex<Option<Session>>,
     /// Set while a session is open: the core's idle rule, fed by the window's activity reports.
     idle: Mutex<Option<IdleLock>>,
+    /// Files picked to attach (token → path); cleared at every lock.
+    picked: Mutex<HashMap<String, PathBuf>>,
 }
 
 impl AppState {
@@ -36,26 +39,35 @@ impl AppState {
             store_dir: Mutex::new(store_dir),
             session: Mutex::new(None),
             idle: Mutex::new(None),
+            picked: Mutex::new(HashMap::new()),
         }
     }
 
-    /// Drops the session (and with it the data key). True when it was unlocked.
+    /// Drops the session (and with it the data key). True when it was unlocked. Never refused:
+    /// a poisoned lock (a command that panicked) is taken over, not left holding the key.
     pub fn lock_now(&self) -> IpcResult<bool> {
-        *self.idle.lock().map_err(|_| poisoned())? = None;
-        Ok(self
-            .session
+        let mut session = self.session.lock().unwrap_or_else(PoisonError::into_inner);
+        *self.idle.lock().unwrap_or_else(PoisonError::into_inner) = None;
+        self.picked
             .lock()
-            .map_err(|_| poisoned())?
-            .take()
-            .is_some())
+            .unwrap_or_else(PoisonError::into_inner)
+            .clear();
+        Ok(session.take().is_some())
     }
 
-    /// Keeps the session and starts its idle clock.
-    fn open(&self, session: Session, idle_minutes: u32) -> IpcResult<()> {
+    /// Keeps the session and starts its idle clock, both under the session's lock (the order
+    /// `lock_now` takes them in), so a session is never open without its idle clock.
+    fn open(&self, new: Session, idle_minutes: u32) -> IpcResult<()> {
+        let mut session = self.session.lock().map_err(|_| poisoned())?;
         *self.idle.lock().map_err(|_| poisoned())? =
             Some(IdleLock::new(Instant::now(), idle_minutes));
-        *self.session.lock().map_err(|_| poisoned())? = Some(session);
+        *session = Some(new);
         Ok(())
+    }
+
+    /// Files picked in the shell's dialog, by token, until attached or the store is locked.
+    pub(crate) fn picked(&self) -> IpcResult<std::sync::MutexGuard<'_, HashMap<String, PathBuf>>> {
+        self.picked.lock().map_err(|_| poisoned())
     }
 
     /// Points the app at another store folder (the session is locked first by the caller).

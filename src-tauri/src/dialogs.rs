@@ -2,11 +2,8 @@
 //! dialog and gets back what the person chose — a store folder, a document saved, or opaque
 //! tokens for files to attach, which only this shell can turn back into paths.
 
-use std::collections::HashMap;
 use std::path::PathBuf;
-use std::sync::Mutex;
 
-use safeguard_core::records::Id;
 use safeguard_core::session::{DocumentRequest, ReferralSelection};
 use serde::Serialize;
 use tauri::{State, WebviewWindow, Wry};
@@ -16,10 +13,6 @@ use ts_rs::TS;
 use crate::commands::{AppState, app_status_of, with_session};
 use crate::dto::{AppStatus, IpcError, IpcResult};
 use crate::forms::SavedDocument;
-
-/// Files picked for attaching, by token, until they are attached (or the window forgets them).
-#[derive(Default)]
-pub struct Picked(Mutex<HashMap<String, PathBuf>>);
 
 /// A file the person picked: a token for `attach_file` and the name to show.
 #[derive(Debug, Serialize, TS)]
@@ -46,11 +39,8 @@ fn chosen(path: tauri_plugin_dialog::FilePath) -> Result<PathBuf, IpcError> {
     })
 }
 
-fn poisoned() -> IpcError {
-    IpcError::from(safeguard_core::Error::Internal {
-        detail: "application state".into(),
-    })
-}
+/// Tokens kept at once (a form picks a handful; more means nobody is attaching them).
+const MAX_PICKED: usize = 200;
 
 /// Asks for another store folder; locks any open store first. Unchanged when cancelled.
 #[tauri::command]
@@ -70,9 +60,11 @@ pub async fn choose_store_dir(
 #[tauri::command]
 pub async fn pick_attachments(
     window: WebviewWindow,
-    picked: State<'_, Picked>,
+    state: State<'_, AppState>,
     multiple: bool,
 ) -> IpcResult<Vec<PickedFile>> {
+    // Only while a store is open: the tokens are cleared when it locks.
+    with_session(&state, |_| Ok(()))?;
     let title = if multiple {
         "Attach scanned forms or photographs"
     } else {
@@ -84,11 +76,17 @@ pub async fn pick_attachments(
     } else {
         d.blocking_pick_file().into_iter().collect()
     };
-    let mut map = picked.0.lock().map_err(|_| poisoned())?;
+    let paths = paths
+        .into_iter()
+        .map(chosen)
+        .collect::<Result<Vec<_>, _>>()?;
+    let mut map = state.picked()?;
+    if map.len() + paths.len() > MAX_PICKED {
+        map.clear();
+    }
     let mut out = Vec::new();
-    for p in paths {
-        let path = chosen(p)?;
-        let token = Id::now_v7().to_string();
+    for path in paths {
+        let token = safeguard_core::secret::random_token()?;
         let name = path
             .file_name()
             .map(|n| n.to_string_lossy().into_owned())
@@ -103,18 +101,16 @@ pub async fn pick_attachments(
 #[tauri::command]
 pub fn attach_file(
     state: State<'_, AppState>,
-    picked: State<'_, Picked>,
-    record_id: Id,
+    record_id: safeguard_core::records::Id,
     token: String,
-) -> IpcResult<Id> {
-    let path = picked
-        .0
-        .lock()
-        .map_err(|_| poisoned())?
-        .remove(&token)
-        .ok_or(IpcError::from(safeguard_core::Error::NotFound {
-            what: "picked file",
-        }))?;
+) -> IpcResult<safeguard_core::records::Id> {
+    let path =
+        state
+            .picked()?
+            .remove(&token)
+            .ok_or(IpcError::from(safeguard_core::Error::NotFound {
+                what: "picked file",
+            }))?;
     with_session(&state, |s| s.attach_path(record_id, &path))
 }
 

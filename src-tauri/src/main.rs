@@ -23,21 +23,28 @@ const SLEPT: Duration = Duration::from_secs(30);
 /// dropped whether or not the window hears it.
 fn watch_for_sleep_and_idle(app: tauri::AppHandle) {
     std::thread::spawn(move || {
-        let mut detector = SleepDetector::new(SystemTime::now(), SLEPT);
-        loop {
-            std::thread::sleep(TICK);
-            let slept = detector.tick(SystemTime::now());
-            let state = app.state::<commands::AppState>();
-            let why = if slept {
-                "sleep"
-            } else if state.idle_due() {
-                "idle"
-            } else {
-                continue;
-            };
-            if let Ok(true) = state.lock_now() {
+        let watched = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            let mut detector = SleepDetector::new(SystemTime::now(), SLEPT);
+            loop {
+                std::thread::sleep(TICK);
+                let slept = detector.tick(SystemTime::now());
+                let state = app.state::<commands::AppState>();
+                let why = if slept {
+                    "sleep"
+                } else if state.idle_due() {
+                    "idle"
+                } else {
+                    continue;
+                };
+                // Told whatever locking answered: the window must clear the screen either way.
+                let _ = state.lock_now();
                 let _ = app.emit("sgd-locked", why);
             }
+        }));
+        if watched.is_err() {
+            // Without the watcher nothing would lock: end the app (and with it the key).
+            eprintln!("Safeguard Desk: the lock watcher failed; closing to protect the records");
+            std::process::abort();
         }
     });
 }
@@ -49,7 +56,6 @@ fn main() {
         .plugin(tauri_plugin_dialog::init())
         .plugin(tauri_plugin_opener::init())
         .manage(commands::AppState::new(store_dir))
-        .manage(dialogs::Picked::default())
         .setup(|app| {
             watch_for_sleep_and_idle(app.handle().clone());
             Ok(())

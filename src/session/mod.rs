@@ -464,11 +464,11 @@ pub fn unlock(
     if !store_exists(dir) {
         return Err(Error::NoStore);
     }
-    let lock = StoreLock::acquire(dir, opts.holder)?;
     // A store written by an older version (or copied with a loose umask) is made private.
     let mut own = store::db_side_files(dir).to_vec();
     own.push(dir.join(KEYRING_FILE));
-    crate::files::restrict_store(dir, &own)?;
+    crate::files::restrict_store(dir, &own);
+    let lock = StoreLock::acquire(dir, opts.holder)?;
     let keyring = Keyring::load(dir)?;
     let unlocked = keyring.unlock_user(user, passphrase)?;
     let user_id = unlocked

@@ -31,7 +31,23 @@ impl StoreLock {
             opts.custom_flags(rustix::fs::OFlags::NOFOLLOW.bits() as i32);
         }
         let mut file = opts.open(&path)?;
-        crate::files::restrict_file(&path)?;
+        // On the handle, never the path again (a link swapped in after the open).
+        let meta = file.metadata()?;
+        if !meta.is_file() {
+            return Err(Error::damaged(
+                "the store's lock file is not a regular file",
+            ));
+        }
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::{MetadataExt, PermissionsExt};
+            if meta.nlink() != 1 {
+                return Err(Error::damaged(
+                    "the store's lock file has other names (hard links)",
+                ));
+            }
+            file.set_permissions(std::fs::Permissions::from_mode(0o600))?;
+        }
         match file.try_lock() {
             Ok(()) => {}
             Err(std::fs::TryLockError::WouldBlock) => {
