@@ -39,3 +39,9 @@ if ! command -v tauri-driver >/dev/null 2>&1 && [ ! -x "$HOME/.cargo/bin/tauri-d
   echo "setup: cargo install tauri-driver"
   cargo install tauri-driver --locked --version 2.1.0 >/dev/null 2>&1
 fi
+
+# cargo-fuzz drives the fuzz targets in fuzz/ (on the nightly toolchain, where the machine has one).
+if cargo +nightly --version >/dev/null 2>&1 && ! cargo +nightly fuzz --version >/dev/null 2>&1; then
+  echo "setup: cargo install cargo-fuzz"
+  cargo install cargo-fuzz --locked --version 0.13.2 >/dev/null 2>&1
+fi
