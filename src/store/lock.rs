@@ -48,7 +48,21 @@ impl StoreLock {
             }
             file.set_permissions(std::fs::Permissions::from_mode(0o600))?;
         }
-        match file.try_lock() {
+        // A lock just released can stay held for a moment by a child process another thread
+        // was starting (it keeps a copy of every descriptor until it executes its program), so a
+        // holder is only believed after a short wait; a program that really has the store open
+        // holds it far longer.
+        let mut tries = 0;
+        let locked = loop {
+            match file.try_lock() {
+                Err(std::fs::TryLockError::WouldBlock) if tries < 20 => {
+                    tries += 1;
+                    std::thread::sleep(std::time::Duration::from_millis(100));
+                }
+                other => break other,
+            }
+        };
+        match locked {
             Ok(()) => {}
             Err(std::fs::TryLockError::WouldBlock) => {
                 let mut who = String::new();
