@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Fuzzes every parser of untrusted bytes for a bounded time (FUZZ_SECONDS each, default 20):
-# the keyring file, the backup container, the recovery key as typed, and typed UK dates and
+# the keyring file, the backup container, the recovery key as typed, an inbox item, and typed UK dates and
 # times. Seeds are in fuzz/corpus/<target>; what a run finds goes to a temporary folder, and any
 # crash fails this script (commit the crashing input to the corpus as a regression).
 set -euo pipefail
@@ -13,7 +13,7 @@ if ! cargo +nightly --version >/dev/null 2>&1 || ! cargo +nightly fuzz --version
 fi
 found="$(mktemp -d)"
 trap 'rm -rf "$found"' EXIT
-for target in keyring backup recovery_key typed_dates; do
+for target in keyring backup recovery_key typed_dates inbox_item; do
   mkdir -p "$found/$target"
   echo "fuzz: $target for ${SECONDS_EACH}s"
   status=0
@@ -27,4 +27,4 @@ for target in keyring backup recovery_key typed_dates; do
     exit 1
   fi
 done
-echo "fuzz: 4 targets, no failure"
+echo "fuzz: 5 targets, no failure"

@@ -53,6 +53,9 @@ pub const RECORD_TABLES: &[(&str, &str)] = &[
     ("prompt_dismissals", "seq"),
     ("search_text", "rowid"),
     ("keyring_generations", "seq"),
+    ("team_keys", "seq"),
+    ("staff_keys", "seq"),
+    ("inbox_filed", "seq"),
 ];
 
 /// The highest primary key of every record table, taken before a write: what the write adds

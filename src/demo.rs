@@ -778,10 +778,11 @@ pub fn create(
         dsl.complete_follow_up(f, "Liam met at the gate by his class teacher; quiet day, sat with a friend at lunch. No disclosure.")?;
     }
 
-    // A member of staff records a concern themselves (one program holds a store at a time).
+    // A member of staff records a concern themselves, into the inbox (staff hold no database
+    // key); the DSL's next unlock files it as a record.
     tl.now(3, 15, 45);
     drop(dsl);
-    let mut staff = unlock(dir, Some(STAFF_NAME), passphrase, opts.clone())?;
+    let mut staff = crate::session::unlock_staff(dir, Some(STAFF_NAME), passphrase, opts.clone())?;
     staff.record_concern(&NewConcern {
         pupil_id: amir,
         details: concern(teacher, tl.at(3, 14, 10), "Year 4 classroom", &[Category::MentalHealth],

@@ -26,6 +26,7 @@ pub enum ErrorCode {
     StoreInUse,
     StoreBusy,
     DiskFull,
+    NotReady,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -77,6 +78,10 @@ pub enum Error {
         "not enough free disk space: this needs about {needed_mib} MiB and {available_mib} MiB are free; nothing was changed"
     )]
     DiskFull { needed_mib: u64, available_mib: u64 },
+    #[error(
+        "this store was made by an older version: the DSL must open it once with this version before staff can use it"
+    )]
+    NotReady,
 }
 
 pub type Result<T, E = Error> = std::result::Result<T, E>;
@@ -102,6 +107,7 @@ impl Error {
             Error::StoreInUse { .. } => ErrorCode::StoreInUse,
             Error::StoreBusy => ErrorCode::StoreBusy,
             Error::DiskFull { .. } => ErrorCode::DiskFull,
+            Error::NotReady => ErrorCode::NotReady,
         }
     }
 

@@ -16,6 +16,14 @@
 //! swapped, duplicated or edited without the authority fails the signature; a whole keyring
 //! re-signed by another authority fails the comparison with the database
 //! ([`Keyring::check_against`]), and one older than the database fails the generation check.
+//!
+//! **Roles in the cryptography (format 3).** Only the safeguarding team's slots (DSL, deputy,
+//! head) and the recovery slot have the data key sealed to them. A member of staff's slot has
+//! only the roster key (to pick the child a concern is about); what staff record goes into the
+//! inbox sealed to the team's inbox key, whose public half is signed here ([`crate::inbox`]).
+//! Each passphrase wrapping is bound (associated data) to the store and its authority, so a
+//! keyring forged whole under another authority does not open with anyone's passphrase; a
+//! wrapping made before that binding opens once and is rewrapped with it at that unlock.
 
 use std::path::Path;
 
@@ -31,11 +39,15 @@ use zeroize::Zeroizing;
 use crate::error::{Error, Result};
 use crate::files;
 use crate::records::Role;
-use crate::secret::{AuthorityKey, DataKey, Passphrase, RecoveryKey, random_fill};
+use crate::secret::{AuthorityKey, DataKey, Passphrase, RecoveryKey, SymmetricKey, random_fill};
 
 pub const KEYRING_FILE: &str = "keyring.json";
 /// Format 1 (unsigned, no roles) is read only to be migrated at the next unlock.
-const FORMAT: u32 = 2;
+/// Signed, every slot holding the data key.
+const FORMAT_SIGNED: u32 = 2;
+/// Signed, the data key only on the team's slots; staff slots hold the roster key.
+const FORMAT_TEAM: u32 = 3;
+const NEWEST_FORMAT: u32 = FORMAT_TEAM;
 const MAX_KEYRING_BYTES: u64 = 1 << 20;
 const MAX_SLOTS: usize = 500;
 
@@ -136,7 +148,12 @@ struct Slot {
     secret_ciphertext: String,
     // Signed from here on.
     public_key: String,
-    data_key: Sealed,
+    /// The database key: on the team's slots and the recovery slot (every slot before format 3).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    data_key: Option<Sealed>,
+    /// The roster key: on staff slots only (format 3).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    roster_key: Option<Sealed>,
     /// Present only while a rekey is in flight: the key the database had before it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     previous_data_key: Option<Sealed>,
@@ -164,6 +181,9 @@ struct KeyringFile {
     generation: u64,
     #[serde(default)]
     authority_public: String,
+    /// The team's inbox public key (X25519, hex), which staff seal what they record to (format 3).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    team_public: Option<String>,
     slots: Vec<Slot>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     anchor: Option<Anchor>,
@@ -184,7 +204,12 @@ pub struct Unlocked {
     pub slot_id: Uuid,
     pub user_id: Option<Uuid>,
     pub role: Option<Role>,
-    pub data_key: DataKey,
+    /// The database key: none for a member of staff (format 3).
+    pub data_key: Option<DataKey>,
+    /// Staff slots only: the key the pupil roster is encrypted under.
+    pub roster_key: Option<SymmetricKey>,
+    /// The passphrase wrapping predates the binding to the store and authority: rewrap it.
+    pub needs_rewrap: bool,
     /// Set while a rekey was interrupted: the database may still be under this key.
     pub previous_data_key: Option<DataKey>,
     /// DSL and recovery slots only.
@@ -214,19 +239,30 @@ pub struct TrustedFacts<'a> {
     pub users: &'a [(Uuid, String, Role, bool)],
 }
 
+/// The keys sealed to slots: each slot gets those its role may hold.
+pub struct SlotKeys<'a> {
+    pub data_key: &'a DataKey,
+    /// Kept beside the data key while the database moves to it.
+    pub previous: Option<&'a DataKey>,
+    pub authority: &'a AuthorityKey,
+    /// Format 3: sealed to staff slots instead of the data key.
+    pub roster_key: Option<&'a SymmetricKey>,
+}
+
 fn tampered(detail: &'static str) -> Error {
     Error::KeyringTampered { detail }
 }
 
 impl Keyring {
-    /// An empty keyring for a new store, under `authority`.
-    pub fn new(store_id: Uuid, authority: &AuthorityKey) -> Self {
+    /// An empty keyring for a new store, under `authority`, with the team's inbox key.
+    pub fn new(store_id: Uuid, authority: &AuthorityKey, team_public: &PublicKey) -> Self {
         Keyring {
             file: KeyringFile {
-                format: FORMAT,
+                format: FORMAT_TEAM,
                 store_id,
                 generation: 0,
                 authority_public: hex::encode(authority.verifying_key().as_bytes()),
+                team_public: Some(hex::encode(team_public.as_bytes())),
                 slots: Vec::new(),
                 anchor: None,
                 signature: String::new(),
@@ -245,6 +281,37 @@ impl Keyring {
 
     pub fn is_legacy(&self) -> bool {
         self.legacy
+    }
+
+    /// Format 3: staff slots hold no data key and the team's inbox key is signed here.
+    pub fn has_team_keys(&self) -> bool {
+        self.file.format >= FORMAT_TEAM && self.file.team_public.is_some()
+    }
+
+    /// The team's inbox public key, signed (format 3).
+    pub fn team_public(&self) -> Option<PublicKey> {
+        let hex = self.file.team_public.as_deref()?;
+        parse_public(hex).ok()
+    }
+
+    /// A user's slot public key (staff seal their own copy of an inbox item to it).
+    pub fn user_public(&self, user_id: Uuid) -> Option<PublicKey> {
+        let slot = self
+            .file
+            .slots
+            .iter()
+            .find(|s| s.user_id == Some(user_id))?;
+        parse_public(&slot.public_key).ok()
+    }
+
+    /// Every staff slot: (user id, public key), for the database's record of authors' keys.
+    pub fn staff_publics(&self) -> Vec<(Uuid, String)> {
+        self.file
+            .slots
+            .iter()
+            .filter(|s| s.role == Some(Role::Staff))
+            .filter_map(|s| Some((s.user_id?, s.public_key.clone())))
+            .collect()
     }
 
     pub fn authority_public(&self) -> &str {
@@ -272,15 +339,15 @@ impl Keyring {
     pub fn parse(bytes: &[u8]) -> Result<Self> {
         let file: KeyringFile = serde_json::from_slice(bytes)
             .map_err(|_| Error::damaged("the keyring file cannot be parsed"))?;
-        if file.format > FORMAT {
+        if file.format > NEWEST_FORMAT {
             return Err(Error::NewerStore {
                 found: file.format as i64,
-                known: FORMAT as i64,
+                known: NEWEST_FORMAT as i64,
             });
         }
         let legacy = match file.format {
             1 => true,
-            FORMAT => false,
+            FORMAT_SIGNED | FORMAT_TEAM => false,
             _ => return Err(Error::damaged("the keyring file has an unknown format")),
         };
         let kr = Keyring { file, legacy };
@@ -337,6 +404,30 @@ impl Keyring {
                     "a slot that is not a DSL's holds the authority key",
                 ));
             }
+            let staff = s.role == Some(Role::Staff);
+            let team_format = self.file.format >= FORMAT_TEAM;
+            if team_format && staff && s.data_key.is_some() {
+                return Err(tampered("a member of staff's slot holds the database key"));
+            }
+            if team_format && staff && s.roster_key.is_none() {
+                return Err(tampered("a member of staff's slot has no roster key"));
+            }
+            if (!team_format || !staff) && s.data_key.is_none() {
+                return Err(tampered("a key slot holds no database key"));
+            }
+            if (!team_format || !staff) && s.roster_key.is_some() {
+                return Err(tampered("a slot that is not staff's holds the roster key"));
+            }
+        }
+        if self.file.format >= FORMAT_TEAM {
+            let team = self
+                .file
+                .team_public
+                .as_deref()
+                .ok_or(tampered("the keyring names no team inbox key"))?;
+            parse_public(team)?;
+        } else if self.file.team_public.is_some() {
+            return Err(tampered("an older keyring names a team inbox key"));
         }
         Ok(())
     }
@@ -401,7 +492,8 @@ impl Keyring {
     /// Signs the keyring under `authority` as a new generation (in memory).
     pub fn sign(&mut self, authority: &AuthorityKey) {
         self.file.authority_public = hex::encode(authority.verifying_key().as_bytes());
-        self.file.format = FORMAT;
+        // A format-1 keyring becomes signed; format 3 is reached only by `use_team_keys`.
+        self.file.format = self.file.format.max(FORMAT_SIGNED);
         self.legacy = false;
         self.file.generation += 1;
         let sig = authority.sign(&signed_bytes(&self.file));
@@ -456,59 +548,54 @@ impl Keyring {
         self.file.slots.iter().any(|s| s.user_id == Some(user_id))
     }
 
-    /// Adds (or replaces) the slot of a user, sealing the current data key to it, and the
-    /// authority to a DSL's.
-    #[allow(clippy::too_many_arguments)]
+    /// Adds (or replaces) the slot of a user: the data key sealed to a team member's (and the
+    /// authority to a DSL's), the roster key to a member of staff's (format 3).
     pub fn set_user_slot(
         &mut self,
         user_id: Uuid,
         user_name: &str,
         role: Role,
         passphrase: &Passphrase,
-        data_key: &DataKey,
-        authority: &AuthorityKey,
+        keys: &SlotKeys<'_>,
         params: KdfParams,
     ) -> Result<()> {
         self.remove_user_slot(user_id);
-        let slot = new_slot(
+        let mut slot = new_slot(
             SlotKind::User,
             Some(user_id),
             Some(user_name.to_owned()),
             Some(role),
             passphrase.expose_secret().as_bytes(),
-            data_key,
-            (role == Role::Dsl).then_some(authority),
+            &self.binding(),
             params,
         )?;
+        self.seal_to(&mut slot, keys)?;
         self.file.slots.push(slot);
         Ok(())
     }
 
-    /// Re-wraps a user's own slot secret under a new passphrase; nothing signed changes.
-    pub fn rewrap_user_slot(
+    /// Re-wraps a slot's own secret (found by its public key) under a passphrase: a new one, or
+    /// the same one to bind an older wrapping to the store. Nothing signed changes.
+    pub fn rewrap_slot(
         &mut self,
-        user_id: Uuid,
         slot_secret: &[u8; 32],
-        passphrase: &Passphrase,
+        passphrase: &[u8],
         params: KdfParams,
     ) -> Result<()> {
+        let binding = self.binding();
+        let public = hex::encode(PublicKey::from(&StaticSecret::from(*slot_secret)).as_bytes());
         let slot = self
             .file
             .slots
             .iter_mut()
-            .find(|s| s.user_id == Some(user_id))
+            .find(|s| s.public_key == public)
             .ok_or(Error::NotFound { what: "key slot" })?;
-        let public = PublicKey::from(&StaticSecret::from(*slot_secret));
-        if hex::encode(public.as_bytes()) != slot.public_key {
-            return Err(Error::Internal {
-                detail: "keyring rewrap with another slot's secret".into(),
-            });
-        }
         let (kdf, nonce, ct) = wrap(
-            passphrase.expose_secret().as_bytes(),
+            passphrase,
             slot_secret,
             slot.id,
             slot.user_id,
+            &binding,
             params,
         )?;
         slot.kdf = kdf;
@@ -521,21 +608,20 @@ impl Keyring {
     pub fn set_recovery_slot(
         &mut self,
         key: &RecoveryKey,
-        data_key: &DataKey,
-        authority: &AuthorityKey,
+        keys: &SlotKeys<'_>,
         params: KdfParams,
     ) -> Result<()> {
         self.file.slots.retain(|s| s.kind != SlotKind::Recovery);
-        let slot = new_slot(
+        let mut slot = new_slot(
             SlotKind::Recovery,
             None,
             None,
             None,
             key.expose_normalised().as_bytes(),
-            data_key,
-            Some(authority),
+            &self.binding(),
             params,
         )?;
+        self.seal_to(&mut slot, keys)?;
         self.file.slots.push(slot);
         Ok(())
     }
@@ -566,8 +652,9 @@ impl Keyring {
                 None => true,
             })
             .collect();
+        let binding = self.binding();
         for slot in candidates {
-            match open_slot(slot, passphrase.expose_secret().as_bytes()) {
+            match open_slot(slot, passphrase.expose_secret().as_bytes(), &binding) {
                 Ok(u) => return Ok(u),
                 Err(Error::WrongPassphrase) => continue,
                 Err(e) => return Err(e),
@@ -583,49 +670,64 @@ impl Keyring {
             .iter()
             .find(|s| s.kind == SlotKind::Recovery)
             .ok_or(tampered("the keyring has no recovery slot"))?;
-        open_slot(slot, key.expose_normalised().as_bytes())
+        open_slot(slot, key.expose_normalised().as_bytes(), &self.binding())
     }
 
-    /// Seals `new_key` to every slot (and the authority to the DSL and recovery slots); with
-    /// `previous`, also keeps the old key sealed beside it until the database is under the new.
-    pub fn reseal_all(
-        &mut self,
-        new_key: &DataKey,
-        previous: Option<&DataKey>,
-        authority: &AuthorityKey,
-    ) -> Result<()> {
-        for slot in &mut self.file.slots {
-            let public = parse_public(&slot.public_key)?;
-            slot.data_key = seal(
-                &public,
-                new_key.expose_secret(),
-                Label::DataKey,
-                slot.id,
-                slot.user_id,
-            )?;
-            slot.previous_data_key = match previous {
-                Some(p) => Some(seal(
-                    &public,
-                    p.expose_secret(),
-                    Label::DataKey,
-                    slot.id,
-                    slot.user_id,
-                )?),
+    /// Seals the keys to every slot again: the data key (with `previous` beside it while the
+    /// database moves) to the team's and the recovery slot, the authority to the DSL's and the
+    /// recovery slot, the roster key to staff's (format 3).
+    pub fn reseal_all(&mut self, keys: &SlotKeys<'_>) -> Result<()> {
+        let mut slots = std::mem::take(&mut self.file.slots);
+        let result = slots
+            .iter_mut()
+            .try_for_each(|slot| self.seal_to(slot, keys));
+        self.file.slots = slots;
+        result
+    }
+
+    /// Seals to one slot what its role may hold, and nothing else.
+    fn seal_to(&self, slot: &mut Slot, keys: &SlotKeys<'_>) -> Result<()> {
+        let public = parse_public(&slot.public_key)?;
+        let seal_key = |key: &[u8; 32], label| seal(&public, key, label, slot.id, slot.user_id);
+        let staff_holds_no_data_key =
+            self.file.format >= FORMAT_TEAM && slot.role == Some(Role::Staff);
+        if staff_holds_no_data_key {
+            let roster = keys.roster_key.ok_or(Error::Internal {
+                detail: "a staff slot sealed without the roster key".into(),
+            })?;
+            slot.roster_key = Some(seal_key(roster.expose_secret(), Label::Roster)?);
+            slot.data_key = None;
+            slot.previous_data_key = None;
+        } else {
+            slot.roster_key = None;
+            slot.data_key = Some(seal_key(keys.data_key.expose_secret(), Label::DataKey)?);
+            slot.previous_data_key = match keys.previous {
+                Some(p) => Some(seal_key(p.expose_secret(), Label::DataKey)?),
                 None => None,
             };
-            let holds = slot.kind == SlotKind::Recovery || slot.role == Some(Role::Dsl);
-            slot.authority_key = match holds {
-                true => Some(seal(
-                    &public,
-                    &authority.to_bytes(),
-                    Label::Authority,
-                    slot.id,
-                    slot.user_id,
-                )?),
-                false => None,
-            };
         }
+        let holds = slot.kind == SlotKind::Recovery || slot.role == Some(Role::Dsl);
+        slot.authority_key = match holds {
+            true => Some(seal_key(&keys.authority.to_bytes(), Label::Authority)?),
+            false => None,
+        };
         Ok(())
+    }
+
+    /// Moves to format 3 (or to a new team inbox key): staff slots are resealed without the
+    /// data key by the caller's next `reseal_all`.
+    pub fn use_team_keys(&mut self, team_public: &PublicKey) {
+        self.file.format = FORMAT_TEAM;
+        self.file.team_public = Some(hex::encode(team_public.as_bytes()));
+    }
+
+    /// What passphrase wrappings are bound to: this store and its authority.
+    fn binding(&self) -> Vec<u8> {
+        let mut b = Vec::with_capacity(96);
+        b.extend_from_slice(b"bound-to");
+        b.extend_from_slice(self.file.store_id.as_bytes());
+        b.extend_from_slice(self.file.authority_public.as_bytes());
+        b
     }
 
     /// Turns a format-1 keyring into a signed one: roles from the database, a new authority
@@ -637,6 +739,9 @@ impl Keyring {
         previous: Option<&DataKey>,
         authority: &AuthorityKey,
     ) -> Result<()> {
+        if !self.legacy {
+            return Err(internal("migration of a signed keyring"));
+        }
         self.file.authority_public = hex::encode(authority.verifying_key().as_bytes());
         for slot in &mut self.file.slots {
             if slot.kind == SlotKind::User {
@@ -647,7 +752,12 @@ impl Keyring {
                 slot.role = Some(user.2);
             }
         }
-        self.reseal_all(data_key, previous, authority)
+        self.reseal_all(&SlotKeys {
+            data_key,
+            previous,
+            authority,
+            roster_key: None,
+        })
     }
 
     pub fn rekey_in_flight(&self) -> bool {
@@ -671,11 +781,18 @@ impl Keyring {
 /// wrapping and the signature itself.
 fn signed_bytes(f: &KeyringFile) -> Vec<u8> {
     let mut e = Enc(Vec::with_capacity(4096));
-    e.put(b"safeguard-desk/keyring/v2");
+    let team = f.format >= FORMAT_TEAM;
+    e.put(match team {
+        true => b"safeguard-desk/keyring/v3",
+        false => b"safeguard-desk/keyring/v2",
+    });
     e.put(&f.format.to_be_bytes());
     e.put(f.store_id.as_bytes());
     e.put(&f.generation.to_be_bytes());
     e.put(f.authority_public.as_bytes());
+    if team {
+        e.opt(f.team_public.as_deref().map(str::as_bytes));
+    }
     match &f.anchor {
         Some(a) => {
             e.put(b"anchor");
@@ -693,9 +810,13 @@ fn signed_bytes(f: &KeyringFile) -> Vec<u8> {
         e.opt(s.user_name.as_deref().map(str::as_bytes));
         e.opt(s.role.map(|r| r.as_str().as_bytes()));
         e.put(s.public_key.as_bytes());
-        e.sealed(Some(&s.data_key));
+        // Format 2 always had a data key here, so its signed bytes are unchanged.
+        e.sealed(s.data_key.as_ref());
         e.sealed(s.previous_data_key.as_ref());
         e.sealed(s.authority_key.as_ref());
+        if team {
+            e.sealed(s.roster_key.as_ref());
+        }
     }
     e.0
 }
@@ -735,6 +856,7 @@ enum Label {
     Secret,
     DataKey,
     Authority,
+    Roster,
 }
 
 fn ad(label: Label, slot_id: Uuid, user_id: Option<Uuid>) -> Vec<u8> {
@@ -742,6 +864,7 @@ fn ad(label: Label, slot_id: Uuid, user_id: Option<Uuid>) -> Vec<u8> {
         Label::Secret => "secret",
         Label::DataKey => "data-key",
         Label::Authority => "authority-key",
+        Label::Roster => "roster-key",
     };
     let mut v = Vec::with_capacity(80);
     v.extend_from_slice(b"safeguard-desk/keyring/");
@@ -780,6 +903,7 @@ fn wrap(
     slot_secret: &[u8; 32],
     slot_id: Uuid,
     user_id: Option<Uuid>,
+    binding: &[u8],
     params: KdfParams,
 ) -> Result<(KdfRecord, String, String)> {
     let salt: [u8; 16] = random_array()?;
@@ -792,7 +916,7 @@ fn wrap(
             &XNonce::from(nonce),
             Payload {
                 msg: slot_secret,
-                aad: &ad(Label::Secret, slot_id, user_id),
+                aad: &bound_ad(slot_id, user_id, binding),
             },
         )
         .map_err(|_| internal("wrap"))?;
@@ -808,33 +932,22 @@ fn wrap(
     ))
 }
 
-#[allow(clippy::too_many_arguments)]
+/// A slot with a fresh key pair wrapped under `secret`; nothing sealed to it yet.
 fn new_slot(
     kind: SlotKind,
     user_id: Option<Uuid>,
     user_name: Option<String>,
     role: Option<Role>,
     secret: &[u8],
-    data_key: &DataKey,
-    authority: Option<&AuthorityKey>,
+    binding: &[u8],
     params: KdfParams,
 ) -> Result<Slot> {
     params.check()?;
     let id = Uuid::now_v7();
     let slot_secret = Zeroizing::new(random_array::<32>()?);
     let public = PublicKey::from(&StaticSecret::from(*slot_secret));
-    let (kdf, secret_nonce, secret_ciphertext) = wrap(secret, &slot_secret, id, user_id, params)?;
-    let sealed_data = seal(
-        &public,
-        data_key.expose_secret(),
-        Label::DataKey,
-        id,
-        user_id,
-    )?;
-    let authority_key = match authority {
-        Some(a) => Some(seal(&public, &a.to_bytes(), Label::Authority, id, user_id)?),
-        None => None,
-    };
+    let (kdf, secret_nonce, secret_ciphertext) =
+        wrap(secret, &slot_secret, id, user_id, binding, params)?;
     Ok(Slot {
         id,
         kind,
@@ -845,10 +958,19 @@ fn new_slot(
         secret_nonce,
         secret_ciphertext,
         public_key: hex::encode(public.as_bytes()),
-        data_key: sealed_data,
+        data_key: None,
+        roster_key: None,
         previous_data_key: None,
-        authority_key,
+        authority_key: None,
     })
+}
+
+/// The associated data of a passphrase wrapping: the slot, its user, and the store and
+/// authority it belongs to.
+fn bound_ad(slot_id: Uuid, user_id: Option<Uuid>, binding: &[u8]) -> Vec<u8> {
+    let mut v = ad(Label::Secret, slot_id, user_id);
+    v.extend_from_slice(binding);
+    v
 }
 
 fn internal(what: &str) -> Error {
@@ -946,7 +1068,7 @@ fn unseal(
     Ok(Zeroizing::new(arr))
 }
 
-fn open_slot(slot: &Slot, secret: &[u8]) -> Result<Unlocked> {
+fn open_slot(slot: &Slot, secret: &[u8], binding: &[u8]) -> Result<Unlocked> {
     if slot.kdf.algorithm != "argon2id" || slot.kdf.version != 0x13 {
         return Err(Error::damaged(
             "a key slot uses an unknown key-derivation algorithm",
@@ -963,17 +1085,19 @@ fn open_slot(slot: &Slot, secret: &[u8]) -> Result<Unlocked> {
         XChaCha20Poly1305::new_from_slice(kek.as_ref()).map_err(|_| internal("cipher key"))?;
     let ct = hex::decode(&slot.secret_ciphertext)
         .map_err(|_| Error::damaged("a key slot field is not valid hex"))?;
-    let pt = Zeroizing::new(
-        cipher
-            .decrypt(
-                &XNonce::from(unhex::<24>(&slot.secret_nonce)?),
-                Payload {
-                    msg: &ct,
-                    aad: &ad(Label::Secret, slot.id, slot.user_id),
-                },
-            )
-            .map_err(|_| Error::WrongPassphrase)?,
-    );
+    let nonce = XNonce::from(unhex::<24>(&slot.secret_nonce)?);
+    let open_with = |aad: &[u8]| cipher.decrypt(&nonce, Payload { msg: &ct, aad });
+    // Bound to this store and authority; or, made before the binding, bound to the slot only
+    // (trusted on this first use and rewrapped with the binding by the caller).
+    let (pt, needs_rewrap) = match open_with(&bound_ad(slot.id, slot.user_id, binding)) {
+        Ok(pt) => (pt, false),
+        Err(_) => (
+            open_with(&ad(Label::Secret, slot.id, slot.user_id))
+                .map_err(|_| Error::WrongPassphrase)?,
+            true,
+        ),
+    };
+    let pt = Zeroizing::new(pt);
     let arr: Zeroizing<[u8; 32]> = Zeroizing::new(
         pt.as_slice()
             .try_into()
@@ -986,7 +1110,14 @@ fn open_slot(slot: &Slot, secret: &[u8]) -> Result<Unlocked> {
         ));
     }
     let open = |s: &Sealed, label| unseal(s, &slot_secret, label, slot.id, slot.user_id);
-    let data_key = DataKey::from_bytes(open(&slot.data_key, Label::DataKey)?.as_ref())?;
+    let data_key = match &slot.data_key {
+        Some(d) => Some(DataKey::from_bytes(open(d, Label::DataKey)?.as_ref())?),
+        None => None,
+    };
+    let roster_key = match &slot.roster_key {
+        Some(r) => Some(SymmetricKey::from_bytes(&*open(r, Label::Roster)?)),
+        None => None,
+    };
     let previous_data_key = match &slot.previous_data_key {
         Some(p) => Some(DataKey::from_bytes(open(p, Label::DataKey)?.as_ref())?),
         None => None,
@@ -1000,6 +1131,8 @@ fn open_slot(slot: &Slot, secret: &[u8]) -> Result<Unlocked> {
         user_id: slot.user_id,
         role: slot.role,
         data_key,
+        roster_key,
+        needs_rewrap,
         previous_data_key,
         authority,
         slot_secret: arr,
@@ -1015,26 +1148,40 @@ mod tests {
         Passphrase::new(s.to_owned())
     }
 
+    fn team_public() -> PublicKey {
+        PublicKey::from(&StaticSecret::from(random_array::<32>().unwrap()))
+    }
+
+    fn roster() -> &'static SymmetricKey {
+        static KEY: std::sync::OnceLock<SymmetricKey> = std::sync::OnceLock::new();
+        KEY.get_or_init(|| SymmetricKey::generate().unwrap())
+    }
+
+    fn keys<'a>(dk: &'a DataKey, authority: &'a AuthorityKey) -> SlotKeys<'a> {
+        SlotKeys {
+            data_key: dk,
+            previous: None,
+            authority,
+            roster_key: Some(roster()),
+        }
+    }
+
     fn signed_keyring(
         dk: &DataKey,
         authority: &AuthorityKey,
         users: &[(&str, Role, &str)],
     ) -> (Keyring, Vec<Uuid>) {
-        let mut kr = Keyring::new(Uuid::now_v7(), authority);
+        let mut kr = Keyring::new(Uuid::now_v7(), authority, &team_public());
         let mut ids = vec![];
+        let k = keys(dk, authority);
         for (name, role, p) in users {
             let id = Uuid::now_v7();
-            kr.set_user_slot(id, name, *role, &pass(p), dk, authority, KdfParams::DEFAULT)
+            kr.set_user_slot(id, name, *role, &pass(p), &k, KdfParams::DEFAULT)
                 .unwrap();
             ids.push(id);
         }
-        kr.set_recovery_slot(
-            &RecoveryKey::generate().unwrap(),
-            dk,
-            authority,
-            KdfParams::DEFAULT,
-        )
-        .unwrap();
+        kr.set_recovery_slot(&RecoveryKey::generate().unwrap(), &k, KdfParams::DEFAULT)
+            .unwrap();
         (kr, ids)
     }
 
@@ -1053,8 +1200,9 @@ mod tests {
             .unlock_user(Some("ada"), &pass("first passphrase"))
             .unwrap();
         assert_eq!(u.user_id, Some(ids[0]));
-        assert_eq!(u.data_key.expose_secret(), dk.expose_secret());
+        assert_eq!(u.data_key.unwrap().expose_secret(), dk.expose_secret());
         assert!(u.authority.is_some(), "a DSL slot opens the authority");
+        assert!(!u.needs_rewrap, "a new slot is bound to its store");
         assert!(matches!(
             kr.unlock_user(Some("Ada"), &pass("wrong passphrase")),
             Err(Error::WrongPassphrase)
@@ -1095,7 +1243,7 @@ mod tests {
     fn kdf_parameters_are_bounded_both_ways() {
         let dk = DataKey::generate().unwrap();
         let auth = AuthorityKey::generate().unwrap();
-        let mut kr = Keyring::new(Uuid::now_v7(), &auth);
+        let mut kr = Keyring::new(Uuid::now_v7(), &auth, &team_public());
         let weak = KdfParams {
             m_kib: 1024,
             t: 1,
@@ -1107,8 +1255,7 @@ mod tests {
                 "A",
                 Role::Dsl,
                 &pass("passphrase1"),
-                &dk,
-                &auth,
+                &keys(&dk, &auth),
                 weak
             ),
             Err(Error::WeakKdfParameters)
@@ -1204,14 +1351,18 @@ mod tests {
                 ("B", Role::Deputy, "passphrase B"),
             ],
         );
-        kr.reseal_all(&new, Some(&old), &auth).unwrap();
+        kr.reseal_all(&SlotKeys {
+            previous: Some(&old),
+            ..keys(&new, &auth)
+        })
+        .unwrap();
         let b = kr.unlock_user(Some("B"), &pass("passphrase B")).unwrap();
-        assert_eq!(b.data_key.expose_secret(), new.expose_secret());
+        assert_eq!(b.data_key.unwrap().expose_secret(), new.expose_secret());
         assert_eq!(
             b.previous_data_key.unwrap().expose_secret(),
             old.expose_secret()
         );
-        kr.reseal_all(&new, None, &auth).unwrap();
+        kr.reseal_all(&keys(&new, &auth)).unwrap();
         assert!(!kr.rekey_in_flight());
     }
 
@@ -1223,19 +1374,111 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         kr.sign_and_save(dir.path(), &auth).unwrap();
         let u = kr.unlock_user(Some("B"), &pass("passphrase B")).unwrap();
-        kr.rewrap_user_slot(
-            ids[0],
-            &u.slot_secret,
-            &pass("new passphrase B"),
-            KdfParams::DEFAULT,
-        )
-        .unwrap();
+        assert_eq!(u.user_id, Some(ids[0]));
+        kr.rewrap_slot(&u.slot_secret, b"new passphrase B", KdfParams::DEFAULT)
+            .unwrap();
         kr.save_rewrapped(dir.path()).unwrap();
         let again = Keyring::load(dir.path()).unwrap();
         assert!(again.unlock_user(Some("B"), &pass("passphrase B")).is_err());
         again
             .unlock_user(Some("B"), &pass("new passphrase B"))
             .unwrap();
+    }
+
+    #[test]
+    fn a_staff_slot_opens_the_roster_key_and_never_the_database_key() {
+        let dk = DataKey::generate().unwrap();
+        let auth = AuthorityKey::generate().unwrap();
+        let (mut kr, _) = signed_keyring(
+            &dk,
+            &auth,
+            &[
+                ("A", Role::Dsl, "passphrase A"),
+                ("S", Role::Staff, "passphrase S"),
+            ],
+        );
+        let bytes = resigned(&mut kr, &auth);
+        let kr = Keyring::parse(&bytes).unwrap();
+        let s = kr.unlock_user(Some("S"), &pass("passphrase S")).unwrap();
+        assert!(s.data_key.is_none() && s.previous_data_key.is_none() && s.authority.is_none());
+        assert_eq!(
+            s.roster_key.unwrap().expose_secret(),
+            roster().expose_secret()
+        );
+        let a = kr.unlock_user(Some("A"), &pass("passphrase A")).unwrap();
+        assert!(
+            a.roster_key.is_none(),
+            "the team reads the roster from the database"
+        );
+        // Sealing the data key to the staff slot, even re-signed, is refused as tampering.
+        let mut planted = kr.clone();
+        let slot = planted
+            .file
+            .slots
+            .iter_mut()
+            .find(|s| s.role == Some(Role::Staff))
+            .unwrap();
+        let public = parse_public(&slot.public_key).unwrap();
+        slot.data_key = Some(
+            seal(
+                &public,
+                dk.expose_secret(),
+                Label::DataKey,
+                slot.id,
+                slot.user_id,
+            )
+            .unwrap(),
+        );
+        planted.sign(&auth);
+        assert!(matches!(
+            Keyring::parse(&planted.to_bytes().unwrap()),
+            Err(Error::KeyringTampered { .. })
+        ));
+    }
+
+    #[test]
+    fn a_wrapping_opens_only_under_the_store_and_authority_it_was_made_for() {
+        let dk = DataKey::generate().unwrap();
+        let auth = AuthorityKey::generate().unwrap();
+        let (kr, _) = signed_keyring(&dk, &auth, &[("S", Role::Staff, "passphrase S")]);
+        // The same slot, wrapping and all, in a keyring claiming another authority.
+        let mut forged = kr.clone();
+        forged.file.authority_public =
+            hex::encode(AuthorityKey::generate().unwrap().verifying_key().as_bytes());
+        assert!(matches!(
+            forged.unlock_user(Some("S"), &pass("passphrase S")),
+            Err(Error::WrongPassphrase)
+        ));
+        // A wrapping from before the binding opens once, and says it must be rewrapped.
+        let mut old = kr.clone();
+        let slot = &mut old.file.slots[0];
+        let secret = kr
+            .unlock_user(Some("S"), &pass("passphrase S"))
+            .unwrap()
+            .slot_secret;
+        let (kdf, nonce, ct) = wrap(
+            b"passphrase S",
+            &secret,
+            slot.id,
+            slot.user_id,
+            b"",
+            KdfParams::DEFAULT,
+        )
+        .unwrap();
+        // `wrap` with an empty binding is `bound_ad` with nothing appended: the old associated data.
+        (slot.kdf, slot.secret_nonce, slot.secret_ciphertext) = (kdf, nonce, ct);
+        assert!(
+            old.unlock_user(Some("S"), &pass("passphrase S"))
+                .unwrap()
+                .needs_rewrap
+        );
+        old.rewrap_slot(&secret, b"passphrase S", KdfParams::DEFAULT)
+            .unwrap();
+        assert!(
+            !old.unlock_user(Some("S"), &pass("passphrase S"))
+                .unwrap()
+                .needs_rewrap
+        );
     }
 
     proptest! {

@@ -11,6 +11,7 @@ pub mod faults;
 pub mod fields;
 pub mod files;
 pub mod idle;
+pub mod inbox;
 pub mod keyring;
 pub mod language;
 pub mod pdf;
@@ -29,6 +30,6 @@ pub mod testing;
 
 pub use error::{Error, ErrorCode, Result};
 pub use session::{
-    Session, StoreOptions, create_store, is_store, recover, restore, unlock, user_names,
-    verify_store,
+    Opened, Session, StaffSession, StoreOptions, create_store, is_store, open_store, recover,
+    restore, unlock, unlock_staff, user_names, verify_store,
 };

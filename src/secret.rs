@@ -44,6 +44,31 @@ impl fmt::Debug for Passphrase {
     }
 }
 
+/// A 256-bit symmetric key (the roster key; keys derived for a user's own inbox drafts).
+pub struct SymmetricKey(Zeroizing<[u8; 32]>);
+
+impl SymmetricKey {
+    pub fn generate() -> Result<Self> {
+        let mut k = Zeroizing::new([0u8; 32]);
+        random_fill(k.as_mut())?;
+        Ok(SymmetricKey(k))
+    }
+
+    pub(crate) fn from_bytes(bytes: &[u8; 32]) -> Self {
+        SymmetricKey(Zeroizing::new(*bytes))
+    }
+
+    pub fn expose_secret(&self) -> &[u8; 32] {
+        &self.0
+    }
+}
+
+impl fmt::Debug for SymmetricKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("SymmetricKey(*******)")
+    }
+}
+
 /// The 256-bit key SQLCipher encrypts the database with.
 pub struct DataKey(Zeroizing<[u8; 32]>);
 

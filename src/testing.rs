@@ -13,21 +13,45 @@ use crate::store;
 /// The raw connection, with the key from `user`'s slot.
 pub fn raw_connection(dir: &Path, user: &str, passphrase: &Passphrase) -> Result<Connection> {
     let unlocked = Keyring::load(dir)?.unlock_user(Some(user), passphrase)?;
-    store::open(
-        &store::db_path(dir),
-        &unlocked.data_key,
-        store::Mode::Existing,
-    )
+    let key = unlocked.data_key.ok_or(crate::Error::Forbidden)?;
+    store::open(&store::db_path(dir), &key, store::Mode::Existing)
 }
 
 /// The data key itself (to check that an old key no longer opens a rekeyed store).
 pub fn data_key(dir: &Path, user: &str, passphrase: &Passphrase) -> Result<DataKey> {
-    Ok(Keyring::load(dir)?
+    Keyring::load(dir)?
         .unlock_user(Some(user), passphrase)?
-        .data_key)
+        .data_key
+        .ok_or(crate::Error::Forbidden)
 }
 
 /// Tries to open the database with a given key.
 pub fn open_with_key(dir: &Path, key: &DataKey) -> Result<Connection> {
     store::open(&store::db_path(dir), key, store::Mode::Existing)
+}
+
+/// A user's slot secret, opened with the real key derivation (what an insider holding their own
+/// passphrase and the keyring has offline).
+pub fn slot_secret(
+    dir: &Path,
+    user: &str,
+    passphrase: &Passphrase,
+) -> Result<zeroize::Zeroizing<[u8; 32]>> {
+    Ok(Keyring::load(dir)?
+        .unlock_user(Some(user), passphrase)?
+        .slot_secret)
+}
+
+/// Tries raw 32-byte values as the database key, as someone with SQLCipher and the file would.
+pub fn opens_with_raw_key(dir: &Path, key: &[u8; 32]) -> bool {
+    let Ok(conn) = Connection::open(store::db_path(dir)) else {
+        return false;
+    };
+    let pragma = format!("PRAGMA key = \"x'{}'\";", hex::encode(key));
+    conn.execute_batch(&pragma).is_ok()
+        && conn
+            .query_row("SELECT count(*) FROM sqlite_master", [], |r| {
+                r.get::<_, i64>(0)
+            })
+            .is_ok()
 }

@@ -55,14 +55,46 @@ fn a_store_from_version_0_1_is_verified_as_it_is_then_migrated_at_the_first_unlo
     );
     assert_eq!(std::fs::read(dir.join("records.db")).unwrap(), before);
 
-    // Staff still get in, but only a DSL (or the recovery key) makes the signed keyring, since
-    // the authority is sealed to the DSL's slot.
-    let s = safeguard_core::unlock(&dir, Some("Daniel Okoro"), &pass(), opts()).unwrap();
-    drop(s);
+    // In 0.1 every slot, staff included, held the database key. Until a DSL (or the recovery
+    // key) has moved the store on, staff are told to wait rather than given the database.
+    let staff_copy_of_the_old_key =
+        safeguard_core::testing::data_key(&dir, "Daniel Okoro", &pass()).unwrap();
+    assert!(matches!(
+        safeguard_core::open_store(&dir, Some("Daniel Okoro"), &pass(), opts()),
+        Err(Error::NotReady)
+    ));
     assert!(Keyring::load(&dir).unwrap().is_legacy());
     drop(safeguard_core::unlock(&dir, Some("Rachel Adeyemi"), &pass(), opts()).unwrap());
     let kr = Keyring::load(&dir).unwrap();
     assert!(!kr.is_legacy(), "the keyring is signed now");
+    assert!(
+        kr.has_team_keys(),
+        "and in format 3: staff slots hold no database key"
+    );
+    let staff_slot = kr.unlock_user(Some("Daniel Okoro"), &pass()).unwrap();
+    assert!(staff_slot.data_key.is_none() && staff_slot.roster_key.is_some());
+    assert!(
+        safeguard_core::testing::open_with_key(&dir, &staff_copy_of_the_old_key).is_err(),
+        "the database moved to a key staff never held"
+    );
+    // Staff now get their own session: the roster, and the inbox for what they record.
+    let mut staff =
+        safeguard_core::unlock_staff(&dir, Some("Daniel Okoro"), &pass(), opts()).unwrap();
+    assert_eq!(staff.list_pupils(&Default::default()).unwrap().total, 13);
+    let pupil = staff.list_pupils(&Default::default()).unwrap().items[0].id;
+    let concern = safeguard_core::records::NewConcern {
+        pupil_id: pupil,
+        details: serde_json::from_value(serde_json::json!({
+            "observed_at": "2026-11-30T10:00:00Z", "location": "Hall", "categories": ["neglect"],
+            "account": "Came in without a coat again.", "reporter_name": "Daniel Okoro",
+            "reporter_role": "Teacher", "child_words": null, "immediate_action": "Lent a coat.",
+            "body_marks": []
+        }))
+        .unwrap(),
+        other_children: vec![],
+    };
+    let id = staff.record_concern(&concern).unwrap();
+    drop(staff);
     #[cfg(unix)]
     {
         // Version 0.1 left records.db 0644: unlocking makes the store private.
@@ -72,19 +104,29 @@ fn a_store_from_version_0_1_is_verified_as_it_is_then_migrated_at_the_first_unlo
             assert_eq!(mode, 0o600, "{f}");
         }
     }
-    let dsl = safeguard_core::unlock(&dir, Some("Rachel Adeyemi"), &pass(), opts()).unwrap();
+    let mut dsl = safeguard_core::unlock(&dir, Some("Rachel Adeyemi"), &pass(), opts()).unwrap();
     let r = dsl.verify().unwrap();
     assert!(r.all_ok(), "{:?}", r.problems());
     assert!(r.chain.content_checked);
     let stats = dsl.stats().unwrap();
     let count = |label: &str| stats.counts.iter().find(|c| c.0 == label).unwrap().1;
-    assert_eq!(count("concerns"), 13);
+    assert_eq!(
+        count("concerns"),
+        14,
+        "13 from 0.1 and the one filed from the inbox"
+    );
+    assert!(
+        dsl.pupil_chronology(pupil, &Default::default())
+            .unwrap()
+            .iter()
+            .any(|e| e.record_id == id && e.author == "Daniel Okoro")
+    );
     assert_eq!(count("pupils"), 13);
     drop(dsl);
 
     // Every user and the recovery key still open it; the removed user does not.
-    for user in ["Tom Whitfield", "Priya Shah"] {
-        safeguard_core::unlock(&dir, Some(user), &pass(), opts()).unwrap();
+    for user in ["Tom Whitfield", "Priya Shah", "Daniel Okoro"] {
+        safeguard_core::open_store(&dir, Some(user), &pass(), opts()).unwrap();
     }
     assert!(matches!(
         safeguard_core::unlock(&dir, Some("Leaving Teacher"), &pass(), opts()),
@@ -107,7 +149,9 @@ fn a_store_from_version_0_1_is_verified_as_it_is_then_migrated_at_the_first_unlo
     )
     .unwrap();
 
-    // Putting the old unsigned keyring back after migration is refused.
+    // Putting the old unsigned keyring back after migration is refused: its keys no longer
+    // open the database (it moved to a new key when staff lost theirs), and were they to, the
+    // unsigned keyring would be refused against the authority the database records.
     std::fs::copy(
         Path::new(env!("CARGO_MANIFEST_DIR"))
             .join("tests/fixtures/store-v0.1")
@@ -115,10 +159,16 @@ fn a_store_from_version_0_1_is_verified_as_it_is_then_migrated_at_the_first_unlo
         dir.join(KEYRING_FILE),
     )
     .unwrap();
-    assert!(matches!(
-        safeguard_core::unlock(&dir, Some("Tom Whitfield"), &pass(), opts()),
-        Err(Error::KeyringTampered { .. })
-    ));
+    for user in ["Tom Whitfield", "Daniel Okoro"] {
+        let got = safeguard_core::open_store(&dir, Some(user), &pass(), opts());
+        assert!(
+            matches!(
+                got,
+                Err(Error::KeyringTampered { .. } | Error::StoreDamaged { .. })
+            ),
+            "{user}: {got:?}"
+        );
+    }
 }
 
 #[test]
@@ -134,8 +184,9 @@ fn the_recovery_key_migrates_an_old_store_and_resets_a_passphrase() {
         opts(),
     )
     .unwrap();
-    assert!(!Keyring::load(&dir).unwrap().is_legacy());
-    safeguard_core::unlock(
+    let kr = Keyring::load(&dir).unwrap();
+    assert!(!kr.is_legacy() && kr.has_team_keys());
+    safeguard_core::unlock_staff(
         &dir,
         Some("Daniel Okoro"),
         &Passphrase::new("new staff passphrase".into()),

@@ -8,7 +8,7 @@ mod common;
 use std::process::Command;
 
 use common::*;
-use safeguard_core::keyring::{KEYRING_FILE, KdfParams, Keyring};
+use safeguard_core::keyring::{KEYRING_FILE, KdfParams, Keyring, SlotKeys};
 use safeguard_core::records::*;
 use safeguard_core::secret::{AuthorityKey, RecoveryKey};
 use safeguard_core::{Error, testing};
@@ -138,8 +138,9 @@ fn an_injected_fault_at_every_step_of_a_rekey_leaves_a_store_that_opens_with_eve
             let (fx, pupil, ids) = populated();
             let store = fx.dir.to_str().unwrap();
             let fault = format!("{point}:{mode}");
+            // A team member's removal rekeys (a member of staff never held the data key).
             let out = sgd(
-                &["user", "remove", store, "--name", "Sue Staff"],
+                &["user", "remove", store, "--name", "Tom Deputy"],
                 &[
                     ("SGD_PASSPHRASE", DSL_PASS),
                     ("SGD_USER", DSL),
@@ -150,7 +151,7 @@ fn an_injected_fault_at_every_step_of_a_rekey_leaves_a_store_that_opens_with_eve
             all_present(&fx, pupil, &ids);
             assert!(
                 matches!(
-                    fx.unlock("Sue Staff", "staff passphrase"),
+                    fx.unlock("Tom Deputy", "deputy passphrase"),
                     Err(Error::WrongPassphrase)
                 ),
                 "{fault}: the removed user is out"
@@ -174,7 +175,7 @@ fn a_rekey_without_room_for_a_copy_is_refused_before_anything_changes() {
     let out = Command::new("prlimit")
         .arg(format!("--fsize={}", db_len / 2))
         .arg(env!("CARGO_BIN_EXE_sgd"))
-        .args(["user", "remove", store, "--name", "Sue Staff"])
+        .args(["user", "remove", store, "--name", "Tom Deputy"])
         .env("SGD_PASSPHRASE", DSL_PASS)
         .env("SGD_USER", DSL)
         .stdin(std::process::Stdio::null())
@@ -183,7 +184,7 @@ fn a_rekey_without_room_for_a_copy_is_refused_before_anything_changes() {
     assert!(!out.status.success(), "{}", text(&out));
     all_present(&fx, pupil, &ids);
     assert!(matches!(
-        fx.unlock("Sue Staff", "staff passphrase"),
+        fx.unlock("Tom Deputy", "deputy passphrase"),
         Err(Error::WrongPassphrase)
     ));
 }
@@ -205,7 +206,7 @@ fn write_keyring(fx: &Fixture, v: &serde_json::Value) {
 fn refused_and_untouched(fx: &Fixture, what: &str) {
     let before = std::fs::read(fx.dir.join(KEYRING_FILE)).unwrap();
     for (user, p) in [(DSL, DSL_PASS), ("Sue Staff", "staff passphrase")] {
-        match fx.unlock(user, p) {
+        match fx.open_any(user, p) {
             Err(Error::KeyringTampered { .. }) => {}
             other => panic!("{what}: {user} expected KeyringTampered, got {other:?}"),
         }
@@ -273,33 +274,33 @@ fn a_planted_swapped_or_duplicated_slot_is_refused_and_never_resealed_to() {
 
 #[test]
 fn a_whole_keyring_forged_by_an_insider_with_the_data_key_is_refused() {
-    // Today every slot (staff included) opens the data key: an insider can make a complete new
-    // keyring, signed by an authority of their own, with a "DSL" slot whose passphrase they
-    // know. The database records the real authority, so it is refused.
+    // A deputy holds the data key: they can make a complete new keyring, signed by an
+    // authority of their own, with a "DSL" slot whose passphrase they know. The database
+    // records the real authority, so it is refused.
     let (fx, _, _) = populated();
-    let key = testing::data_key(&fx.dir, "Sue Staff", &pass("staff passphrase")).unwrap();
+    let key = testing::data_key(&fx.dir, "Tom Deputy", &pass("deputy passphrase")).unwrap();
     let real = Keyring::load(&fx.dir).unwrap();
     let dsl_id = real.users().into_iter().find(|u| u.1 == DSL).unwrap().0;
     let forger = AuthorityKey::generate().unwrap();
-    let mut forged = Keyring::new(real.store_id(), &forger);
+    let mut forged = Keyring::new(real.store_id(), &forger, &real.team_public().unwrap());
+    let keys = SlotKeys {
+        data_key: &key,
+        previous: None,
+        authority: &forger,
+        roster_key: None,
+    };
     forged
         .set_user_slot(
             dsl_id,
             DSL,
             Role::Dsl,
             &pass("attacker passphrase"),
-            &key,
-            &forger,
+            &keys,
             KdfParams::DEFAULT,
         )
         .unwrap();
     forged
-        .set_recovery_slot(
-            &RecoveryKey::generate().unwrap(),
-            &key,
-            &forger,
-            KdfParams::DEFAULT,
-        )
+        .set_recovery_slot(&RecoveryKey::generate().unwrap(), &keys, KdfParams::DEFAULT)
         .unwrap();
     for _ in 0..10 {
         forged.sign(&forger); // a generation far ahead of the database's
@@ -315,14 +316,14 @@ fn a_whole_keyring_forged_by_an_insider_with_the_data_key_is_refused() {
 fn a_rolled_back_keyring_is_refused() {
     let (fx, _, _) = populated();
     let old = std::fs::read(fx.dir.join(KEYRING_FILE)).unwrap();
-    // The DSL resets the staff member's passphrase (their old one should now open nothing).
+    // The DSL resets the deputy's passphrase (their old one should now open nothing).
     let mut s = fx.dsl();
-    s.change_passphrase("Sue Staff", &pass("reset staff passphrase"))
+    s.change_passphrase("Tom Deputy", &pass("reset deputy passphrase"))
         .unwrap();
     drop(s);
     // They put back the keyring from before the reset.
     std::fs::write(fx.dir.join(KEYRING_FILE), &old).unwrap();
-    match fx.unlock("Sue Staff", "staff passphrase") {
+    match fx.unlock("Tom Deputy", "deputy passphrase") {
         Err(Error::KeyringTampered { detail }) => assert!(detail.contains("older"), "{detail}"),
         other => panic!("expected KeyringTampered, got {other:?}"),
     }
@@ -340,7 +341,7 @@ fn a_removed_users_old_slot_and_old_keyring_open_nothing_new() {
     let theirs = kr
         .unlock_user(Some("Tom Deputy"), &pass("deputy passphrase"))
         .unwrap();
-    assert!(testing::open_with_key(&fx.dir, &theirs.data_key).is_err());
+    assert!(testing::open_with_key(&fx.dir, &theirs.data_key.unwrap()).is_err());
     assert!(theirs.previous_data_key.is_none());
 }
 
@@ -400,7 +401,7 @@ fn after_a_rotation_the_old_recovery_key_opens_nothing() {
         .unwrap()
         .unlock_recovery(&old_recovery)
         .unwrap();
-    assert!(testing::open_with_key(&fx.dir, &old.data_key).is_err());
+    assert!(testing::open_with_key(&fx.dir, &old.data_key.unwrap()).is_err());
     safeguard_core::recover(
         &fx.dir,
         "Sue Staff",
@@ -409,7 +410,7 @@ fn after_a_rotation_the_old_recovery_key_opens_nothing() {
         fx.opts(),
     )
     .unwrap();
-    fx.unlock("Sue Staff", "new staff passphrase").unwrap();
+    fx.staff("Sue Staff", "new staff passphrase").unwrap();
     all_present(&fx, pupil, &ids);
 }
 
@@ -655,4 +656,223 @@ fn the_two_binaries_cannot_be_dumped() {
         "{}",
         text(&out)
     );
+}
+
+// ---- roles in the cryptography: the insider catalogue ----
+
+/// Sue (staff) with her own passphrase, every file of the store and SQLCipher, offline: she
+/// opens her own inbox items and the roster (names and years), and nothing else — not the
+/// database, not Sam's items, not the team's wrap of her own.
+#[test]
+fn a_staff_passphrase_and_every_file_open_only_that_persons_own_inbox_items() {
+    use safeguard_core::inbox::{self, InboxDir, StaticSecret};
+    let (fx, pupil, _) = populated();
+    let mut s = fx.dsl();
+    s.add_user("Sam Staff", Role::Staff, &pass("sam's staff passphrase"))
+        .unwrap();
+    drop(s);
+    for (user, p, marker) in [
+        ("Sue Staff", "staff passphrase", "SUEMARKER hungry at lunch"),
+        (
+            "Sam Staff",
+            "sam's staff passphrase",
+            "SAMMARKER bruise on the wrist",
+        ),
+    ] {
+        let mut staff = fx.staff(user, p).unwrap();
+        staff
+            .record_concern(&concern_for(
+                pupil,
+                monday(),
+                marker,
+                Some("SAMMARKER said"),
+            ))
+            .unwrap();
+    }
+    // Everything Sue can take: her passphrase through the real key derivation, and the files.
+    let sue = testing::slot_secret(&fx.dir, "Sue Staff", &pass("staff passphrase")).unwrap();
+    let slot = Keyring::load(&fx.dir)
+        .unwrap()
+        .unlock_user(Some("Sue Staff"), &pass("staff passphrase"))
+        .unwrap();
+    assert!(
+        slot.data_key.is_none() && slot.previous_data_key.is_none() && slot.authority.is_none()
+    );
+    let roster_key = slot.roster_key.unwrap();
+    let private = inbox::private_key(&sue).unwrap();
+    for (what, key) in [
+        ("her slot secret", *sue),
+        ("the roster key", *roster_key.expose_secret()),
+        ("her private key", *private.expose_secret()),
+    ] {
+        assert!(
+            !testing::opens_with_raw_key(&fx.dir, &key),
+            "{what} opens the database"
+        );
+    }
+    // The DSL's key does: the probe itself works.
+    let dsl_key = testing::data_key(&fx.dir, DSL, &pass(DSL_PASS)).unwrap();
+    assert!(testing::opens_with_raw_key(
+        &fx.dir,
+        dsl_key.expose_secret()
+    ));
+
+    let secret = StaticSecret::from(*sue);
+    let mut own = 0;
+    let pending = InboxDir::of(&fx.dir).pending().unwrap();
+    assert_eq!(pending.len(), 2);
+    for path in &pending {
+        let item = InboxDir::read(path).unwrap();
+        assert!(
+            item.open_as_team(&secret).is_none(),
+            "her key is not the team's"
+        );
+        if let Some(body) = item.open_as_author(&secret) {
+            own += 1;
+            let text = serde_json::to_string(&body).unwrap();
+            assert!(text.contains("SUEMARKER") && !text.contains("SAMMARKER bruise"));
+        }
+    }
+    assert_eq!(own, 1, "only her own item opens");
+    let roster = inbox::open_roster(
+        &roster_key,
+        Keyring::load(&fx.dir).unwrap().store_id(),
+        &std::fs::read(fx.dir.join(inbox::ROSTER_FILE)).unwrap(),
+    )
+    .unwrap();
+    assert!(
+        roster
+            .pupils
+            .iter()
+            .all(|p| p.protection_status.is_none() && p.date_of_birth.is_none())
+    );
+    // No marker in plaintext anywhere in the store folder.
+    for f in all_files(&fx.dir) {
+        let bytes = std::fs::read(&f).unwrap();
+        for m in [&b"SUEMARKER"[..], b"SAMMARKER", b"account 1"] {
+            assert!(!contains(&bytes, m), "plaintext in {}", f.display());
+        }
+    }
+}
+
+/// The keyring check at unlock is what stops a member of staff gaining the database key, and a
+/// forged team inbox key: each is refused, and nothing is sealed to it.
+#[test]
+fn a_data_key_sealed_to_staff_or_a_swapped_team_key_is_refused() {
+    let (fx, _, _) = populated();
+    let good = keyring_json(&fx);
+    // Staff copy the deputy's sealed data key into their slot (signature breaks).
+    let mut planted = good.clone();
+    let deputy_key = good["slots"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["user_name"] == "Tom Deputy")
+        .unwrap()["data_key"]
+        .clone();
+    for s in planted["slots"].as_array_mut().unwrap() {
+        if s["user_name"] == "Sue Staff" {
+            s["data_key"] = deputy_key.clone();
+        }
+    }
+    write_keyring(&fx, &planted);
+    refused_and_untouched(&fx, "a data key in a staff slot");
+    // The team inbox key swapped for one the attacker holds.
+    let mut swapped = good.clone();
+    swapped["team_public"] = serde_json::json!(hex::encode([9u8; 32]));
+    write_keyring(&fx, &swapped);
+    refused_and_untouched(&fx, "a swapped team key");
+    write_keyring(&fx, &good);
+    fx.staff("Sue Staff", "staff passphrase").unwrap();
+}
+
+/// What a member of staff records is filed by the next DSL or deputy unlock; an item that is
+/// damaged, or claims an author whose key did not make it, is set aside untouched and named.
+#[test]
+fn the_inbox_is_filed_at_unlock_and_bad_items_are_set_aside_unchanged() {
+    use safeguard_core::inbox::InboxDir;
+    let (fx, pupil, ids) = populated();
+    let mut sue = fx.staff("Sue Staff", "staff passphrase").unwrap();
+    let good = sue
+        .record_concern(&concern_for(pupil, monday(), "filed from the inbox", None))
+        .unwrap();
+    let bad = sue
+        .record_concern(&concern_for(pupil, monday(), "this one is damaged", None))
+        .unwrap();
+    drop(sue);
+    let inbox = fx.dir.join("inbox");
+    let damaged = inbox.join(format!("{bad}.item"));
+    let mut bytes = std::fs::read(&damaged).unwrap();
+    let last = bytes.len() - 1;
+    bytes[last] ^= 1;
+    std::fs::write(&damaged, &bytes).unwrap();
+    std::fs::write(inbox.join("noise.item"), b"not an item at all").unwrap();
+
+    let mut d = fx.unlock("Tom Deputy", "deputy passphrase").unwrap();
+    let report = d.inbox_report().unwrap();
+    assert_eq!(report.filed, 1, "{report:?}");
+    assert_eq!(report.set_aside.len(), 2, "{report:?}");
+    assert_eq!(report.set_aside_total, 2);
+    let chron = d.pupil_chronology(pupil, &Default::default()).unwrap();
+    assert!(
+        chron
+            .iter()
+            .any(|e| e.record_id == good && e.author == "Sue Staff")
+    );
+    assert!(!chron.iter().any(|e| e.record_id == bad));
+    assert!(
+        d.verify().unwrap().all_ok(),
+        "{:?}",
+        d.verify().unwrap().problems()
+    );
+    drop(d);
+    // Set aside, byte for byte; nothing waits any more; a second unlock files nothing twice.
+    assert_eq!(
+        std::fs::read(inbox.join("rejected").join(format!("{bad}.item"))).unwrap(),
+        bytes
+    );
+    assert!(InboxDir::of(&fx.dir).pending().unwrap().is_empty());
+    let mut s = fx.dsl();
+    assert_eq!(s.inbox_report().unwrap().filed, 0);
+    let concerns = s
+        .pupil_chronology(pupil, &Default::default())
+        .unwrap()
+        .into_iter()
+        .filter(|e| e.record_id == good)
+        .count();
+    assert_eq!(concerns, 1);
+    drop(s);
+    all_present(&fx, pupil, &ids);
+}
+
+/// Removing a member of staff rotates the roster key and never rekeys the database (they never
+/// held its key); their old slot then opens nothing new.
+#[test]
+fn removing_staff_rotates_the_roster_key_without_a_rekey() {
+    use safeguard_core::inbox;
+    let (fx, pupil, ids) = populated();
+    let old_roster_key = Keyring::load(&fx.dir)
+        .unwrap()
+        .unlock_user(Some("Sue Staff"), &pass("staff passphrase"))
+        .unwrap()
+        .roster_key
+        .unwrap();
+    let db_before = std::fs::metadata(fx.dir.join("records.db")).unwrap();
+    let mut s = fx.dsl();
+    s.remove_user("Sue Staff").unwrap();
+    drop(s);
+    use std::os::unix::fs::MetadataExt;
+    assert_eq!(
+        std::fs::metadata(fx.dir.join("records.db")).unwrap().ino(),
+        db_before.ino(),
+        "no rekey: the database file was not replaced"
+    );
+    let store_id = Keyring::load(&fx.dir).unwrap().store_id();
+    let roster = std::fs::read(fx.dir.join(inbox::ROSTER_FILE)).unwrap();
+    assert!(inbox::open_roster(&old_roster_key, store_id, &roster).is_err());
+    assert!(matches!(
+        fx.staff("Sue Staff", "staff passphrase"),
+        Err(Error::WrongPassphrase)
+    ));
+    all_present(&fx, pupil, &ids);
 }

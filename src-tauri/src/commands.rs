@@ -19,14 +19,16 @@ use safeguard_core::session::{
     ChronologyEntry, ChronologyFilter, Dashboard, PupilFile, PupilPage, PupilQuery, PupilSummary,
     SearchHit,
 };
-use safeguard_core::{Error, Session, StoreOptions};
+use safeguard_core::session::{InboxReport, OwnConcern};
+use safeguard_core::{Error, Opened, Session, StaffSession, StoreOptions};
 use tauri::State;
 
 use crate::dto::*;
 
 pub struct AppState {
     store_dir: Mutex<PathBuf>,
-    session: Mutex<Option<Session>>,
+    /// The team's session over the database, or a member of staff's over their inbox.
+    session: Mutex<Option<Opened>>,
     /// Set while a session is open: the core's idle rule, fed by the window's activity reports.
     idle: Mutex<Option<IdleLock>>,
     /// Files picked to attach (token → path); cleared at every lock.
@@ -57,7 +59,7 @@ impl AppState {
 
     /// Keeps the session and starts its idle clock, both under the session's lock (the order
     /// `lock_now` takes them in), so a session is never open without its idle clock.
-    fn open(&self, new: Session, idle_minutes: u32) -> IpcResult<()> {
+    fn open(&self, new: Opened, idle_minutes: u32) -> IpcResult<()> {
         let mut session = self.session.lock().map_err(|_| poisoned())?;
         *self.idle.lock().map_err(|_| poisoned())? =
             Some(IdleLock::new(Instant::now(), idle_minutes));
@@ -108,11 +110,18 @@ fn poisoned() -> IpcError {
     })
 }
 
-fn info(s: &Session) -> Result<SessionInfo, Error> {
-    Ok(SessionInfo {
-        user: s.user().clone(),
-        school: s.school()?.name,
-        idle_lock_minutes: s.idle_lock_minutes()?,
+fn info(opened: &Opened) -> Result<SessionInfo, Error> {
+    Ok(match opened {
+        Opened::Team(s) => SessionInfo {
+            user: s.user().clone(),
+            school: s.school()?.name,
+            idle_lock_minutes: s.idle_lock_minutes()?,
+        },
+        Opened::Staff(s) => SessionInfo {
+            user: s.user().clone(),
+            school: s.school_name().to_owned(),
+            idle_lock_minutes: s.idle_lock_minutes(),
+        },
     })
 }
 
@@ -158,6 +167,7 @@ pub async fn create_store(
         &Passphrase::new(request.passphrase),
         opts(),
     )?;
+    let session = Opened::Team(session);
     let created = CreatedStore {
         session: info(&session)?,
         recovery_key: key.expose_grouped().to_string(),
@@ -170,7 +180,7 @@ pub async fn create_store(
 #[tauri::command]
 pub async fn unlock(state: State<'_, AppState>, request: UnlockRequest) -> IpcResult<SessionInfo> {
     let dir = state.store_dir.lock().map_err(|_| poisoned())?.clone();
-    let session = safeguard_core::unlock(
+    let session = safeguard_core::open_store(
         &dir,
         Some(&request.user_name),
         &Passphrase::new(request.passphrase),
@@ -197,14 +207,37 @@ pub fn activity(state: State<'_, AppState>) -> IpcResult<()> {
     Ok(())
 }
 
-/// Runs `f` on the unlocked session, or answers `Locked`.
+/// Runs `f` on the team's unlocked session, or answers `Locked` (or `Forbidden` to staff).
 pub(crate) fn with_session<T>(
     state: &State<'_, AppState>,
     f: impl FnOnce(&mut Session) -> Result<T, Error>,
 ) -> IpcResult<T> {
+    with_either(state, f, |_| Err(Error::Forbidden))
+}
+
+/// Runs `team` on the team's session or `staff` on a member of staff's.
+pub(crate) fn with_either<T>(
+    state: &State<'_, AppState>,
+    team: impl FnOnce(&mut Session) -> Result<T, Error>,
+    staff: impl FnOnce(&mut StaffSession) -> Result<T, Error>,
+) -> IpcResult<T> {
     let mut guard = state.session.lock().map_err(|_| poisoned())?;
-    let s = guard.as_mut().ok_or(IpcError::from(Error::Locked))?;
-    Ok(f(s)?)
+    match guard.as_mut().ok_or(IpcError::from(Error::Locked))? {
+        Opened::Team(s) => Ok(team(s)?),
+        Opened::Staff(s) => Ok(staff(s)?),
+    }
+}
+
+/// What filing the staff inbox did when this DSL or deputy unlocked.
+#[tauri::command]
+pub fn inbox_report(state: State<'_, AppState>) -> IpcResult<InboxReport> {
+    with_session(&state, |s| s.inbox_report())
+}
+
+/// A member of staff's own concerns, newest first (waiting, or filed by the team).
+#[tauri::command]
+pub fn my_concerns(state: State<'_, AppState>) -> IpcResult<Vec<OwnConcern>> {
+    with_either(&state, |_| Err(Error::Forbidden), |s| s.my_concerns())
 }
 
 #[tauri::command]
@@ -230,12 +263,16 @@ pub fn dismiss_prompt(
 
 #[tauri::command]
 pub fn list_pupils(state: State<'_, AppState>, query: PupilQuery) -> IpcResult<PupilPage> {
-    with_session(&state, |s| s.list_pupils(&query))
+    with_either(&state, |s| s.list_pupils(&query), |s| s.list_pupils(&query))
 }
 
 #[tauri::command]
 pub fn pupil_summary(state: State<'_, AppState>, pupil_id: Id) -> IpcResult<PupilSummary> {
-    with_session(&state, |s| s.pupil_summary(pupil_id))
+    with_either(
+        &state,
+        |s| s.pupil_summary(pupil_id),
+        |s| s.pupil_summary(pupil_id),
+    )
 }
 
 #[tauri::command]
@@ -251,13 +288,15 @@ pub fn chronology(
     family: bool,
     filter: ChronologyFilter,
 ) -> IpcResult<Vec<ChronologyEntry>> {
-    with_session(&state, |s| {
-        if family {
-            s.family_chronology(pupil_id, &filter)
-        } else {
-            s.pupil_chronology(pupil_id, &filter)
-        }
-    })
+    with_either(
+        &state,
+        |s| match family {
+            true => s.family_chronology(pupil_id, &filter),
+            false => s.pupil_chronology(pupil_id, &filter),
+        },
+        // Staff see only what they wrote, about this child.
+        |s| s.chronology(pupil_id),
+    )
 }
 
 #[tauri::command]
@@ -268,7 +307,11 @@ pub fn pupil_prompts(state: State<'_, AppState>, pupil_id: Id) -> IpcResult<Vec<
 #[tauri::command]
 pub fn record_concern(state: State<'_, AppState>, form: ConcernForm) -> IpcResult<Id> {
     let concern = NewConcern::try_from(form)?;
-    with_session(&state, |s| s.record_concern(&concern))
+    with_either(
+        &state,
+        |s| s.record_concern(&concern),
+        |s| s.record_concern(&concern),
+    )
 }
 
 #[tauri::command]
@@ -322,5 +365,5 @@ pub fn check_language(text: String) -> Vec<LanguageFlag> {
 
 #[tauri::command]
 pub fn search(state: State<'_, AppState>, text: String) -> IpcResult<Vec<SearchHit>> {
-    with_session(&state, |s| s.search(&text, 50))
+    with_either(&state, |s| s.search(&text, 50), |s| s.search(&text, 50))
 }

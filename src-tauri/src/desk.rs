@@ -12,7 +12,7 @@ use safeguard_core::session::{
 };
 use tauri::State;
 
-use crate::commands::{AppState, with_session};
+use crate::commands::{AppState, with_either, with_session};
 use crate::dto::IpcResult;
 use crate::forms::*;
 
@@ -122,17 +122,25 @@ pub fn amend(
 
 #[tauri::command]
 pub fn save_draft(state: State<'_, AppState>, form: String, body: String) -> IpcResult<()> {
-    with_session(&state, |s| s.save_draft(&form, &body))
+    with_either(
+        &state,
+        |s| s.save_draft(&form, &body),
+        |s| s.save_draft(&form, &body),
+    )
 }
 
 #[tauri::command]
 pub fn draft(state: State<'_, AppState>, form: String) -> IpcResult<Option<Draft>> {
-    with_session(&state, |s| s.draft(&form))
+    with_either(&state, |s| s.draft(&form), |s| s.draft(&form))
 }
 
 #[tauri::command]
 pub fn discard_draft(state: State<'_, AppState>, form: String) -> IpcResult<()> {
-    with_session(&state, |s| s.discard_draft(&form))
+    with_either(
+        &state,
+        |s| s.discard_draft(&form),
+        |s| s.discard_draft(&form),
+    )
 }
 
 #[tauri::command]

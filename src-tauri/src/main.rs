@@ -86,6 +86,8 @@ fn main() {
             commands::add_sibling_to_notification,
             commands::check_language,
             commands::search,
+            commands::inbox_report,
+            commands::my_concerns,
             desk::follow_ups,
             desk::assignees,
             desk::add_follow_up,

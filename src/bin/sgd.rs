@@ -306,9 +306,23 @@ fn run(cli: Cli) -> anyhow::Result<bool> {
             }
         },
         Command::Passwd { store, name } => {
-            let mut s = open(&store)?;
-            let new = new_passphrase()?;
-            s.change_passphrase(&name, &new)?;
+            let user = std::env::var("SGD_USER").ok();
+            match safeguard_core::open_store(&store, user.as_deref(), &passphrase()?, opts())? {
+                safeguard_core::Opened::Team(mut s) => {
+                    let new = new_passphrase()?;
+                    s.change_passphrase(&name, &new)?;
+                }
+                // A member of staff changes their own passphrase only.
+                safeguard_core::Opened::Staff(mut s)
+                    if s.user().name.eq_ignore_ascii_case(&name) =>
+                {
+                    let new = new_passphrase()?;
+                    s.change_passphrase(&new)?;
+                }
+                safeguard_core::Opened::Staff(_) => {
+                    return Err(safeguard_core::Error::Forbidden.into());
+                }
+            }
             println!("Changed the passphrase of {name}.");
         }
         Command::Recover { store, name } => {

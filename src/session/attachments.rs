@@ -27,7 +27,7 @@ pub struct AttachmentView {
 }
 
 /// The kinds of file a school scans or photographs; anything else is refused by name.
-fn media_type(path: &Path) -> Result<&'static str> {
+pub(crate) fn media_type(path: &Path) -> Result<&'static str> {
     let ext = path
         .extension()
         .and_then(|e| e.to_str())

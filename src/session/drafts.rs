@@ -24,7 +24,7 @@ pub struct Draft {
 }
 
 /// A form name: a short machine name such as `concern` or `voice:<pupil id>`.
-fn check_form_name(form: &str) -> Result<()> {
+pub(super) fn check_form_name(form: &str) -> Result<()> {
     let ok = !form.is_empty()
         && form.len() <= 80
         && form
@@ -40,20 +40,26 @@ fn check_form_name(form: &str) -> Result<()> {
     }
 }
 
+/// A draft's form name and body, checked before it is kept (in the database or, for staff,
+/// sealed in the inbox folder).
+pub(super) fn check_draft(form: &str, body: &str) -> Result<()> {
+    check_form_name(form)?;
+    if body.len() > MAX_DRAFT_BYTES {
+        return Err(Error::TooLarge {
+            field: "draft",
+            limit: MAX_DRAFT_BYTES,
+        });
+    }
+    match serde_json::from_str::<serde_json::Value>(body) {
+        Ok(serde_json::Value::Object(_)) => Ok(()),
+        _ => Err(Error::invalid("draft", "is not a form's fields")),
+    }
+}
+
 impl Session {
     /// Saves (replaces) this user's draft of `form`. The body must be a JSON object.
     pub fn save_draft(&mut self, form: &str, body: &str) -> Result<()> {
-        check_form_name(form)?;
-        if body.len() > MAX_DRAFT_BYTES {
-            return Err(Error::TooLarge {
-                field: "draft",
-                limit: MAX_DRAFT_BYTES,
-            });
-        }
-        match serde_json::from_str::<serde_json::Value>(body) {
-            Ok(serde_json::Value::Object(_)) => {}
-            _ => return Err(Error::invalid("draft", "is not a form's fields")),
-        }
+        check_draft(form, body)?;
         self.conn().execute(
             "INSERT INTO drafts (user_id, form, saved_at, body) VALUES (?1, ?2, ?3, ?4)
              ON CONFLICT (user_id, form) DO UPDATE SET saved_at = excluded.saved_at, body = excluded.body",

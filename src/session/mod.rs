@@ -31,6 +31,8 @@ mod family;
 mod prompts;
 mod queries;
 mod settings;
+mod staff;
+mod team;
 mod tracking;
 mod trust;
 mod verify;
@@ -41,6 +43,8 @@ pub use documents::{DocumentRequest, EmailDraft, FlaggedInRecord, ReferralSelect
 pub use drafts::{Draft, MAX_DRAFT_BYTES};
 pub use queries::*;
 pub use settings::Settings;
+pub use staff::{OwnConcern, StaffSession};
+pub use team::{InboxReport, SetAside};
 pub use tracking::*;
 pub use trust::restore;
 pub use verify::verify_store;
@@ -189,6 +193,12 @@ pub struct Session {
     slot_secret: Zeroizing<[u8; 32]>,
     /// Opened with the recovery key (which, like a DSL's slot, may sign the keyring).
     via_recovery: bool,
+    /// Pupils or the settings staff see changed: the roster is written again after the write.
+    roster_dirty: bool,
+    /// Inside `batch`: the roster waits for the end of it.
+    in_batch: bool,
+    /// What filing the staff inbox did at this unlock.
+    inbox_report: team::InboxReport,
     user: User,
     device_id: String,
     opts: StoreOptions,
@@ -268,18 +278,19 @@ pub fn create_store(
     let device_id = Uuid::now_v7().to_string();
     let user_id = Uuid::now_v7();
 
+    let inbox_secret = x25519_dalek::StaticSecret::from(*DataKey::generate()?.expose_secret());
+    let inbox_public = x25519_dalek::PublicKey::from(&inbox_secret);
+
     let result = (|| -> Result<Session> {
-        let mut keyring = Keyring::new(store_id, &authority);
-        keyring.set_user_slot(
-            user_id,
-            first_user,
-            Role::Dsl,
-            passphrase,
-            &data_key,
-            &authority,
-            opts.kdf,
-        )?;
-        keyring.set_recovery_slot(&recovery, &data_key, &authority, opts.kdf)?;
+        let mut keyring = Keyring::new(store_id, &authority, &inbox_public);
+        let keys = crate::keyring::SlotKeys {
+            data_key: &data_key,
+            previous: None,
+            authority: &authority,
+            roster_key: None,
+        };
+        keyring.set_user_slot(user_id, first_user, Role::Dsl, passphrase, &keys, opts.kdf)?;
+        keyring.set_recovery_slot(&recovery, &keys, opts.kdf)?;
         keyring.sign(&authority);
         let unlocked = keyring.unlock_user(Some(first_user), passphrase)?;
         let mut conn = store::open(&store::db_path(dir), &data_key, Mode::Create)?;
@@ -313,6 +324,8 @@ pub fn create_store(
             put_setting(&tx, &ctx, keys::SCHOOL, school)?;
             put_setting(&tx, &ctx, keys::PROCEDURE, &ResolutionProcedure::default())?;
             put_setting(&tx, &ctx, keys::CALENDAR, &CalendarConfig::default())?;
+            team::insert_inbox_key(&tx, &ctx, &inbox_secret)?;
+            team::new_team_keys(&tx, &ctx, false)?;
             trust::record_generation(&tx, &ctx, &keyring)?;
             audit::append(
                 &tx,
@@ -326,7 +339,7 @@ pub fn create_store(
             tx.commit()?;
         }
         keyring.save_signed(dir)?;
-        Ok(Session {
+        let mut session = Session {
             dir: dir.to_owned(),
             conn,
             keyring,
@@ -335,6 +348,9 @@ pub fn create_store(
             authority: Some(authority),
             slot_secret: unlocked.slot_secret,
             via_recovery: false,
+            roster_dirty: false,
+            in_batch: false,
+            inbox_report: team::InboxReport::default(),
             user: User {
                 id: user_id,
                 name: first_user.to_owned(),
@@ -343,7 +359,9 @@ pub fn create_store(
             device_id,
             opts,
             _lock: lock,
-        })
+        };
+        session.publish_roster()?;
+        Ok(session)
     })();
     match result {
         Ok(s) => Ok((s, recovery)),
@@ -353,6 +371,7 @@ pub fn create_store(
                 let _ = fs::remove_file(p);
             }
             let _ = fs::remove_file(dir.join(KEYRING_FILE));
+            let _ = fs::remove_file(dir.join(crate::inbox::ROSTER_FILE));
             let _ = fs::remove_file(dir.join(store::lock::LOCK_FILE));
             Err(e)
         }
@@ -367,18 +386,15 @@ fn open_database(
     unlocked: &Unlocked,
 ) -> Result<(Connection, DataKey, Option<DataKey>)> {
     let path = store::db_path(dir);
-    match store::open(&path, &unlocked.data_key, Mode::Existing) {
-        Ok(conn) => Ok((conn, unlocked.data_key.duplicate(), None)),
+    let data_key = unlocked.data_key.as_ref().ok_or(Error::Forbidden)?;
+    match store::open(&path, data_key, Mode::Existing) {
+        Ok(conn) => Ok((conn, data_key.duplicate(), None)),
         Err(Error::WrongPassphrase) => match &unlocked.previous_data_key {
             Some(previous) => {
                 let conn = store::open(&path, previous, Mode::Existing).map_err(|_| {
                     Error::damaged("the database cannot be read with the keyring's keys")
                 })?;
-                Ok((
-                    conn,
-                    previous.duplicate(),
-                    Some(unlocked.data_key.duplicate()),
-                ))
+                Ok((conn, previous.duplicate(), Some(data_key.duplicate())))
             }
             // The key came out of an authenticated slot, so this is damage, not a wrong passphrase.
             None => Err(Error::damaged(
@@ -454,13 +470,48 @@ fn load_user(conn: &Connection, id: Uuid) -> Result<(User, bool)> {
     ))
 }
 
-/// Unlocks a store as `user` (or, with no name, as whoever the passphrase opens).
+/// An unlocked store: the team's session over the database, or a member of staff's over
+/// their inbox (staff hold no database key).
+#[derive(Debug)]
+pub enum Opened {
+    Team(Session),
+    Staff(StaffSession),
+}
+
+/// Unlocks a store as a member of the safeguarding team (a member of staff's passphrase gives
+/// `Forbidden`: their session is [`open_store`]'s `Opened::Staff`).
 pub fn unlock(
     dir: &Path,
     user: Option<&str>,
     passphrase: &Passphrase,
     opts: StoreOptions,
 ) -> Result<Session> {
+    match open_store(dir, user, passphrase, opts)? {
+        Opened::Team(s) => Ok(s),
+        Opened::Staff(_) => Err(Error::Forbidden),
+    }
+}
+
+/// Unlocks a member of staff's session (anyone else's passphrase gives `Forbidden`).
+pub fn unlock_staff(
+    dir: &Path,
+    user: Option<&str>,
+    passphrase: &Passphrase,
+    opts: StoreOptions,
+) -> Result<StaffSession> {
+    match open_store(dir, user, passphrase, opts)? {
+        Opened::Staff(s) => Ok(s),
+        Opened::Team(_) => Err(Error::Forbidden),
+    }
+}
+
+/// Unlocks a store as `user` (or, with no name, as whoever the passphrase opens).
+pub fn open_store(
+    dir: &Path,
+    user: Option<&str>,
+    passphrase: &Passphrase,
+    opts: StoreOptions,
+) -> Result<Opened> {
     if !store_exists(dir) {
         return Err(Error::NoStore);
     }
@@ -474,6 +525,11 @@ pub fn unlock(
     let user_id = unlocked
         .user_id
         .ok_or(Error::damaged("a user slot has no user"))?;
+    if unlocked.data_key.is_none() {
+        return StaffSession::opened(dir, lock, keyring, unlocked, passphrase, opts)
+            .map(Opened::Staff);
+    }
+    let needs_rewrap = unlocked.needs_rewrap;
     let mut session = Session::opened(dir, lock, keyring, unlocked, opts, |conn| {
         let (user, removed) = load_user(conn, user_id)?;
         if removed {
@@ -481,8 +537,11 @@ pub fn unlock(
         }
         Ok(user)
     })?;
+    if needs_rewrap {
+        session.rewrap_own_slot(passphrase.expose_secret().as_bytes())?;
+    }
     session.write("session.unlock", |_, ctx| Ok(((), vec![ctx.user])))?;
-    Ok(session)
+    Ok(Opened::Team(session))
 }
 
 /// Resets a user's passphrase with the recovery key.
@@ -497,9 +556,13 @@ pub fn recover(
     let lock = StoreLock::acquire(dir, opts.holder)?;
     let keyring = Keyring::load(dir)?;
     let unlocked = keyring.unlock_recovery(recovery_key)?;
+    let needs_rewrap = unlocked.needs_rewrap;
     let mut session = Session::opened(dir, lock, keyring, unlocked, opts, |conn| {
         active_user_by_name(conn, user_name)
     })?;
+    if needs_rewrap {
+        session.rewrap_own_slot(recovery_key.expose_normalised().as_bytes())?;
+    }
     let target = session.user.clone();
     session.set_new_slot(&target, new_passphrase)?;
     session.write("user.passphrase_recovered", |c, ctx| {
@@ -548,6 +611,11 @@ impl Session {
         let (conn, data_key, pending_key) = open_database(dir, &unlocked)?;
         trust::check_keyring(&conn, &keyring)?;
         let user = who(&conn)?;
+        if unlocked.user_id == Some(user.id) && user.role == Role::Staff {
+            // A staff slot that still holds the database key: an older store the DSL has not
+            // opened since the update. Staff never get a session over the database.
+            return Err(Error::NotReady);
+        }
         if let Some(role) = unlocked.role
             && unlocked.user_id == Some(user.id)
             && role != user.role
@@ -566,6 +634,9 @@ impl Session {
             authority: unlocked.authority,
             via_recovery: unlocked.user_id.is_none(),
             slot_secret: unlocked.slot_secret,
+            roster_dirty: false,
+            in_batch: false,
+            inbox_report: team::InboxReport::default(),
             user,
             device_id,
             opts,
@@ -631,6 +702,14 @@ impl Session {
             &before,
         )?;
         sp.commit()?;
+        if matches!(action, "pupil.add" | "record.amend" | "settings.change") {
+            self.roster_dirty = true;
+        }
+        if self.roster_dirty && !self.in_batch {
+            // Best effort: the record is written; a roster that could not be (a full disk) is
+            // tried again after the next write and at every unlock.
+            let _ = self.publish_roster();
+        }
         Ok(out)
     }
 
@@ -657,9 +736,15 @@ impl Session {
     /// its own audit event.
     pub fn batch<T>(&mut self, f: impl FnOnce(&mut Session) -> Result<T>) -> Result<T> {
         self.conn.execute_batch("BEGIN IMMEDIATE")?;
-        match f(self) {
+        self.in_batch = true;
+        let result = f(self);
+        self.in_batch = false;
+        match result {
             Ok(v) => {
                 self.conn.execute_batch("COMMIT")?;
+                if self.roster_dirty {
+                    let _ = self.publish_roster();
+                }
                 Ok(v)
             }
             Err(e) => {

@@ -28,7 +28,7 @@ pub struct AmendmentView {
     pub reason: String,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, TS)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
 #[ts(export)]
 pub struct PupilSummary {
     pub id: Id,
@@ -231,6 +231,35 @@ pub struct SearchHit {
     pub pupil_name: Option<String>,
     pub at: DateTime<Utc>,
     pub snippet: String,
+}
+
+/// How a concern about the child reads in a chronology: its title and text.
+pub(crate) fn concern_title_and_text(d: &ConcernDetails) -> (String, String) {
+    let labels: Vec<&str> = d.categories.iter().map(|c| c.label()).collect();
+    let text = match d.immediate_action.trim().is_empty() {
+        true => d.account.clone(),
+        false => format!("{}\n\nImmediate action: {}", d.account, d.immediate_action),
+    };
+    (
+        format!("Concern: {}", labels.join(", ")),
+        with_body_marks(text, &d.body_marks),
+    )
+}
+
+/// A pupil as staff see them (names and years only): the roster's entries.
+pub(crate) fn staff_summary(id: Uuid, d: &PupilDetails) -> PupilSummary {
+    PupilSummary {
+        id,
+        upn: d.upn.clone(),
+        name: d.display_name(),
+        legal_name: format!("{} {}", d.legal_first_name, d.legal_last_name),
+        year_group: d.year_group.clone(),
+        date_of_birth: None,
+        protection_status: None,
+        looked_after: None,
+        young_carer: None,
+        attendance_concern: None,
+    }
 }
 
 /// A concern's text with its body map marks listed after it, side by side with their description.
@@ -1013,27 +1042,18 @@ impl RawEntry {
             (RecordKind::Concern, extra) => {
                 let d: ConcernDetails = apply_amendments(&self.body, amendments)?;
                 categories = d.categories.clone();
-                let labels: Vec<&str> = d.categories.iter().map(|c| c.label()).collect();
-                let title = match extra {
-                    Extra::NamedAs(role) => {
-                        format!("Named in a concern about another child, as: {role}")
-                    }
+                let (title, text) = match extra {
+                    Extra::NamedAs(role) => (
+                        format!("Named in a concern about another child, as: {role}"),
+                        format!(
+                            "Reported by {} ({}) at {}.",
+                            d.reporter_name, d.reporter_role, d.location
+                        ),
+                    ),
                     _ => {
                         child_words = d.child_words.clone();
-                        format!("Concern: {}", labels.join(", "))
+                        concern_title_and_text(&d)
                     }
-                };
-                let text = match extra {
-                    Extra::NamedAs(_) => format!(
-                        "Reported by {} ({}) at {}.",
-                        d.reporter_name, d.reporter_role, d.location
-                    ),
-                    _ if d.immediate_action.trim().is_empty() => d.account.clone(),
-                    _ => format!("{}\n\nImmediate action: {}", d.account, d.immediate_action),
-                };
-                let text = match extra {
-                    Extra::NamedAs(_) => text,
-                    _ => with_body_marks(text, &d.body_marks),
                 };
                 (d.observed_at, title, text)
             }

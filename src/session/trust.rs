@@ -79,6 +79,19 @@ pub(crate) fn check_keyring(conn: &Connection, keyring: &Keyring) -> Result<()> 
         0
     };
     let users = all_users(conn)?;
+    if keyring.has_team_keys() {
+        let named = keyring.team_public().map(|p| hex::encode(p.as_bytes()));
+        let known: bool = conn.query_row(
+            "SELECT EXISTS (SELECT 1 FROM team_keys WHERE kind = 'inbox' AND public = ?1)",
+            [named],
+            |r| r.get(0),
+        )?;
+        if !known {
+            return Err(Error::KeyringTampered {
+                detail: "the keyring names a team inbox key this store does not have",
+            });
+        }
+    }
     keyring.check_against(&TrustedFacts {
         store_id,
         authority_public: authority.as_deref(),
@@ -109,6 +122,11 @@ impl Session {
         if self.keyring.is_legacy() || super::meta_opt(&self.conn, AUTHORITY_META)?.is_none() {
             self.migrate_keyring()?;
         }
+        // Like a rekey, the move to format 3 must not keep anyone out when it cannot finish.
+        match self.move_to_team_keys() {
+            Err(Error::StoreBusy | Error::DiskFull { .. }) => {}
+            other => other?,
+        }
         // Finishing an interrupted rekey is worth doing, but a busy database or a full disk must
         // not keep anyone out: the database is whole under the old key, the new one stays
         // pending and is tried again at the next unlock.
@@ -126,6 +144,20 @@ impl Session {
                 other => other?,
             }
         }
+        self.file_inbox()?;
+        if self.keyring.has_team_keys() && self.user.role.reads_everything() {
+            // Staff see pupils added since (and a roster lost or damaged is made again).
+            let _ = self.publish_roster();
+        }
+        Ok(())
+    }
+
+    /// Binds this session's own slot wrapping (made before the binding) to the store.
+    pub(super) fn rewrap_own_slot(&mut self, secret: &[u8]) -> Result<()> {
+        let mut next = self.keyring.clone();
+        next.rewrap_slot(&self.slot_secret, secret, self.opts.kdf)?;
+        next.save_rewrapped(&self.dir)?;
+        self.keyring = next;
         Ok(())
     }
 
@@ -177,7 +209,7 @@ impl Session {
     }
 
     /// Signs `next`, writes it, and records its generation in the database (in that order).
-    fn save_keyring(&mut self, mut next: Keyring, action: &str) -> Result<()> {
+    pub(super) fn save_keyring(&mut self, mut next: Keyring, action: &str) -> Result<()> {
         next.sign_and_save(&self.dir, self.authority()?)?;
         self.keyring = next;
         let keyring = self.keyring.clone();
@@ -191,7 +223,7 @@ impl Session {
     fn reseal_and_save(&mut self, previous: Option<&DataKey>) -> Result<()> {
         let mut next = self.keyring.clone();
         let key = self.pending_key.as_ref().unwrap_or(&self.data_key);
-        next.reseal_all(key, previous, self.authority()?)?;
+        self.with_slot_keys(key, previous, |k| next.reseal_all(k))?;
         self.save_keyring(next, "keyring.reseal")
     }
 
@@ -222,26 +254,54 @@ impl Session {
 
     /// Deletes the slots of removed users and rekeys: a fresh key sealed (beside the old one)
     /// to the remaining slots, then the database moved to it, then the old key dropped.
+    /// On format 3 a member of staff never held the data key: their removal rotates only the
+    /// roster key (no rekey); a team member's rotates the inbox key too and rekeys.
     fn finish_removals(&mut self) -> Result<()> {
-        let removed: Vec<Uuid> = all_users(&self.conn)?
+        let removed: Vec<(Uuid, Role)> = all_users(&self.conn)?
             .into_iter()
             .filter(|u| u.3 && self.keyring.has_user(u.0))
-            .map(|u| u.0)
+            .map(|u| (u.0, u.2))
             .collect();
         if removed.is_empty() {
             return self.complete_rekey();
         }
-        self.start_rekey(|next| {
-            for id in &removed {
+        let team_member = removed.iter().any(|(_, role)| *role != Role::Staff);
+        let rekey = team_member || !self.keyring.has_team_keys();
+        if rekey && self.pending_key.is_some() {
+            self.complete_rekey()?;
+        }
+        if rekey {
+            store::check_space_for_rekey(&self.dir)?;
+        }
+        self.rotate_team_keys(team_member)?;
+        let team_public = self.team_public()?;
+        let change = |next: &mut Keyring| {
+            for (id, _) in &removed {
                 next.remove_user_slot(*id);
             }
+            if let (true, Some(p)) = (next.has_team_keys(), &team_public) {
+                next.use_team_keys(p);
+            }
             Ok(())
-        })
+        };
+        if rekey {
+            self.start_rekey(change)?;
+        } else {
+            let mut next = self.keyring.clone();
+            change(&mut next)?;
+            let key = self.pending_key.as_ref().unwrap_or(&self.data_key);
+            self.with_slot_keys(key, None, |k| next.reseal_all(k))?;
+            self.save_keyring(next, "keyring.staff_removed")?;
+        }
+        self.publish_roster()
     }
 
     /// Changes the keyring with `change`, seals a new data key beside the current one to every
     /// remaining slot, then moves the database to it.
-    fn start_rekey(&mut self, change: impl FnOnce(&mut Keyring) -> Result<()>) -> Result<()> {
+    pub(super) fn start_rekey(
+        &mut self,
+        change: impl FnOnce(&mut Keyring) -> Result<()>,
+    ) -> Result<()> {
         self.begin_rekey(change)?;
         self.complete_rekey()
     }
@@ -257,7 +317,7 @@ impl Session {
         let new_key = DataKey::generate()?;
         let mut next = self.keyring.clone();
         change(&mut next)?;
-        next.reseal_all(&new_key, Some(&self.data_key), self.authority()?)?;
+        self.with_slot_keys(&new_key, Some(&self.data_key), |k| next.reseal_all(k))?;
         self.save_keyring(next, "keyring.rekey_started")?;
         self.pending_key = Some(new_key);
         Ok(())
@@ -271,15 +331,20 @@ impl Session {
             self.complete_rekey()?;
         }
         let mut next = self.keyring.clone();
-        next.set_user_slot(
-            user.id,
-            &user.name,
-            user.role,
-            passphrase,
-            &self.data_key,
-            self.authority()?,
-            self.opts.kdf,
-        )?;
+        let kdf = self.opts.kdf;
+        self.with_slot_keys(&self.data_key, None, |k| {
+            next.set_user_slot(user.id, &user.name, user.role, passphrase, k, kdf)
+        })?;
+        if user.role == Role::Staff
+            && let Some(public) = next.user_public(user.id)
+        {
+            // Recorded before the slot exists, so what they record is always filed.
+            let public = hex::encode(public.as_bytes());
+            self.write("user.staff_key", |c, ctx| {
+                super::team::record_staff_key(c, ctx, user.id, &public)?;
+                Ok(((), vec![user.id]))
+            })?;
+        }
         self.save_keyring(next, "keyring.slot_set")
     }
 
@@ -327,10 +392,7 @@ impl Session {
         new_passphrase.check_new()?;
         let target = active_user_by_name(&self.conn, user_name)?;
         if target.id == self.user.id && self.keyring.has_user(target.id) {
-            let mut next = self.keyring.clone();
-            next.rewrap_user_slot(target.id, &self.slot_secret, new_passphrase, self.opts.kdf)?;
-            next.save_rewrapped(&self.dir)?;
-            self.keyring = next;
+            self.rewrap_own_slot(new_passphrase.expose_secret().as_bytes())?;
         } else if self.user.role == Role::Dsl {
             self.set_new_slot(&target, new_passphrase)?;
         } else {
@@ -363,9 +425,10 @@ impl Session {
         self.require(|r| r == Role::Dsl)?;
         let recovery = RecoveryKey::generate()?;
         let kdf = self.opts.kdf;
-        let authority = self.authority()?;
         let mut with_new = self.keyring.clone();
-        with_new.set_recovery_slot(&recovery, &self.data_key, authority, kdf)?;
+        self.with_slot_keys(&self.data_key, None, |k| {
+            with_new.set_recovery_slot(&recovery, k, kdf)
+        })?;
         self.begin_rekey(move |next| {
             *next = with_new;
             Ok(())

@@ -26,7 +26,9 @@ pub fn verify_store(
     let keyring = Keyring::load(dir)?;
     let unlocked = keyring.unlock_user(user, passphrase)?;
     let path = store::db_path(dir);
-    let conn = match store::open(&path, &unlocked.data_key, Mode::ReadOnly) {
+    // A member of staff holds no database key: there is nothing they could verify.
+    let data_key = unlocked.data_key.as_ref().ok_or(Error::Forbidden)?;
+    let conn = match store::open(&path, data_key, Mode::ReadOnly) {
         Err(Error::WrongPassphrase) => match &unlocked.previous_data_key {
             Some(previous) => store::open(&path, previous, Mode::ReadOnly)?,
             None => {

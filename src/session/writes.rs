@@ -1,7 +1,7 @@
 //! Use cases that add records. Each validates, checks the role, inserts the rows, indexes the
 //! text for search and appends one audit event, all in one savepoint.
 
-use chrono::NaiveDate;
+use chrono::{DateTime, NaiveDate, Utc};
 use rusqlite::{Connection, OptionalExtension, params};
 use serde::Serialize;
 use sha2::{Digest, Sha256};
@@ -238,53 +238,10 @@ impl Session {
 
     /// Records a concern. Any member of staff may.
     pub fn record_concern(&mut self, n: &NewConcern) -> Result<Id> {
-        let now = self.now();
-        n.details.validate(now)?;
-        if n.other_children.len() > 50 {
-            return Err(Error::invalid("other children", "more than 50"));
-        }
-        for o in &n.other_children {
-            o.validate(now)?;
-            if o.pupil_id == Some(n.pupil_id) {
-                return Err(Error::invalid(
-                    "other children",
-                    "the concern's own pupil is listed as another child",
-                ));
-            }
-        }
+        check_concern(n, self.now())?;
         self.write("concern.record", |c, ctx| {
-            pupil_exists(c, n.pupil_id)?;
             let id = ctx.new_id();
-            c.prepare_cached(
-                "INSERT INTO concerns (id, device_id, recorded_at, recorded_by, pupil_id, observed_at, body)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-            )?
-            .execute(params![
-                id.to_string(),
-                ctx.device,
-                ctx.now_text(),
-                ctx.user.to_string(),
-                n.pupil_id.to_string(),
-                fmt_utc(n.details.observed_at),
-                json(&n.details)?
-            ])?;
-            let mut targets = vec![id, n.pupil_id];
-            for o in &n.other_children {
-                if let Some(p) = o.pupil_id {
-                    pupil_exists(c, p)?;
-                    targets.push(p);
-                }
-                c.prepare_cached("INSERT INTO concern_children (concern_id, pupil_id, name, role) VALUES (?1, ?2, ?3, ?4)")?
-                    .execute(params![id.to_string(), o.pupil_id.map(|p| p.to_string()), o.name, o.role])?;
-            }
-            let d = &n.details;
-            index_text(c, ctx, RecordKind::Concern, id, Some(n.pupil_id), &[
-                Some(&d.account),
-                d.child_words.as_deref(),
-                Some(&d.immediate_action),
-                Some(&d.location),
-                Some(&d.reporter_name),
-            ])?;
+            let targets = insert_concern(c, ctx, id, n)?;
             Ok((id, targets))
         })
     }
@@ -297,30 +254,15 @@ impl Session {
         media_type: &str,
         bytes: &[u8],
     ) -> Result<Id> {
-        required("file name", file_name, MAX_SHORT)?;
-        required("media type", media_type, 100)?;
-        if bytes.len() > MAX_ATTACHMENT_BYTES {
-            return Err(Error::TooLarge {
-                field: "attachment",
-                limit: MAX_ATTACHMENT_BYTES,
-            });
-        }
-        if bytes.is_empty() {
-            return Err(Error::invalid("attachment", "is empty"));
-        }
+        check_attachment(file_name, media_type, bytes)?;
         let (author, _pupil) = self.record_author(record_id)?;
         // Staff may attach only to their own records; the safeguarding team to any.
         if !self.user.role.is_safeguarding_lead() && author != self.user.id {
             return Err(Error::Forbidden);
         }
-        let digest = hex::encode(Sha256::digest(bytes));
         self.write("attachment.add", |c, ctx| {
             let id = ctx.new_id();
-            c.execute(
-                "INSERT INTO attachments (id, device_id, added_at, added_by, record_id, file_name, media_type, size, sha256, data)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
-                params![id.to_string(), ctx.device, ctx.now_text(), ctx.user.to_string(), record_id.to_string(), file_name, media_type, bytes.len() as i64, digest, bytes],
-            )?;
+            insert_attachment(c, ctx, id, record_id, file_name, media_type, bytes)?;
             Ok((id, vec![id, record_id]))
         })
     }
@@ -706,4 +648,104 @@ impl Session {
         self.require(|r| matches!(r, Role::Head | Role::Dsl))?;
         self.escalation_event(id, "review_comment", comment, false)
     }
+}
+
+/// What a concern must be before it is written (also checked on a staff member's laptop before
+/// it goes into the inbox, and again when the team files it).
+pub(crate) fn check_concern(n: &NewConcern, now: DateTime<Utc>) -> Result<()> {
+    n.details.validate(now)?;
+    if n.other_children.len() > 50 {
+        return Err(Error::invalid("other children", "more than 50"));
+    }
+    for o in &n.other_children {
+        o.validate(now)?;
+        if o.pupil_id == Some(n.pupil_id) {
+            return Err(Error::invalid(
+                "other children",
+                "the concern's own pupil is listed as another child",
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// Writes a concern as `id`, by `ctx.user` at `ctx.now`; returns the ids it concerns.
+pub(crate) fn insert_concern(
+    c: &Connection,
+    ctx: &Ctx,
+    id: Uuid,
+    n: &NewConcern,
+) -> Result<Vec<Uuid>> {
+    pupil_exists(c, n.pupil_id)?;
+    c.prepare_cached(
+        "INSERT INTO concerns (id, device_id, recorded_at, recorded_by, pupil_id, observed_at, body)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+    )?
+    .execute(params![
+        id.to_string(),
+        ctx.device,
+        ctx.now_text(),
+        ctx.user.to_string(),
+        n.pupil_id.to_string(),
+        fmt_utc(n.details.observed_at),
+        json(&n.details)?
+    ])?;
+    let mut targets = vec![id, n.pupil_id];
+    for o in &n.other_children {
+        if let Some(p) = o.pupil_id {
+            pupil_exists(c, p)?;
+            targets.push(p);
+        }
+        c.prepare_cached("INSERT INTO concern_children (concern_id, pupil_id, name, role) VALUES (?1, ?2, ?3, ?4)")?
+            .execute(params![id.to_string(), o.pupil_id.map(|p| p.to_string()), o.name, o.role])?;
+    }
+    let d = &n.details;
+    index_text(
+        c,
+        ctx,
+        RecordKind::Concern,
+        id,
+        Some(n.pupil_id),
+        &[
+            Some(&d.account),
+            d.child_words.as_deref(),
+            Some(&d.immediate_action),
+            Some(&d.location),
+            Some(&d.reporter_name),
+        ],
+    )?;
+    Ok(targets)
+}
+
+pub(crate) fn check_attachment(file_name: &str, media_type: &str, bytes: &[u8]) -> Result<()> {
+    required("file name", file_name, MAX_SHORT)?;
+    required("media type", media_type, 100)?;
+    if bytes.len() > MAX_ATTACHMENT_BYTES {
+        return Err(Error::TooLarge {
+            field: "attachment",
+            limit: MAX_ATTACHMENT_BYTES,
+        });
+    }
+    if bytes.is_empty() {
+        return Err(Error::invalid("attachment", "is empty"));
+    }
+    Ok(())
+}
+
+pub(crate) fn insert_attachment(
+    c: &Connection,
+    ctx: &Ctx,
+    id: Uuid,
+    record_id: Id,
+    file_name: &str,
+    media_type: &str,
+    bytes: &[u8],
+) -> Result<()> {
+    let digest = hex::encode(Sha256::digest(bytes));
+    c.execute(
+        "INSERT INTO attachments (id, device_id, added_at, added_by, record_id, file_name, media_type, size, sha256, data)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+        params![id.to_string(), ctx.device, ctx.now_text(), ctx.user.to_string(), record_id.to_string(), file_name, media_type, bytes.len() as i64, digest, bytes],
+    )?;
+    Ok(())
 }

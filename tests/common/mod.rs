@@ -38,6 +38,20 @@ impl Fixture {
         safeguard_core::unlock(&self.dir, Some(user), &pass(p), self.opts())
     }
 
+    /// A member of staff's session (over their inbox; staff hold no database key).
+    pub fn staff(
+        &self,
+        user: &str,
+        p: &str,
+    ) -> safeguard_core::Result<safeguard_core::StaffSession> {
+        safeguard_core::unlock_staff(&self.dir, Some(user), &pass(p), self.opts())
+    }
+
+    /// Whatever the passphrase opens (to check an error comes before any session).
+    pub fn open_any(&self, user: &str, p: &str) -> safeguard_core::Result<safeguard_core::Opened> {
+        safeguard_core::open_store(&self.dir, Some(user), &pass(p), self.opts())
+    }
+
     pub fn dsl(&self) -> Session {
         self.unlock(DSL, DSL_PASS).unwrap()
     }

@@ -40,6 +40,8 @@ import type { DocumentRequest } from "../bindings/DocumentRequest";
 import type { FlaggedInRecord } from "../bindings/FlaggedInRecord";
 import type { ReferralSelection } from "../bindings/ReferralSelection";
 import type { SavedDocument } from "../bindings/SavedDocument";
+import type { InboxReport } from "../bindings/InboxReport";
+import type { OwnConcern } from "../bindings/OwnConcern";
 import type { PickedFile } from "../bindings/PickedFile";
 
 export type {
@@ -90,6 +92,7 @@ const MESSAGES: Record<ErrorCode, string> = {
   StoreInUse: "This store is open in another Safeguard Desk program on this computer. Close it there first.",
   StoreBusy: "Another program holds the store's database open, so its key could not be changed. Nothing was lost: close it and try again.",
   DiskFull: "There is not enough free disk space for this. Nothing was changed: free some space and try again.",
+  NotReady: "This store was made by an older version of Safeguard Desk. The DSL must open it once with this version before staff can use it.",
 };
 
 export class AppError extends Error {
@@ -143,6 +146,8 @@ export const api = {
     call<Prompt[]>("add_sibling_to_notification", { notificationId, pupilId }),
   checkLanguage: (text: string) => call<LanguageFlag[]>("check_language", { text }),
   search: (text: string) => call<SearchHit[]>("search", { text }),
+  inboxReport: () => call<InboxReport>("inbox_report"),
+  myConcerns: () => call<OwnConcern[]>("my_concerns"),
   followUps: () => call<FollowUpList>("follow_ups"),
   assignees: () => call<Assignee[]>("assignees"),
   addFollowUp: (form: FollowUpForm) => call<string>("add_follow_up", { form }),
