@@ -27,6 +27,7 @@ pub enum ErrorCode {
     StoreBusy,
     DiskFull,
     NotReady,
+    PassphraseResetNeeded,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -82,6 +83,10 @@ pub enum Error {
         "this store was made by an older version: the DSL must open it once with this version before staff can use it"
     )]
     NotReady,
+    #[error(
+        "your passphrase was set before this version of Safeguard Desk and cannot be trusted on its own: ask the DSL to set you a new one"
+    )]
+    PassphraseResetNeeded,
 }
 
 pub type Result<T, E = Error> = std::result::Result<T, E>;
@@ -108,6 +113,7 @@ impl Error {
             Error::StoreBusy => ErrorCode::StoreBusy,
             Error::DiskFull { .. } => ErrorCode::DiskFull,
             Error::NotReady => ErrorCode::NotReady,
+            Error::PassphraseResetNeeded => ErrorCode::PassphraseResetNeeded,
         }
     }
 

@@ -10,8 +10,12 @@
 //! "SGDINBX1" | u32 header length | header (JSON) | ephemeral X25519 public (32)
 //!            | team wrap: nonce (24) + sealed content key (48)
 //!            | author wrap: nonce (24) + sealed content key (48)
-//!            | body nonce (24) | body ciphertext (JSON, XChaCha20-Poly1305)
+//!            | key commitment (32) | body nonce (24) | body ciphertext (JSON, XChaCha20-Poly1305)
 //! ```
+//!
+//! The commitment (HKDF of the content key) makes both readers open the same key, so an author
+//! cannot show the team one body and themselves another (XChaCha20-Poly1305 alone does not
+//! commit to its key).
 //!
 //! The content key is wrapped twice, in the way HPKE's authenticated mode derives its key: for
 //! the team under HKDF(DH(ephemeral, team) ‖ DH(author, team)), for the author under
@@ -113,10 +117,13 @@ impl ItemBody {
 #[derive(Debug, Clone)]
 pub struct SealedItem {
     pub header: ItemHeader,
+    /// SHA-256 of the item's bytes: the same id must always mean the same item.
+    pub digest: String,
     header_bytes: Vec<u8>,
     ephemeral: [u8; 32],
     team_wrap: [u8; WRAP_LEN],
     author_wrap: [u8; WRAP_LEN],
+    commitment: [u8; 32],
     body_nonce: [u8; 24],
     body: Vec<u8>,
 }
@@ -164,7 +171,7 @@ fn hkdf(ikm: &[u8], salt: &[u8], info: &[u8]) -> Result<Zeroizing<[u8; 32]>> {
 
 fn aead_seal(key: &[u8; 32], nonce: &[u8; 24], msg: &[u8], aad: &[u8]) -> Result<Vec<u8>> {
     XChaCha20Poly1305::new_from_slice(key)
-        .and_then(|c| Ok(c.encrypt(&XNonce::from(*nonce), Payload { msg, aad })))
+        .map(|c| c.encrypt(&XNonce::from(*nonce), Payload { msg, aad }))
         .map_err(|_| Error::Internal {
             detail: "inbox cipher".into(),
         })?
@@ -178,6 +185,15 @@ fn aead_open(key: &[u8; 32], nonce: &[u8; 24], msg: &[u8], aad: &[u8]) -> Option
     cipher
         .decrypt(&XNonce::from(*nonce), Payload { msg, aad })
         .ok()
+}
+
+/// Binds an item to its content key: both readers check it before opening the body.
+fn commit_to(content_key: &[u8; 32], header_bytes: &[u8]) -> Result<Zeroizing<[u8; 32]>> {
+    hkdf(
+        content_key,
+        &Sha256::digest(header_bytes),
+        b"safeguard-desk/inbox/v1/commitment",
+    )
 }
 
 fn parse_public(hex_key: &str) -> Result<PublicKey> {
@@ -254,6 +270,7 @@ pub fn seal_item(
         out.extend_from_slice(&nonce);
         out.extend_from_slice(&aead_seal(&k, &nonce, content_key.as_ref(), &header_bytes)?);
     }
+    out.extend_from_slice(commit_to(&content_key, &header_bytes)?.as_ref());
     let nonce = random::<24>()?;
     out.extend_from_slice(&nonce);
     out.extend_from_slice(&aead_seal(
@@ -294,16 +311,19 @@ pub fn parse_item(bytes: &[u8]) -> Result<SealedItem> {
     let (ephemeral, rest) = rest.split_at_checked(32).ok_or_else(cut)?;
     let (team_wrap, rest) = rest.split_at_checked(WRAP_LEN).ok_or_else(cut)?;
     let (author_wrap, rest) = rest.split_at_checked(WRAP_LEN).ok_or_else(cut)?;
+    let (commitment, rest) = rest.split_at_checked(32).ok_or_else(cut)?;
     let (body_nonce, body) = rest.split_at_checked(24).ok_or_else(cut)?;
     if body.len() < 16 {
         return Err(cut());
     }
     Ok(SealedItem {
         header,
+        digest: hex::encode(Sha256::digest(bytes)),
         header_bytes: header_bytes.to_vec(),
         ephemeral: fixed(ephemeral)?,
         team_wrap: fixed(team_wrap)?,
         author_wrap: fixed(author_wrap)?,
+        commitment: fixed(commitment)?,
         body_nonce: fixed(body_nonce)?,
         body: body.to_vec(),
     })
@@ -322,6 +342,9 @@ impl SealedItem {
                 .try_into()
                 .ok()?;
         let content_key = Zeroizing::new(content_key);
+        if commit_to(&content_key, &self.header_bytes).ok()?.as_ref() != self.commitment {
+            return None;
+        }
         let body = Zeroizing::new(aead_open(
             &content_key,
             &self.body_nonce,
@@ -528,13 +551,27 @@ impl InboxDir {
         self.list_in(&self.root.join(REJECTED_DIR), ITEM_EXT)
     }
 
+    /// Reads an item: a regular file only (no link followed, no FIFO to hang on), named by the
+    /// id its header holds, so one item cannot stand in for another.
     pub fn read(path: &Path) -> Result<SealedItem> {
-        parse_item(&files::read_bounded(path, MAX_ITEM_BYTES as u64)?)
+        let bytes = files::read_chosen_file(path, MAX_ITEM_BYTES, "inbox item")?;
+        let item = parse_item(&bytes)?;
+        let named = path.file_name().and_then(|n| n.to_str());
+        if named != Some(item_name(item.header.item_id).as_str()) {
+            return Err(damaged("an inbox item's name is not its id"));
+        }
+        Ok(item)
     }
 
     /// The receipt beside a filed item, if there is one.
     pub fn receipt_of(item: &Path) -> Option<Vec<u8>> {
-        files::read_bounded(&item.with_extension(RECEIPT_EXT), 4096).ok()
+        files::read_chosen_file(&item.with_extension(RECEIPT_EXT), 4096, "receipt").ok()
+    }
+
+    /// Whether an item of this name has been filed (moved out of the waiting folder) already.
+    pub fn is_filed(&self, item: &Path) -> bool {
+        item.file_name()
+            .is_some_and(|n| self.root.join(FILED_DIR).join(n).symlink_metadata().is_ok())
     }
 
     /// Moves a filed item out of the waiting folder, its receipt written first beside it.
@@ -544,19 +581,33 @@ impl InboxDir {
             .file_name()
             .ok_or(damaged("an inbox item has no name"))?;
         let target = dir.join(name);
+        if target.symlink_metadata().is_ok() {
+            return Err(Error::AlreadyExists {
+                what: "a filed inbox item of that name",
+            });
+        }
         files::write_atomic(&target.with_extension(RECEIPT_EXT), receipt)?;
         std::fs::rename(item, &target)?;
         files::sync_dir(&self.root)?;
         files::sync_dir(&dir)
     }
 
-    /// Sets an item the team cannot file aside, unchanged, so it is neither lost nor retried.
+    /// Sets an item the team cannot file aside, unchanged, so it is neither lost nor retried
+    /// (never over one set aside before under the same name).
     pub fn mark_rejected(&self, item: &Path) -> Result<()> {
         let dir = self.ensure(Some(REJECTED_DIR))?;
         let name = item
             .file_name()
-            .ok_or(damaged("an inbox item has no name"))?;
-        std::fs::rename(item, dir.join(name))?;
+            .ok_or(damaged("an inbox item has no name"))?
+            .to_string_lossy()
+            .into_owned();
+        let mut target = dir.join(&name);
+        let mut n = 1;
+        while target.symlink_metadata().is_ok() {
+            target = dir.join(format!("{name}.{n}"));
+            n += 1;
+        }
+        std::fs::rename(item, target)?;
         files::sync_dir(&self.root)?;
         files::sync_dir(&dir)
     }

@@ -146,6 +146,10 @@ struct Slot {
     kdf: KdfRecord,
     secret_nonce: String,
     secret_ciphertext: String,
+    /// The wrapping is bound to the store and its authority. Unsigned, a hint only (for the DSL
+    /// to see who needs a new passphrase): what is enforced is the associated data.
+    #[serde(default)]
+    bound: bool,
     // Signed from here on.
     public_key: String,
     /// The database key: on the team's slots and the recovery slot (every slot before format 3).
@@ -304,6 +308,17 @@ impl Keyring {
         parse_public(&slot.public_key).ok()
     }
 
+    /// Members of staff whose slot was wrapped before the binding: their passphrase opens
+    /// nothing until the DSL sets them a new one.
+    pub fn staff_needing_new_passphrase(&self) -> Vec<Uuid> {
+        self.file
+            .slots
+            .iter()
+            .filter(|s| s.role == Some(Role::Staff) && !s.bound)
+            .filter_map(|s| s.user_id)
+            .collect()
+    }
+
     /// Every staff slot: (user id, public key), for the database's record of authors' keys.
     pub fn staff_publics(&self) -> Vec<(Uuid, String)> {
         self.file
@@ -406,11 +421,19 @@ impl Keyring {
             }
             let staff = s.role == Some(Role::Staff);
             let team_format = self.file.format >= FORMAT_TEAM;
+            // Format 3 before its team keys exist (the database has just moved to a key staff
+            // never held): staff slots hold nothing yet, and staff are told to wait.
+            let roster_expected = team_format && self.file.team_public.is_some();
             if team_format && staff && s.data_key.is_some() {
                 return Err(tampered("a member of staff's slot holds the database key"));
             }
-            if team_format && staff && s.roster_key.is_none() {
+            if staff && roster_expected && s.roster_key.is_none() {
                 return Err(tampered("a member of staff's slot has no roster key"));
+            }
+            if staff && !roster_expected && s.roster_key.is_some() {
+                return Err(tampered(
+                    "a member of staff's slot holds a roster key too early",
+                ));
             }
             if (!team_format || !staff) && s.data_key.is_none() {
                 return Err(tampered("a key slot holds no database key"));
@@ -419,15 +442,12 @@ impl Keyring {
                 return Err(tampered("a slot that is not staff's holds the roster key"));
             }
         }
-        if self.file.format >= FORMAT_TEAM {
-            let team = self
-                .file
-                .team_public
-                .as_deref()
-                .ok_or(tampered("the keyring names no team inbox key"))?;
-            parse_public(team)?;
-        } else if self.file.team_public.is_some() {
-            return Err(tampered("an older keyring names a team inbox key"));
+        match (&self.file.team_public, self.file.format >= FORMAT_TEAM) {
+            (Some(team), true) => {
+                parse_public(team)?;
+            }
+            (Some(_), false) => return Err(tampered("an older keyring names a team inbox key")),
+            (None, _) => {}
         }
         Ok(())
     }
@@ -601,6 +621,7 @@ impl Keyring {
         slot.kdf = kdf;
         slot.secret_nonce = nonce;
         slot.secret_ciphertext = ct;
+        slot.bound = true;
         Ok(())
     }
 
@@ -692,10 +713,15 @@ impl Keyring {
         let staff_holds_no_data_key =
             self.file.format >= FORMAT_TEAM && slot.role == Some(Role::Staff);
         if staff_holds_no_data_key {
-            let roster = keys.roster_key.ok_or(Error::Internal {
-                detail: "a staff slot sealed without the roster key".into(),
-            })?;
-            slot.roster_key = Some(seal_key(roster.expose_secret(), Label::Roster)?);
+            slot.roster_key = match (&self.file.team_public, keys.roster_key) {
+                (None, _) => None,
+                (Some(_), Some(roster)) => Some(seal_key(roster.expose_secret(), Label::Roster)?),
+                (Some(_), None) => {
+                    return Err(Error::Internal {
+                        detail: "a staff slot sealed without the roster key".into(),
+                    });
+                }
+            };
             slot.data_key = None;
             slot.previous_data_key = None;
         } else {
@@ -714,11 +740,24 @@ impl Keyring {
         Ok(())
     }
 
-    /// Moves to format 3 (or to a new team inbox key): staff slots are resealed without the
-    /// data key by the caller's next `reseal_all`.
+    /// Moves to format 3 with no team keys yet: the caller's next `reseal_all` seals staff
+    /// slots nothing, while the database moves to a key they never held.
+    pub fn exclude_staff(&mut self) {
+        self.file.format = FORMAT_TEAM;
+    }
+
+    /// Names the team's (new) inbox key; the next `reseal_all` seals the roster key to staff.
     pub fn use_team_keys(&mut self, team_public: &PublicKey) {
         self.file.format = FORMAT_TEAM;
         self.file.team_public = Some(hex::encode(team_public.as_bytes()));
+    }
+
+    /// Whether any member of staff's slot still holds the database key (formats 1 and 2).
+    pub fn staff_hold_the_data_key(&self) -> bool {
+        self.file
+            .slots
+            .iter()
+            .any(|s| s.role == Some(Role::Staff) && s.data_key.is_some())
     }
 
     /// What passphrase wrappings are bound to: this store and its authority.
@@ -957,6 +996,7 @@ fn new_slot(
         kdf,
         secret_nonce,
         secret_ciphertext,
+        bound: true,
         public_key: hex::encode(public.as_bytes()),
         data_key: None,
         roster_key: None,

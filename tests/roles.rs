@@ -14,7 +14,6 @@ struct World {
     dsl_concern: Id,
     referral: Id,
     escalation: Id,
-    follow_up: Id,
 }
 
 fn world() -> World {
@@ -33,24 +32,23 @@ fn world() -> World {
         .unwrap();
     let referral = s.record_referral(&referral(pupil)).unwrap();
     let escalation = s.open_escalation(&escalation(pupil)).unwrap();
-    let follow_up = s
-        .add_follow_up(&NewFollowUp {
-            pupil_id: pupil,
-            source_id: None,
-            owner_id: None,
-            due_on: monday().date_naive(),
-            details: FollowUpDetails {
-                action: "Check".into(),
-            },
-        })
-        .unwrap();
+    // An open follow-up, so the follow-up methods have something to act on.
+    s.add_follow_up(&NewFollowUp {
+        pupil_id: pupil,
+        source_id: None,
+        owner_id: None,
+        due_on: monday().date_naive(),
+        details: FollowUpDetails {
+            action: "Check".into(),
+        },
+    })
+    .unwrap();
     World {
         fx,
         pupil,
         dsl_concern,
         referral,
         escalation,
-        follow_up,
     }
 }
 

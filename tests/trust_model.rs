@@ -876,3 +876,185 @@ fn removing_staff_rotates_the_roster_key_without_a_rekey() {
     ));
     all_present(&fx, pupil, &ids);
 }
+
+/// A removed deputy puts back the keyring from before their removal: staff seal to the inbox
+/// key the deputy still holds. The DSL's check refuses that keyring, and once the real one is
+/// back, the item sealed to the retired key is set aside for the DSL, never filed silently.
+#[test]
+fn an_item_sealed_to_a_retired_team_key_is_set_aside() {
+    let (fx, pupil, _) = populated();
+    let before = std::fs::read(fx.dir.join(KEYRING_FILE)).unwrap();
+    let roster_before = std::fs::read(fx.dir.join("roster.sealed")).unwrap();
+    let old_team = Keyring::load(&fx.dir).unwrap().team_public().unwrap();
+    let mut s = fx.dsl();
+    s.remove_user("Tom Deputy").unwrap();
+    drop(s);
+    let now = std::fs::read(fx.dir.join(KEYRING_FILE)).unwrap();
+    assert_ne!(
+        Keyring::load(&fx.dir)
+            .unwrap()
+            .team_public()
+            .unwrap()
+            .as_bytes(),
+        old_team.as_bytes(),
+        "a team member's removal rotates the inbox key"
+    );
+    std::fs::write(fx.dir.join(KEYRING_FILE), &before).unwrap();
+    // The old keyring's key no longer opens the database (or is refused as older).
+    let got = fx.unlock(DSL, DSL_PASS);
+    assert!(
+        matches!(
+            got,
+            Err(Error::KeyringTampered { .. } | Error::StoreDamaged { .. })
+        ),
+        "{got:?}"
+    );
+    // The roster rotated too: staff cannot open it with the old keyring's roster key...
+    assert!(fx.staff("Sue Staff", "staff passphrase").is_err());
+    // ...unless the old roster is put back as well.
+    std::fs::write(fx.dir.join("roster.sealed"), &roster_before).unwrap();
+    let mut sue = fx.staff("Sue Staff", "staff passphrase").unwrap();
+    sue.record_concern(&concern_for(pupil, monday(), "sealed to the old key", None))
+        .unwrap();
+    drop(sue);
+    std::fs::write(fx.dir.join(KEYRING_FILE), &now).unwrap();
+    let s = fx.dsl();
+    let report = s.inbox_report().unwrap();
+    assert_eq!(report.filed, 0);
+    assert_eq!(report.set_aside.len(), 1, "{report:?}");
+    assert!(report.set_aside[0].reason.contains("retired"), "{report:?}");
+}
+
+/// With the slot secret they kept, a removed member of staff seals an item offline: it is set
+/// aside, not filed as theirs.
+#[test]
+fn an_item_from_a_removed_author_is_set_aside() {
+    use safeguard_core::inbox::{self, InboxDir, ItemBody, StaticSecret};
+    let (fx, pupil, _) = populated();
+    let kept = testing::slot_secret(&fx.dir, "Sue Staff", &pass("staff passphrase")).unwrap();
+    let kr = Keyring::load(&fx.dir).unwrap();
+    let sue_id = kr
+        .users()
+        .into_iter()
+        .find(|u| u.1 == "Sue Staff")
+        .unwrap()
+        .0;
+    let mut s = fx.dsl();
+    s.remove_user("Sue Staff").unwrap();
+    drop(s);
+    let kr = Keyring::load(&fx.dir).unwrap();
+    let (header, bytes) = inbox::seal_item(
+        kr.store_id(),
+        sue_id,
+        &StaticSecret::from(*kept),
+        &kr.team_public().unwrap(),
+        monday(),
+        &ItemBody::Concern {
+            concern: concern_for(pupil, monday(), "written after removal", None),
+        },
+    )
+    .unwrap();
+    InboxDir::of(&fx.dir).put(&header, &bytes).unwrap();
+    let s = fx.dsl();
+    let report = s.inbox_report().unwrap();
+    assert_eq!((report.filed, report.set_aside.len()), (0, 1), "{report:?}");
+    assert!(report.set_aside[0].reason.contains("removed"), "{report:?}");
+}
+
+/// An item under another name, a copy of one filed already, and an inbox that is not a folder:
+/// the first two are set aside, and the last never keeps the team out.
+#[test]
+fn renamed_and_replayed_items_are_set_aside_and_a_broken_inbox_never_locks_the_team_out() {
+    let (fx, pupil, _) = populated();
+    let mut sue = fx.staff("Sue Staff", "staff passphrase").unwrap();
+    let first = sue
+        .record_concern(&concern_for(pupil, monday(), "first", None))
+        .unwrap();
+    let second = sue
+        .record_concern(&concern_for(pupil, monday(), "second", None))
+        .unwrap();
+    drop(sue);
+    let inbox = fx.dir.join("inbox");
+    std::fs::rename(
+        inbox.join(format!("{second}.item")),
+        inbox.join("00000000-0000-7000-8000-000000000000.item"),
+    )
+    .unwrap();
+    let s = fx.dsl();
+    let r = s.inbox_report().unwrap();
+    assert_eq!((r.filed, r.set_aside.len()), (1, 1), "{r:?}");
+    assert!(
+        r.set_aside[0].reason.contains("name is not its id"),
+        "{r:?}"
+    );
+    drop(s);
+    // The filed item copied back into the inbox.
+    std::fs::copy(
+        inbox.join("filed").join(format!("{first}.item")),
+        inbox.join(format!("{first}.item")),
+    )
+    .unwrap();
+    let s = fx.dsl();
+    let r = s.inbox_report().unwrap();
+    assert_eq!((r.filed, r.set_aside.len()), (0, 1), "{r:?}");
+    drop(s);
+    // The inbox replaced by a file: the DSL still gets in, told filing stopped.
+    std::fs::rename(&inbox, fx.dir.join("inbox-moved")).unwrap();
+    std::fs::write(&inbox, b"not a folder").unwrap();
+    let s = fx.dsl();
+    let r = s.inbox_report().unwrap();
+    assert!(r.problem.is_some(), "{r:?}");
+}
+
+/// Migration with another program holding the old database open: the move to a new key waits,
+/// and no team key is written meanwhile under the key staff held.
+#[test]
+fn no_team_key_is_ever_written_under_a_key_staff_held() {
+    let tmp = tempfile::tempdir().unwrap();
+    let src = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/store-v0.1");
+    let dir = tmp.path().join("store");
+    std::fs::create_dir(&dir).unwrap();
+    for f in ["records.db", KEYRING_FILE] {
+        std::fs::copy(src.join(f), dir.join(f)).unwrap();
+    }
+    let p = pass("fixture passphrase v0.1");
+    let staff_key = testing::data_key(&dir, "Daniel Okoro", &p).unwrap();
+    let opts = || {
+        safeguard_core::StoreOptions::new(std::sync::Arc::new(safeguard_core::clock::SystemClock))
+    };
+    // The DSL's first unlock migrates the schema; hold a read transaction on it afterwards.
+    drop(safeguard_core::unlock(&dir, Some("Rachel Adeyemi"), &p, opts()).ok());
+    let holder = testing::open_with_key(&dir, &staff_key);
+    if let Ok(raw) = holder {
+        // The first unlock could not move the database (it was free, so it did): either way,
+        // whatever the staff key still opens holds no team key.
+        let n: i64 = raw
+            .query_row("SELECT count(*) FROM team_keys", [], |r| r.get(0))
+            .unwrap_or(0);
+        assert_eq!(n, 0, "a team key under the key staff held");
+    }
+    // Now from the start again, with the database held open under the old key.
+    std::fs::remove_dir_all(&dir).unwrap();
+    std::fs::create_dir(&dir).unwrap();
+    for f in ["records.db", KEYRING_FILE] {
+        std::fs::copy(src.join(f), dir.join(f)).unwrap();
+    }
+    let raw = testing::open_with_key(&dir, &staff_key).unwrap();
+    raw.execute_batch("BEGIN; SELECT count(*) FROM concerns;")
+        .unwrap();
+    let dsl = safeguard_core::unlock(&dir, Some("Rachel Adeyemi"), &p, opts()).unwrap();
+    drop(dsl);
+    let n: i64 = raw
+        .query_row("SELECT count(*) FROM team_keys", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(
+        n, 0,
+        "a team key was written while the database was under the key staff held"
+    );
+    raw.execute_batch("COMMIT").unwrap();
+    drop(raw);
+    // Free again: the next DSL unlock finishes the move, then makes the team keys.
+    drop(safeguard_core::unlock(&dir, Some("Rachel Adeyemi"), &p, opts()).unwrap());
+    assert!(Keyring::load(&dir).unwrap().has_team_keys());
+    assert!(testing::open_with_key(&dir, &staff_key).is_err());
+}

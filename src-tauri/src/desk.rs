@@ -176,6 +176,20 @@ pub async fn add_user(
     })
 }
 
+/// Sets another user's passphrase (DSL): a new key slot for them.
+#[tauri::command]
+pub async fn set_passphrase(
+    state: State<'_, AppState>,
+    name: String,
+    passphrase: String,
+) -> IpcResult<Vec<UserSummary>> {
+    let passphrase = Passphrase::new(passphrase);
+    with_session(&state, |s| {
+        s.change_passphrase(&name, &passphrase)?;
+        s.users()
+    })
+}
+
 /// Removes a user: their key slot goes and the data key is changed (re-encrypting the store).
 #[tauri::command]
 pub async fn remove_user(state: State<'_, AppState>, name: String) -> IpcResult<Vec<UserSummary>> {

@@ -112,6 +112,7 @@ fn main() {
             desk::users,
             desk::add_user,
             desk::remove_user,
+            desk::set_passphrase,
             desk::recovery_rotation_suggested,
             desk::rotate_recovery_key,
             desk::add_pupil,

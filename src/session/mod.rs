@@ -97,6 +97,9 @@ pub struct UserSummary {
     pub name: String,
     pub role: Role,
     pub active: bool,
+    /// A member of staff whose passphrase was set before this version: the DSL must set a new
+    /// one before they can record anything.
+    pub needs_new_passphrase: bool,
 }
 
 /// Numbers per record type, for `sgd stats`.
@@ -473,6 +476,7 @@ fn load_user(conn: &Connection, id: Uuid) -> Result<(User, bool)> {
 /// An unlocked store: the team's session over the database, or a member of staff's over
 /// their inbox (staff hold no database key).
 #[derive(Debug)]
+#[allow(clippy::large_enum_variant)] // one per window or command; never stored in bulk
 pub enum Opened {
     Team(Session),
     Staff(StaffSession),
@@ -526,20 +530,16 @@ pub fn open_store(
         .user_id
         .ok_or(Error::damaged("a user slot has no user"))?;
     if unlocked.data_key.is_none() {
-        return StaffSession::opened(dir, lock, keyring, unlocked, passphrase, opts)
-            .map(Opened::Staff);
+        return StaffSession::opened(dir, lock, keyring, unlocked, opts).map(Opened::Staff);
     }
-    let needs_rewrap = unlocked.needs_rewrap;
-    let mut session = Session::opened(dir, lock, keyring, unlocked, opts, |conn| {
+    let secret = passphrase.expose_secret().as_bytes();
+    let mut session = Session::opened(dir, lock, keyring, unlocked, opts, Some(secret), |conn| {
         let (user, removed) = load_user(conn, user_id)?;
         if removed {
             return Err(Error::WrongPassphrase);
         }
         Ok(user)
     })?;
-    if needs_rewrap {
-        session.rewrap_own_slot(passphrase.expose_secret().as_bytes())?;
-    }
     session.write("session.unlock", |_, ctx| Ok(((), vec![ctx.user])))?;
     Ok(Opened::Team(session))
 }
@@ -556,13 +556,16 @@ pub fn recover(
     let lock = StoreLock::acquire(dir, opts.holder)?;
     let keyring = Keyring::load(dir)?;
     let unlocked = keyring.unlock_recovery(recovery_key)?;
-    let needs_rewrap = unlocked.needs_rewrap;
-    let mut session = Session::opened(dir, lock, keyring, unlocked, opts, |conn| {
-        active_user_by_name(conn, user_name)
-    })?;
-    if needs_rewrap {
-        session.rewrap_own_slot(recovery_key.expose_normalised().as_bytes())?;
-    }
+    let secret = recovery_key.expose_normalised();
+    let mut session = Session::opened(
+        dir,
+        lock,
+        keyring,
+        unlocked,
+        opts,
+        Some(secret.as_bytes()),
+        |conn| active_user_by_name(conn, user_name),
+    )?;
     let target = session.user.clone();
     session.set_new_slot(&target, new_passphrase)?;
     session.write("user.passphrase_recovered", |c, ctx| {
@@ -606,11 +609,23 @@ impl Session {
         keyring: Keyring,
         unlocked: Unlocked,
         opts: StoreOptions,
+        rewrap_with: Option<&[u8]>,
         who: impl FnOnce(&Connection) -> Result<User>,
     ) -> Result<Session> {
         let (conn, data_key, pending_key) = open_database(dir, &unlocked)?;
         trust::check_keyring(&conn, &keyring)?;
         let user = who(&conn)?;
+        // Checked against the database, an older wrapping is trusted and bound to the store now
+        // (staff in a store not yet moved on get theirs bound before they are told to wait).
+        let mut keyring = keyring;
+        // (An unsigned keyring is first migrated: its wrappings are bound at the next unlock.)
+        if unlocked.needs_rewrap
+            && !keyring.is_legacy()
+            && let Some(secret) = rewrap_with
+        {
+            keyring.rewrap_slot(&unlocked.slot_secret, secret, opts.kdf)?;
+            keyring.save_rewrapped(dir)?;
+        }
         if unlocked.user_id == Some(user.id) && user.role == Role::Staff {
             // A staff slot that still holds the database key: an older store the DSL has not
             // opened since the update. Staff never get a session over the database.
@@ -861,13 +876,16 @@ impl Session {
                 r.get::<_, bool>(3)?,
             ))
         })?;
+        let reset = self.keyring.staff_needing_new_passphrase();
         rows.map(|r| {
             let (id, name, role, active) = r?;
+            let id = parse_id(&id)?;
             Ok(UserSummary {
-                id: parse_id(&id)?,
+                id,
                 name,
                 role: Role::parse(&role)?,
                 active,
+                needs_new_passphrase: active && reset.contains(&id),
             })
         })
         .collect()

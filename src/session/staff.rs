@@ -70,9 +70,8 @@ impl StaffSession {
     pub(super) fn opened(
         dir: &Path,
         lock: StoreLock,
-        mut keyring: Keyring,
+        keyring: Keyring,
         unlocked: Unlocked,
-        passphrase: &Passphrase,
         opts: StoreOptions,
     ) -> Result<StaffSession> {
         let user_id = unlocked
@@ -83,9 +82,13 @@ impl StaffSession {
                 detail: "a slot without the database key is not a member of staff's",
             });
         }
-        let team_public = keyring.team_public().ok_or(Error::KeyringTampered {
-            detail: "the keyring names no team inbox key",
-        })?;
+        // Format 3 before the team keys exist: the DSL's next unlock makes them.
+        let team_public = keyring.team_public().ok_or(Error::NotReady)?;
+        if unlocked.needs_rewrap {
+            // A wrapping from before the binding, met first in a keyring nobody has checked
+            // against the database: it could be an old slot copied into a forged keyring.
+            return Err(Error::PassphraseResetNeeded);
+        }
         let roster_key = unlocked
             .roster_key
             .ok_or(Error::damaged("a member of staff's slot has no roster key"))?;
@@ -104,15 +107,6 @@ impl StaffSession {
             .find(|(id, _)| *id == user_id)
             .map(|(_, n)| n)
             .ok_or(Error::damaged("a user slot has no name"))?;
-        if unlocked.needs_rewrap {
-            // Trusted on this first use; from now on bound to this store and its authority.
-            keyring.rewrap_slot(
-                &unlocked.slot_secret,
-                passphrase.expose_secret().as_bytes(),
-                opts.kdf,
-            )?;
-            keyring.save_rewrapped(dir)?;
-        }
         Ok(StaffSession {
             dir: dir.to_owned(),
             keyring,
@@ -379,7 +373,7 @@ impl StaffSession {
                 filed_by: i.filed.as_ref().map(|f| f.1.clone()),
             });
         }
-        entries.sort_by(|a, b| b.entry.at.cmp(&a.entry.at));
+        entries.sort_by_key(|c| std::cmp::Reverse(c.entry.at));
         Ok(entries)
     }
 
@@ -415,7 +409,7 @@ impl StaffSession {
                 });
             }
         }
-        hits.sort_by(|a, b| b.at.cmp(&a.at));
+        hits.sort_by_key(|h| std::cmp::Reverse(h.at));
         hits.truncate(limit.clamp(1, 200) as usize);
         Ok(hits)
     }

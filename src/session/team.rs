@@ -2,7 +2,7 @@
 //! (kept inside the database), the keys each slot is sealed, the roster staff pick children
 //! from, the move of an older store to format 3, and filing staff's inbox items as records.
 
-use std::path::PathBuf;
+use std::path::Path;
 
 use rusqlite::{Connection, OptionalExtension, params};
 use serde::Serialize;
@@ -14,6 +14,7 @@ use super::writes::{check_attachment, check_concern, insert_attachment, insert_c
 use super::{Ctx, Session, parse_id};
 use crate::error::{Error, Result};
 use crate::inbox::{self, InboxDir, ItemBody, Receipt, Roster, SealedItem};
+
 use crate::keyring::SlotKeys;
 use crate::records::{Id, Role};
 use crate::secret::SymmetricKey;
@@ -36,6 +37,8 @@ pub struct InboxReport {
     pub set_aside: Vec<SetAside>,
     /// Items set aside at any time, still in `inbox/rejected` for the DSL to look at.
     pub set_aside_total: u32,
+    /// Filing stopped: the store or the inbox folder failed (the items stay waiting).
+    pub problem: Option<String>,
 }
 
 fn hex32(s: &str) -> Result<[u8; 32]> {
@@ -43,6 +46,16 @@ fn hex32(s: &str) -> Result<[u8; 32]> {
         .ok()
         .and_then(|v| v.try_into().ok())
         .ok_or(Error::damaged("a team key is malformed"))
+}
+
+/// The newest removal of a user of these roles: a team key made before it is owed a rotation.
+fn newest_removal(c: &Connection, staff: bool) -> Result<i64> {
+    Ok(c.query_row(
+        "SELECT coalesce(max(e.seq), 0) FROM user_events e JOIN users u ON u.id = e.user_id
+         WHERE e.event = 'removed' AND (u.role = 'staff') = ?1",
+        [staff],
+        |r| r.get(0),
+    )?)
 }
 
 /// Writes a new team key of `kind` inside the caller's audited write.
@@ -53,15 +66,10 @@ fn insert_team_key(
     public: &str,
     secret: &[u8; 32],
 ) -> Result<()> {
+    let covers = newest_removal(c, false)?.max(newest_removal(c, true)?);
     c.execute(
-        "INSERT INTO team_keys (id, created_at, kind, public, secret) VALUES (?1, ?2, ?3, ?4, ?5)",
-        params![
-            ctx.new_id().to_string(),
-            ctx.now_text(),
-            kind,
-            public,
-            hex::encode(secret)
-        ],
+        "INSERT INTO team_keys (id, created_at, kind, public, secret, covers_removals) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+        params![ctx.new_id().to_string(), ctx.now_text(), kind, public, hex::encode(secret), covers],
     )?;
     Ok(())
 }
@@ -90,49 +98,44 @@ pub(crate) fn new_team_keys(c: &Connection, ctx: &Ctx, inbox_too: bool) -> Resul
     )
 }
 
-/// The current inbox key pair, if the store has one yet.
-pub(crate) fn current_inbox_key(c: &Connection) -> Result<Option<(StaticSecret, PublicKey)>> {
+fn newest_secret(c: &Connection, kind: &str) -> Result<Option<[u8; 32]>> {
     let secret: Option<String> = c
         .query_row(
-            "SELECT secret FROM team_keys WHERE kind = 'inbox' ORDER BY seq DESC LIMIT 1",
-            [],
+            "SELECT secret FROM team_keys WHERE kind = ?1 ORDER BY seq DESC LIMIT 1",
+            [kind],
             |r| r.get(0),
         )
         .optional()?;
-    secret
-        .map(|s| {
-            let secret = StaticSecret::from(hex32(&s)?);
-            let public = PublicKey::from(&secret);
-            Ok((secret, public))
-        })
-        .transpose()
+    secret.map(|s| hex32(&s)).transpose()
 }
 
-/// The inbox secret whose public half is `public` (items sealed to an older key still open).
-fn inbox_key_for(c: &Connection, public: &str) -> Result<Option<StaticSecret>> {
-    let secret: Option<String> = c
-        .query_row(
-            "SELECT secret FROM team_keys WHERE kind = 'inbox' AND public = ?1",
-            [public],
-            |r| r.get(0),
-        )
-        .optional()?;
-    secret
-        .map(|s| Ok(StaticSecret::from(hex32(&s)?)))
-        .transpose()
+/// The current inbox key pair, if the store has one yet.
+pub(crate) fn current_inbox_key(c: &Connection) -> Result<Option<(StaticSecret, PublicKey)>> {
+    Ok(newest_secret(c, "inbox")?.map(|s| {
+        let secret = StaticSecret::from(s);
+        let public = PublicKey::from(&secret);
+        (secret, public)
+    }))
 }
 
 pub(crate) fn current_roster_key(c: &Connection) -> Result<Option<SymmetricKey>> {
-    let secret: Option<String> = c
-        .query_row(
-            "SELECT secret FROM team_keys WHERE kind = 'roster' ORDER BY seq DESC LIMIT 1",
-            [],
+    Ok(newest_secret(c, "roster")?.map(|s| SymmetricKey::from_bytes(&s)))
+}
+
+/// Which rotations removals since the newest keys call for: (inbox, roster).
+fn rotation_owed(c: &Connection) -> Result<(bool, bool)> {
+    let covered = |kind: &str| -> Result<i64> {
+        Ok(c.query_row(
+            "SELECT coalesce(max(covers_removals), 0) FROM team_keys WHERE kind = ?1",
+            [kind],
             |r| r.get(0),
-        )
-        .optional()?;
-    secret
-        .map(|s| Ok(SymmetricKey::from_bytes(&hex32(&s)?)))
-        .transpose()
+        )?)
+    };
+    let team_removed = newest_removal(c, false)?;
+    let staff_removed = newest_removal(c, true)?;
+    let inbox = team_removed > covered("inbox")?;
+    let roster = inbox || staff_removed.max(team_removed) > covered("roster")?;
+    Ok((inbox, roster))
 }
 
 /// Records a staff slot's public key (the authors an inbox item may name).
@@ -144,12 +147,39 @@ pub(crate) fn record_staff_key(c: &Connection, ctx: &Ctx, user: Uuid, public: &s
     Ok(())
 }
 
-fn staff_key_known(c: &Connection, user: Uuid, public: &str) -> Result<bool> {
-    Ok(c.query_row(
-        "SELECT EXISTS (SELECT 1 FROM staff_keys WHERE user_id = ?1 AND public = ?2)",
-        params![user.to_string(), public],
+/// Why an item's author may not have written it now, if so: removed, or the key is not their
+/// current one (reset since), or the item is dated before the key existed.
+fn author_problem(
+    c: &Connection,
+    user: Uuid,
+    public: &str,
+    written: chrono::DateTime<chrono::Utc>,
+) -> Result<Option<&'static str>> {
+    let removed: bool = c.query_row(
+        "SELECT EXISTS (SELECT 1 FROM user_events WHERE user_id = ?1 AND event = 'removed')",
+        [user.to_string()],
         |r| r.get(0),
-    )?)
+    )?;
+    if removed {
+        return Ok(Some("its author has been removed from the store"));
+    }
+    let current: Option<(String, String)> = c
+        .query_row(
+            "SELECT public, at FROM staff_keys WHERE user_id = ?1 ORDER BY seq DESC LIMIT 1",
+            [user.to_string()],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .optional()?;
+    Ok(match current {
+        None => Some("the author it names is not a member of staff of this store"),
+        Some((p, _)) if p != public => {
+            Some("it is sealed with a key its author no longer has (their passphrase was reset)")
+        }
+        Some((_, at)) if super::parse_time(&at)? > written => {
+            Some("it is dated before its author's key existed")
+        }
+        Some(_) => None,
+    })
 }
 
 impl Session {
@@ -170,15 +200,27 @@ impl Session {
         })
     }
 
-    /// Moves a signed keyring to format 3 (DSL or recovery sessions): team keys made inside the
-    /// database first (reused if a crash came after), staff slots' public keys recorded, then
-    /// staff slots resealed without the data key — and, since staff held the old one, the
-    /// database moved to a new key.
+    /// Moves a signed keyring to format 3 (DSL or recovery sessions). Staff held the database
+    /// key, so first the database moves to a new key with staff slots sealed nothing; only once
+    /// it is under that key are the team keys made (inside it) and named in the keyring. Each
+    /// step is safe to stop after: the next unlock goes on from where it is.
     pub(super) fn move_to_team_keys(&mut self) -> Result<()> {
         if self.keyring.has_team_keys() || self.keyring.is_legacy() || self.authority.is_none() {
             return Ok(());
         }
         let staff = self.keyring.staff_publics();
+        if self.pending_key.is_some() {
+            self.complete_rekey()?; // an earlier move was cut short: finish it first
+        }
+        if self.keyring.staff_hold_the_data_key() {
+            self.start_rekey(|next| {
+                next.exclude_staff();
+                Ok(())
+            })?;
+        }
+        if self.pending_key.is_some() {
+            return Ok(()); // the move waits; no team key is written under a key staff hold
+        }
         self.write("keyring.team_keys_made", |c, ctx| {
             if current_inbox_key(c)?.is_none() {
                 new_team_keys(c, ctx, true)?;
@@ -188,39 +230,41 @@ impl Session {
             }
             Ok(((), vec![]))
         })?;
+        self.name_current_team_keys()
+    }
+
+    /// Seals the current roster key to staff and names the current inbox key in the keyring.
+    pub(super) fn name_current_team_keys(&mut self) -> Result<()> {
         let (_, team_public) = current_inbox_key(&self.conn)?
             .ok_or(Error::damaged("the team's inbox key is missing"))?;
-        if staff.is_empty() {
-            let mut next = self.keyring.clone();
-            next.use_team_keys(&team_public);
-            self.with_slot_keys(&self.data_key, None, |k| next.reseal_all(k))?;
-            self.save_keyring(next, "keyring.team_keys")?;
-        } else {
-            self.start_rekey(|next| {
-                next.use_team_keys(&team_public);
-                Ok(())
-            })?;
-        }
+        let mut next = self.keyring.clone();
+        next.use_team_keys(&team_public);
+        self.with_slot_keys(&self.data_key, None, |k| next.reseal_all(k))?;
+        self.save_keyring(next, "keyring.team_keys")?;
         self.publish_roster()
     }
 
-    /// Rotates the team's keys after a removal: the roster key when a member of staff goes (they
-    /// held it), the inbox key too when a member of the team goes (they could open the database,
-    /// and so the inbox key). Inside the caller's rekey, before the keyring is resealed.
-    pub(super) fn rotate_team_keys(&mut self, team_member_removed: bool) -> Result<()> {
-        if !self.keyring.has_team_keys() {
+    /// Rotates the team's keys a removal calls for, once the database is under a key the
+    /// removed person never held: the roster key when anyone goes (staff held it), the inbox
+    /// key too when a member of the team goes (they could read it in the database). Also names
+    /// the current inbox key if the keyring still names an older one (a rotation cut short).
+    pub(super) fn rotate_team_keys_if_owed(&mut self) -> Result<()> {
+        if !self.keyring.has_team_keys() || self.authority.is_none() || self.pending_key.is_some() {
             return Ok(());
         }
-        self.write("keyring.team_keys_rotated", |c, ctx| {
-            new_team_keys(c, ctx, team_member_removed)?;
-            Ok(((), vec![]))
-        })?;
+        let (inbox, roster) = rotation_owed(&self.conn)?;
+        if inbox || roster {
+            self.write("keyring.team_keys_rotated", |c, ctx| {
+                new_team_keys(c, ctx, inbox)?;
+                Ok(((), vec![]))
+            })?;
+        }
+        let named = self.keyring.team_public().map(|p| *p.as_bytes());
+        let current = current_inbox_key(&self.conn)?.map(|(_, p)| *p.as_bytes());
+        if inbox || roster || named != current {
+            self.name_current_team_keys()?;
+        }
         Ok(())
-    }
-
-    /// The inbox public key the keyring must name (format 3).
-    pub(super) fn team_public(&self) -> Result<Option<PublicKey>> {
-        Ok(current_inbox_key(&self.conn)?.map(|(_, p)| p))
     }
 
     /// Writes the pupil roster (names and years only) under the roster key, for staff sessions.
@@ -247,31 +291,36 @@ impl Session {
     }
 
     /// Files every waiting inbox item as a record (DSL and deputies, at unlock). An item that
-    /// cannot be filed is set aside, unchanged, with the reason in the report; a failure of the
-    /// store itself stops filing and leaves the item waiting for the next unlock.
-    pub(super) fn file_inbox(&mut self) -> Result<()> {
+    /// cannot be filed is set aside, unchanged, with the reason in the report. A failure of the
+    /// store or the inbox folder stops filing and is reported, never keeping the team out.
+    pub(super) fn file_inbox(&mut self) {
         let mut report = InboxReport::default();
         if self.user.role.is_safeguarding_lead() && self.keyring.has_team_keys() {
             let inbox = InboxDir::of(&self.dir);
-            for path in inbox.pending()? {
-                match self.file_item(&inbox, &path) {
-                    Ok(Ok(())) => report.filed += 1,
-                    Ok(Err(reason)) => {
-                        inbox.mark_rejected(&path)?;
-                        report.set_aside.push(SetAside {
-                            file: path
-                                .file_name()
-                                .map(|n| n.to_string_lossy().into_owned())
-                                .unwrap_or_default(),
-                            reason,
-                        });
-                    }
-                    Err(_) => break,
-                }
+            if let Err(e) = self.file_each(&inbox, &mut report) {
+                report.problem = Some(e.to_string());
             }
-            report.set_aside_total = inbox.rejected()?.len() as u32;
+            report.set_aside_total = inbox.rejected().map(|r| r.len() as u32).unwrap_or(0);
         }
         self.inbox_report = report;
+    }
+
+    fn file_each(&mut self, inbox: &InboxDir, report: &mut InboxReport) -> Result<()> {
+        for path in inbox.pending()? {
+            match self.file_item(inbox, &path)? {
+                Ok(()) => report.filed += 1,
+                Err(reason) => {
+                    inbox.mark_rejected(&path)?;
+                    report.set_aside.push(SetAside {
+                        file: path
+                            .file_name()
+                            .map(|n| n.to_string_lossy().into_owned())
+                            .unwrap_or_default(),
+                        reason,
+                    });
+                }
+            }
+        }
         Ok(())
     }
 
@@ -285,43 +334,60 @@ impl Session {
     fn file_item(
         &mut self,
         inbox: &InboxDir,
-        path: &PathBuf,
+        path: &Path,
     ) -> Result<std::result::Result<(), String>> {
         let item = match InboxDir::read(path) {
             Ok(item) => item,
-            Err(e @ (Error::StoreDamaged { .. } | Error::TooLarge { .. })) => {
-                return Ok(Err(e.to_string()));
-            }
+            Err(
+                e @ (Error::StoreDamaged { .. }
+                | Error::TooLarge { .. }
+                | Error::InvalidInput { .. }),
+            ) => return Ok(Err(e.to_string())),
             Err(e) => return Err(e),
         };
+        let digest = item.digest.clone();
         let h = item.header.clone();
         if h.store_id != self.keyring.store_id() {
             return Ok(Err("it belongs to another store".into()));
         }
-        let already: Option<String> = self
-            .conn
-            .query_row(
-                "SELECT record_id FROM inbox_filed WHERE item_id = ?1",
-                [h.item_id.to_string()],
-                |r| r.get(0),
-            )
-            .optional()?;
-        let Some(team) = inbox_key_for(&self.conn, &h.team_public)? else {
-            return Ok(Err("it is sealed to a key this store has never had".into()));
-        };
+        let current = current_inbox_key(&self.conn)?.map(|(_, p)| hex::encode(p.as_bytes()));
+        if current.as_deref() != Some(h.team_public.as_str()) {
+            // Items waiting when a key was retired were filed before the rotation: this one was
+            // written afterwards with an old keyring (put back, or forged by a former holder).
+            return Ok(Err(
+                "it is sealed to a retired team key: it was written with an old keyring; check with its author"
+                    .into(),
+            ));
+        }
+        let (team, _) = current_inbox_key(&self.conn)?.ok_or(Error::damaged("no inbox key"))?;
         let Some(body) = item.open_as_team(&team) else {
             return Ok(Err(
                 "it does not open with the team's key, or was not made by the author it names"
                     .into(),
             ));
         };
-        if !staff_key_known(&self.conn, h.author_id, &h.author_public)? {
-            return Ok(Err("the author it names never had that key".into()));
+        let written = h.created()?;
+        if let Some(why) = author_problem(&self.conn, h.author_id, &h.author_public, written)? {
+            return Ok(Err(why.into()));
         }
+        let already: Option<(String, String, String)> = self
+            .conn
+            .query_row(
+                "SELECT record_id, digest, author_id FROM inbox_filed WHERE item_id = ?1",
+                [h.item_id.to_string()],
+                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+            )
+            .optional()?;
         let record_id = match already {
+            Some(_) if inbox.is_filed(path) => {
+                return Ok(Err("it is a copy of an item filed already".into()));
+            }
             // Filed before a crash stopped the move: only the receipt and the move remain.
-            Some(r) => parse_id(&r)?,
-            None => match self.file_body(&item, body) {
+            Some((r, d, a)) if d == digest && a == h.author_id.to_string() => parse_id(&r)?,
+            Some(_) => {
+                return Ok(Err("another item with the same id was filed already".into()));
+            }
+            None => match self.file_body(&item, &digest, body) {
                 Ok(id) => id,
                 Err(
                     e @ (Error::InvalidInput { .. }
@@ -345,7 +411,7 @@ impl Session {
 
     /// Writes an opened item as a record: the author and time are the item's, the audit event
     /// is this session's user filing it.
-    fn file_body(&mut self, item: &SealedItem, body: ItemBody) -> Result<Id> {
+    fn file_body(&mut self, item: &SealedItem, digest: &str, body: ItemBody) -> Result<Id> {
         let h = &item.header;
         let written = h.created()?;
         if written > self.now() + chrono::Duration::minutes(10) {
@@ -358,12 +424,23 @@ impl Session {
         };
         let item_id = h.item_id;
         let author = h.author_id;
+        if record_id_taken(&self.conn, item_id)? {
+            return Err(Error::Conflict {
+                what: "the item's id is already a record's",
+            });
+        }
+        let filed = |c: &Connection, ctx: &Ctx, kind: &str| {
+            c.execute(
+                "INSERT INTO inbox_filed (item_id, digest, filed_at, filed_by, author_id, kind, record_id) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+                params![item_id.to_string(), digest, ctx.now_text(), ctx.user.to_string(), author.to_string(), kind, item_id.to_string()],
+            )
+        };
         match body {
             ItemBody::Concern { concern } => {
                 check_concern(&concern, written)?;
                 self.write("inbox.file_concern", |c, ctx| {
                     let targets = insert_concern(c, &as_author, item_id, &concern)?;
-                    mark_filed(c, ctx, item_id, author, "concern", item_id)?;
+                    filed(c, ctx, "concern")?;
                     Ok((item_id, [targets, vec![author]].concat()))
                 })
             }
@@ -378,11 +455,19 @@ impl Session {
                     .decode(bytes.as_bytes())
                     .map_err(|_| Error::invalid("inbox attachment", "is not base64"))?;
                 check_attachment(&file_name, &media_type, &bytes)?;
-                let (record_author, _) = self.record_author(concern_id)?;
-                if record_author != author {
+                // Only to a concern (never another kind of record) its author wrote.
+                let concern_author: Option<String> = self
+                    .conn
+                    .query_row(
+                        "SELECT recorded_by FROM concerns WHERE id = ?1",
+                        [concern_id.to_string()],
+                        |r| r.get(0),
+                    )
+                    .optional()?;
+                if concern_author != Some(author.to_string()) {
                     return Err(Error::invalid(
                         "inbox attachment",
-                        "is for a record its author did not write",
+                        "is for a concern its author did not write",
                     ));
                 }
                 self.write("inbox.file_attachment", |c, ctx| {
@@ -395,7 +480,7 @@ impl Session {
                         &media_type,
                         &bytes,
                     )?;
-                    mark_filed(c, ctx, item_id, author, "attachment", item_id)?;
+                    filed(c, ctx, "attachment")?;
                     Ok((item_id, vec![item_id, concern_id, author]))
                 })
             }
@@ -403,17 +488,19 @@ impl Session {
     }
 }
 
-fn mark_filed(
-    c: &Connection,
-    ctx: &Ctx,
-    item: Uuid,
-    author: Uuid,
-    kind: &str,
-    record: Uuid,
-) -> Result<()> {
-    c.execute(
-        "INSERT INTO inbox_filed (item_id, filed_at, filed_by, author_id, kind, record_id) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-        params![item.to_string(), ctx.now_text(), ctx.user.to_string(), author.to_string(), kind, record.to_string()],
-    )?;
-    Ok(())
+/// Whether any record (of any kind) already has this id.
+fn record_id_taken(c: &Connection, id: Uuid) -> Result<bool> {
+    Ok(c.query_row(
+        "SELECT EXISTS (SELECT 1 FROM concerns WHERE id = ?1)
+             OR EXISTS (SELECT 1 FROM attachments WHERE id = ?1)
+             OR EXISTS (SELECT 1 FROM pupils WHERE id = ?1)
+             OR EXISTS (SELECT 1 FROM users WHERE id = ?1)
+             OR EXISTS (SELECT 1 FROM encompass_notifications WHERE id = ?1)
+             OR EXISTS (SELECT 1 FROM voice_entries WHERE id = ?1)
+             OR EXISTS (SELECT 1 FROM follow_ups WHERE id = ?1)
+             OR EXISTS (SELECT 1 FROM referrals WHERE id = ?1)
+             OR EXISTS (SELECT 1 FROM escalations WHERE id = ?1)",
+        [id.to_string()],
+        |r| r.get(0),
+    )?)
 }

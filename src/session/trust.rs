@@ -127,6 +127,9 @@ impl Session {
             Err(Error::StoreBusy | Error::DiskFull { .. }) => {}
             other => other?,
         }
+        // Before any removal is finished or key rotated: what was waiting was written under the
+        // keys of now, so after a rotation anything under an old key is suspect.
+        self.file_inbox();
         // Finishing an interrupted rekey is worth doing, but a busy database or a full disk must
         // not keep anyone out: the database is whole under the old key, the new one stays
         // pending and is tried again at the next unlock.
@@ -143,8 +146,8 @@ impl Session {
                 Err(Error::StoreBusy | Error::DiskFull { .. }) => {}
                 other => other?,
             }
+            self.rotate_team_keys_if_owed()?;
         }
-        self.file_inbox()?;
         if self.keyring.has_team_keys() && self.user.role.reads_everything() {
             // Staff see pupils added since (and a roster lost or damaged is made again).
             let _ = self.publish_roster();
@@ -230,7 +233,7 @@ impl Session {
     /// Moves the database to the pending key (the keyring already holds it), proven before it
     /// replaces the old file. On failure the database stays under the old key and the pending
     /// key is kept, to be tried again.
-    fn complete_rekey(&mut self) -> Result<()> {
+    pub(super) fn complete_rekey(&mut self) -> Result<()> {
         let Some(new_key) = self.pending_key.take() else {
             return Ok(());
         };
@@ -254,8 +257,9 @@ impl Session {
 
     /// Deletes the slots of removed users and rekeys: a fresh key sealed (beside the old one)
     /// to the remaining slots, then the database moved to it, then the old key dropped.
-    /// On format 3 a member of staff never held the data key: their removal rotates only the
-    /// roster key (no rekey); a team member's rotates the inbox key too and rekeys.
+    /// On format 3 a member of staff never held the data key: their removal only deletes the
+    /// slot (the roster key rotates after); a team member's also rekeys, and the inbox key
+    /// rotates once the database is under the new key.
     fn finish_removals(&mut self) -> Result<()> {
         let removed: Vec<(Uuid, Role)> = all_users(&self.conn)?
             .into_iter()
@@ -265,22 +269,11 @@ impl Session {
         if removed.is_empty() {
             return self.complete_rekey();
         }
-        let team_member = removed.iter().any(|(_, role)| *role != Role::Staff);
-        let rekey = team_member || !self.keyring.has_team_keys();
-        if rekey && self.pending_key.is_some() {
-            self.complete_rekey()?;
-        }
-        if rekey {
-            store::check_space_for_rekey(&self.dir)?;
-        }
-        self.rotate_team_keys(team_member)?;
-        let team_public = self.team_public()?;
+        let rekey =
+            removed.iter().any(|(_, role)| *role != Role::Staff) || !self.keyring.has_team_keys();
         let change = |next: &mut Keyring| {
             for (id, _) in &removed {
                 next.remove_user_slot(*id);
-            }
-            if let (true, Some(p)) = (next.has_team_keys(), &team_public) {
-                next.use_team_keys(p);
             }
             Ok(())
         };
@@ -293,7 +286,7 @@ impl Session {
             self.with_slot_keys(key, None, |k| next.reseal_all(k))?;
             self.save_keyring(next, "keyring.staff_removed")?;
         }
-        self.publish_roster()
+        self.rotate_team_keys_if_owed()
     }
 
     /// Changes the keyring with `change`, seals a new data key beside the current one to every
@@ -436,7 +429,15 @@ impl Session {
         self.write("recovery.rotate", |_, _| Ok(((), vec![])))?;
         // The keyring holds only the new recovery slot now: the key is returned even if moving
         // the database has to wait (it is finished at the next unlock).
-        let _ = self.complete_rekey();
+        if self.complete_rekey().is_ok() && self.keyring.has_team_keys() {
+            // Whoever saw the old recovery key could have read the team's keys in the database.
+            let _ = self
+                .write("keyring.team_keys_rotated", |c, ctx| {
+                    super::team::new_team_keys(c, ctx, true)?;
+                    Ok(((), vec![]))
+                })
+                .and_then(|_| self.name_current_team_keys());
+        }
         Ok(recovery)
     }
 

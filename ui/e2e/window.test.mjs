@@ -154,7 +154,10 @@ test("demo school: every practice prompt on Today, dismiss with a reason, none f
     await d.type("[data-testid=passphrase]", demoPass);
     await d.click("[data-testid=unlock]");
     await d.waitText("[data-testid=who]", (t) => t.includes("Daniel Okoro · Staff"));
-    await d.find("[data-testid=today]");
+    // Staff hold no database key: their home is what they recorded, here filed by the DSL.
+    const mine = await d.waitText("[data-testid=my-concerns]", (t) => t.includes("Amir"));
+    assert.match(mine, /filed by Rachel Adeyemi/);
+    assert.equal(await d.count("[data-testid=today]"), 0, "staff see no dashboard");
     assert.equal(await d.count("[data-testid=prompts]"), 0, "staff see no prompts");
     await d.screenshot(shots, "08-staff-today");
   } finally {
@@ -272,7 +275,23 @@ test("the desk: pupils, a child's chronology, recording a concern with the child
     assert.doesNotMatch(own, /ate two breakfasts/, "staff do not see the DSL's concern");
     assert.equal(await d.count("[data-testid=entry]"), 1, "only the staff member's own concern");
     assert.equal(await d.count("[data-testid=pupil-details]"), 0, "staff see no pupil details");
+    assert.match(own, /Waiting for the safeguarding team to open it/);
     await d.screenshot(shots, "14-staff-own-concern");
+
+    // The DSL's next unlock files it from the inbox: a record with Daniel as its author.
+    await d.click("[data-testid=lock]");
+    await unlockAs("Rachel Adeyemi");
+    await d.waitText("[data-testid=inbox-report]", (t) => t.includes("1 record from staff filed"));
+    await d.screenshot(shots, "15-dsl-inbox-filed");
+    await d.click("[data-testid=nav-search]");
+    await d.type("[data-testid=search-input]", "no call from home");
+    await d.waitText("[data-testid=search-hits]", (t) => t.includes("Liam Brennan"));
+    await d.exec("document.dispatchEvent(new KeyboardEvent('keydown', { key: 'Escape' })); window.dispatchEvent(new KeyboardEvent('keydown', { key: 'Escape' }));");
+    // And Daniel sees it as filed.
+    await d.click("[data-testid=lock]");
+    await unlockAs("Daniel Okoro");
+    await d.waitText("[data-testid=my-concerns]", (t) => t.includes("Liam Brennan") && t.includes("filed by Rachel Adeyemi"));
+    await d.screenshot(shots, "16-staff-sees-filed");
   } finally {
     await d.quit();
   }

@@ -12,4 +12,8 @@ filed: number, set_aside: Array<SetAside>,
 /**
  * Items set aside at any time, still in `inbox/rejected` for the DSL to look at.
  */
-set_aside_total: number, };
+set_aside_total: number, 
+/**
+ * Filing stopped: the store or the inbox folder failed (the items stay waiting).
+ */
+problem: string | null, };

@@ -92,6 +92,7 @@ const MESSAGES: Record<ErrorCode, string> = {
   StoreInUse: "This store is open in another Safeguard Desk program on this computer. Close it there first.",
   StoreBusy: "Another program holds the store's database open, so its key could not be changed. Nothing was lost: close it and try again.",
   DiskFull: "There is not enough free disk space for this. Nothing was changed: free some space and try again.",
+  PassphraseResetNeeded: "Your passphrase was set before this version of Safeguard Desk and cannot be trusted on its own. Ask the DSL to set you a new one.",
   NotReady: "This store was made by an older version of Safeguard Desk. The DSL must open it once with this version before staff can use it.",
 };
 
@@ -175,6 +176,7 @@ export const api = {
   users: () => call<UserSummary[]>("users"),
   addUser: (request: NewUserRequest) => call<UserSummary[]>("add_user", { request }),
   removeUser: (name: string) => call<UserSummary[]>("remove_user", { name }),
+  setPassphrase: (name: string, passphrase: string) => call<UserSummary[]>("set_passphrase", { name, passphrase }),
   recoveryRotationSuggested: () => call<boolean>("recovery_rotation_suggested"),
   rotateRecoveryKey: () => call<string>("rotate_recovery_key"),
   addPupil: (form: PupilForm) => call<string>("add_pupil", { form }),
