@@ -6,7 +6,7 @@ cd "$(dirname "$0")/.."
 
 PACKAGES=(libwebkit2gtk-4.1-dev libgtk-3-dev libayatana-appindicator3-dev librsvg2-dev libsoup-3.0-dev
   libjavascriptcoregtk-4.1-dev build-essential pkg-config libssl-dev xvfb webkit2gtk-driver xdotool
-  imagemagick poppler-utils qpdf fonts-dejavu-core file)
+  imagemagick poppler-utils qpdf fonts-dejavu-core file dbus-daemon dbus-bin)
 
 if command -v dpkg >/dev/null 2>&1; then
   missing=()

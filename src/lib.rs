@@ -6,6 +6,7 @@ pub mod audit;
 pub mod calendar;
 pub mod clock;
 pub mod demo;
+pub mod desktop_lock;
 pub mod error;
 pub mod faults;
 pub mod fields;

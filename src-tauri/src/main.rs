@@ -5,6 +5,7 @@
 
 mod commands;
 mod desk;
+mod desktop_lock;
 mod dialogs;
 mod dto;
 mod forms;
@@ -58,6 +59,7 @@ fn main() {
         .manage(commands::AppState::new(store_dir))
         .setup(|app| {
             watch_for_sleep_and_idle(app.handle().clone());
+            desktop_lock::listen(app.handle());
             Ok(())
         })
         .invoke_handler(tauri::generate_handler![
