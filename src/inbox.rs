@@ -607,7 +607,9 @@ impl InboxDir {
             target = dir.join(format!("{name}.{n}"));
             n += 1;
         }
-        std::fs::rename(item, target)?;
+        std::fs::rename(item, &target)?;
+        // Whoever put it there may have left it readable to others: it is the store's now.
+        let _ = files::restrict_file(&target);
         files::sync_dir(&self.root)?;
         files::sync_dir(&dir)
     }

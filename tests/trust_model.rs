@@ -573,8 +573,26 @@ fn sgd_verify_changes_nothing_and_checks_an_expected_head() {
 fn every_file_the_app_writes_is_private_whatever_the_umask() {
     use std::os::unix::fs::PermissionsExt;
     let (fx, pupil, _) = populated();
+    // A member of staff's items, attachment and draft; the DSL's unlock files some of them.
+    let mut sue = fx.staff("Sue Staff", "staff passphrase").unwrap();
+    let c = sue
+        .record_concern(&concern_for(pupil, monday(), "private files", None))
+        .unwrap();
+    sue.attach_file(c, "note.txt", "text/plain", b"note")
+        .unwrap();
+    sue.save_draft("concern", r#"{"account":"draft"}"#).unwrap();
+    drop(sue);
+    std::fs::write(fx.dir.join("inbox").join("junk.item"), b"junk").unwrap();
     let mut s = fx.dsl();
+    assert_eq!(s.inbox_report().unwrap().filed, 2);
     s.remove_user("Tom Deputy").unwrap(); // the database file is replaced by a rekey
+    assert!(
+        matches!(
+            fx.staff("Sue Staff", "staff passphrase"),
+            Err(Error::StoreInUse { .. })
+        ),
+        "one program at a time, staff sessions included"
+    );
     let parent = fx.dir.parent().unwrap();
     let backup = parent.join("b.sgdbackup");
     s.backup(&backup).unwrap();
@@ -593,9 +611,24 @@ fn every_file_the_app_writes_is_private_whatever_the_umask() {
         let want = if p.is_dir() { 0o700 } else { 0o600 };
         assert_eq!(mode, want, "{} is {mode:o}", p.display());
     };
-    // While the store is open: database, WAL, SHM, lock, keyring.
-    for f in all_files(&fx.dir) {
-        check(&f);
+    // While the store is open: database, WAL, SHM, lock, keyring, roster, and the inbox's
+    // items, receipts, set-aside items and drafts, with every folder of it.
+    let files = all_files(&fx.dir);
+    for f in &files {
+        check(f);
+        let mut dir = f.parent().unwrap();
+        while dir != fx.dir {
+            check(dir);
+            dir = dir.parent().unwrap();
+        }
+    }
+    for part in [
+        "roster.sealed",
+        "inbox/filed",
+        "inbox/rejected",
+        "inbox/drafts",
+    ] {
+        assert!(fx.dir.join(part).exists(), "{part} was written");
     }
     check(&fx.dir);
     drop(s);
