@@ -290,8 +290,16 @@ fn run(cli: Cli) -> anyhow::Result<bool> {
             }
             UserCommand::Remove { store, name } => {
                 let mut s = open(&store)?;
+                let staff = s
+                    .users()?
+                    .iter()
+                    .any(|u| u.name.eq_ignore_ascii_case(&name) && u.role == Role::Staff);
                 s.remove_user(&name)?;
-                println!("Removed {name}: their key slot is gone and the database has a new key.");
+                match staff {
+                    // A member of staff never held the database key: only the roster key changes.
+                    true => println!("Removed {name}: their key slot is gone and the roster has a new key."),
+                    false => println!("Removed {name}: their key slot is gone and the database has a new key."),
+                }
             }
             UserCommand::List { store } => {
                 let s = open(&store)?;
