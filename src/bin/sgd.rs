@@ -297,8 +297,12 @@ fn run(cli: Cli) -> anyhow::Result<bool> {
                 s.remove_user(&name)?;
                 match staff {
                     // A member of staff never held the database key: only the roster key changes.
-                    true => println!("Removed {name}: their key slot is gone and the roster has a new key."),
-                    false => println!("Removed {name}: their key slot is gone and the database has a new key."),
+                    true => println!(
+                        "Removed {name}: their key slot is gone and the roster has a new key."
+                    ),
+                    false => println!(
+                        "Removed {name}: their key slot is gone and the database has a new key."
+                    ),
                 }
             }
             UserCommand::List { store } => {
