@@ -1046,10 +1046,14 @@ fn no_team_key_is_ever_written_under_a_key_staff_held() {
     let tmp = tempfile::tempdir().unwrap();
     let src = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/store-v0.1");
     let dir = tmp.path().join("store");
-    std::fs::create_dir(&dir).unwrap();
-    for f in ["records.db", KEYRING_FILE] {
-        std::fs::copy(src.join(f), dir.join(f)).unwrap();
-    }
+    let fresh_copy = || {
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir(&dir).unwrap();
+        for f in ["records.db", KEYRING_FILE] {
+            std::fs::copy(src.join(f), dir.join(f)).unwrap();
+        }
+    };
+    fresh_copy();
     let p = pass("fixture passphrase v0.1");
     let staff_key = testing::data_key(&dir, "Daniel Okoro", &p).unwrap();
     let opts = || {
@@ -1067,11 +1071,7 @@ fn no_team_key_is_ever_written_under_a_key_staff_held() {
         assert_eq!(n, 0, "a team key under the key staff held");
     }
     // Now from the start again, with the database held open under the old key.
-    std::fs::remove_dir_all(&dir).unwrap();
-    std::fs::create_dir(&dir).unwrap();
-    for f in ["records.db", KEYRING_FILE] {
-        std::fs::copy(src.join(f), dir.join(f)).unwrap();
-    }
+    fresh_copy();
     let raw = testing::open_with_key(&dir, &staff_key).unwrap();
     raw.execute_batch("BEGIN; SELECT count(*) FROM concerns;")
         .unwrap();

@@ -246,20 +246,47 @@ pub(crate) fn concern_title_and_text(d: &ConcernDetails) -> (String, String) {
     )
 }
 
-/// A pupil as staff see them (names and years only): the roster's entries.
-pub(crate) fn staff_summary(id: Uuid, d: &PupilDetails) -> PupilSummary {
+/// A pupil's name and year, with the status flags only when `full` (those who read everything).
+pub(crate) fn pupil_summary(id: Uuid, d: &PupilDetails, full: bool) -> PupilSummary {
     PupilSummary {
         id,
         upn: d.upn.clone(),
         name: d.display_name(),
         legal_name: format!("{} {}", d.legal_first_name, d.legal_last_name),
         year_group: d.year_group.clone(),
-        date_of_birth: None,
-        protection_status: None,
-        looked_after: None,
-        young_carer: None,
-        attendance_concern: None,
+        date_of_birth: full.then_some(d.date_of_birth),
+        protection_status: full.then_some(d.protection_status),
+        looked_after: full.then_some(d.looked_after),
+        young_carer: full.then_some(d.young_carer),
+        attendance_concern: full.then_some(d.attendance_concern),
     }
+}
+
+/// A page of pupils matching the query's name/UPN text and year, by name (the team's list and
+/// a member of staff's roster alike).
+pub(crate) fn page_of_pupils(mut all: Vec<PupilSummary>, q: &PupilQuery) -> PupilPage {
+    let text = q
+        .text
+        .as_deref()
+        .map(|t| t.trim().to_lowercase())
+        .filter(|t| !t.is_empty());
+    all.retain(|p| {
+        q.year_group.as_deref().is_none_or(|y| p.year_group == y)
+            && text.as_deref().is_none_or(|t| {
+                p.name.to_lowercase().contains(t)
+                    || p.legal_name.to_lowercase().contains(t)
+                    || p.upn.as_deref().is_some_and(|u| u.to_lowercase() == t)
+            })
+    });
+    all.sort_by_key(|p| p.name.to_lowercase());
+    let total = all.len() as u32;
+    let limit = if q.limit == 0 { 100 } else { q.limit.min(1000) };
+    let items = all
+        .into_iter()
+        .skip(q.offset as usize)
+        .take(limit as usize)
+        .collect();
+    PupilPage { total, items }
 }
 
 /// A concern's text with its body map marks listed after it, side by side with their description.
@@ -419,19 +446,7 @@ impl Session {
     }
 
     fn summary(&self, id: Uuid, d: &PupilDetails) -> PupilSummary {
-        let full = self.user().role.reads_everything();
-        PupilSummary {
-            id,
-            upn: d.upn.clone(),
-            name: d.display_name(),
-            legal_name: format!("{} {}", d.legal_first_name, d.legal_last_name),
-            year_group: d.year_group.clone(),
-            date_of_birth: full.then_some(d.date_of_birth),
-            protection_status: full.then_some(d.protection_status),
-            looked_after: full.then_some(d.looked_after),
-            young_carer: full.then_some(d.young_carer),
-            attendance_concern: full.then_some(d.attendance_concern),
-        }
+        pupil_summary(id, d, self.user().role.reads_everything())
     }
 
     /// Pupils, filtered by name/UPN text and year, a page at a time. Every role may list pupils
@@ -440,34 +455,13 @@ impl Session {
         if q.flag.is_some() {
             self.require(Role::reads_everything)?;
         }
-        let text = q
-            .text
-            .as_deref()
-            .map(|t| t.trim().to_lowercase())
-            .filter(|t| !t.is_empty());
-        let mut all: Vec<PupilSummary> = self
+        let matching: Vec<PupilSummary> = self
             .pupil_details_map(None)?
             .iter()
             .filter(|(_, d)| q.flag.is_none_or(|f| f.matches(d)))
             .map(|(id, d)| self.summary(*id, d))
-            .filter(|p| q.year_group.as_deref().is_none_or(|y| p.year_group == y))
-            .filter(|p| {
-                text.as_deref().is_none_or(|t| {
-                    p.name.to_lowercase().contains(t)
-                        || p.legal_name.to_lowercase().contains(t)
-                        || p.upn.as_deref().is_some_and(|u| u.to_lowercase() == t)
-                })
-            })
             .collect();
-        all.sort_by_key(|p| p.name.to_lowercase());
-        let total = all.len() as u32;
-        let limit = if q.limit == 0 { 100 } else { q.limit.min(1000) };
-        let items = all
-            .into_iter()
-            .skip(q.offset as usize)
-            .take(limit as usize)
-            .collect();
-        Ok(PupilPage { total, items })
+        Ok(page_of_pupils(matching, q))
     }
 
     /// One pupil's name and year (every role; the flags only for those who read everything).

@@ -151,34 +151,10 @@ impl StaffSession {
         if q.flag.is_some() {
             return Err(Error::Forbidden);
         }
-        let text = q
-            .text
-            .as_deref()
-            .map(|t| t.trim().to_lowercase())
-            .filter(|t| !t.is_empty());
-        let all: Vec<&PupilSummary> = self
-            .roster
-            .pupils
-            .iter()
-            .filter(|p| q.year_group.as_deref().is_none_or(|y| p.year_group == y))
-            .filter(|p| {
-                text.as_deref().is_none_or(|t| {
-                    p.name.to_lowercase().contains(t)
-                        || p.legal_name.to_lowercase().contains(t)
-                        || p.upn.as_deref().is_some_and(|u| u.to_lowercase() == t)
-                })
-            })
-            .collect();
-        let limit = if q.limit == 0 { 100 } else { q.limit.min(1000) };
-        Ok(PupilPage {
-            total: all.len() as u32,
-            items: all
-                .into_iter()
-                .skip(q.offset as usize)
-                .take(limit as usize)
-                .cloned()
-                .collect(),
-        })
+        Ok(super::queries::page_of_pupils(
+            self.roster.pupils.clone(),
+            q,
+        ))
     }
 
     pub fn pupil_summary(&self, pupil: Id) -> Result<PupilSummary> {

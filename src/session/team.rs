@@ -276,7 +276,7 @@ impl Session {
         let mut pupils: Vec<_> = self
             .pupil_details_map(None)?
             .iter()
-            .map(|(id, d)| super::queries::staff_summary(*id, d))
+            .map(|(id, d)| super::queries::pupil_summary(*id, d, false))
             .collect();
         pupils.sort_by_key(|p| p.name.to_lowercase());
         let roster = Roster {
@@ -350,16 +350,16 @@ impl Session {
         if h.store_id != self.keyring.store_id() {
             return Ok(Err("it belongs to another store".into()));
         }
-        let current = current_inbox_key(&self.conn)?.map(|(_, p)| hex::encode(p.as_bytes()));
-        if current.as_deref() != Some(h.team_public.as_str()) {
+        let current = current_inbox_key(&self.conn)?;
+        let Some((team, _)) = current.filter(|(_, p)| hex::encode(p.as_bytes()) == h.team_public)
+        else {
             // Items waiting when a key was retired were filed before the rotation: this one was
             // written afterwards with an old keyring (put back, or forged by a former holder).
             return Ok(Err(
                 "it is sealed to a retired team key: it was written with an old keyring; check with its author"
                     .into(),
             ));
-        }
-        let (team, _) = current_inbox_key(&self.conn)?.ok_or(Error::damaged("no inbox key"))?;
+        };
         let Some(body) = item.open_as_team(&team) else {
             return Ok(Err(
                 "it does not open with the team's key, or was not made by the author it names"
