@@ -9,6 +9,7 @@ mod desktop_lock;
 mod dialogs;
 mod dto;
 mod forms;
+mod window;
 
 use std::time::{Duration, SystemTime};
 
@@ -60,6 +61,8 @@ fn main() {
         .setup(|app| {
             watch_for_sleep_and_idle(app.handle().clone());
             desktop_lock::listen(app.handle());
+            let profile = window::open_main(app.handle())?;
+            app.manage(profile);
             Ok(())
         })
         .invoke_handler(tauri::generate_handler![
@@ -122,9 +125,16 @@ fn main() {
             desk::document_file_name,
             desk::referral_flags,
         ])
-        .run(tauri::generate_context!())
+        .build(tauri::generate_context!())
         .unwrap_or_else(|_| {
             eprintln!("Safeguard Desk could not start its window");
             std::process::exit(1);
+        })
+        .run(|app, event| {
+            if let tauri::RunEvent::Exit = event {
+                if let Some(profile) = app.try_state::<window::WebProfile>() {
+                    window::remove_profile(&profile);
+                }
+            }
         });
 }

@@ -29,6 +29,26 @@ function filesUnder(dir) {
   return out;
 }
 
+/** Every file under `root`, and each marker found in one (UTF-8 or UTF-16). */
+function scan(root) {
+  const files = filesUnder(root);
+  const found = [];
+  for (const f of files) {
+    let bytes;
+    try {
+      bytes = readFileSync(f);
+    } catch {
+      continue; // gone between listing and reading (WebKit's own temp files)
+    }
+    for (const m of MARKERS) {
+      for (const enc of ["utf8", "utf16le"]) {
+        if (bytes.includes(Buffer.from(m, enc))) found.push(`${m} (${enc}) in ${f}`);
+      }
+    }
+  }
+  return { files, found };
+}
+
 test("the webview writes nothing of a record outside the store (throwaway HOME, XDG, TMPDIR)", { timeout: 240_000 }, async () => {
   const root = mkdtempSync(join(tmpdir(), "sgd-e2e-leaks-"));
   const store = join(mkdtempSync(join(tmpdir(), "sgd-e2e-leak-store-")), "demo");
@@ -39,11 +59,13 @@ test("the webview writes nothing of a record outside the store (throwaway HOME, 
     XDG_CONFIG_HOME: join(home, ".config"),
     XDG_CACHE_HOME: join(home, ".cache"),
     XDG_STATE_HOME: join(home, ".local/state"),
+    XDG_RUNTIME_DIR: join(root, "run"),
     TMPDIR: join(root, "tmp"),
     SGD_STORE: store,
   };
-  for (const d of [env.XDG_DATA_HOME, env.XDG_CONFIG_HOME, env.XDG_CACHE_HOME, env.XDG_STATE_HOME, env.TMPDIR]) mkdirSync(d, { recursive: true });
+  for (const d of [env.XDG_DATA_HOME, env.XDG_CONFIG_HOME, env.XDG_CACHE_HOME, env.XDG_STATE_HOME, env.XDG_RUNTIME_DIR, env.TMPDIR]) mkdirSync(d, { recursive: true });
   execFileSync(cli, ["demo", store], { env: { ...process.env, SGD_PASSPHRASE: PASS }, stdio: "ignore" });
+  const scans = [];
   const d = await Driver.start({ application: app, env });
   const unlockAs = async (user) => {
     await d.waitText("h1", (t) => t.includes("Unlock"));
@@ -84,20 +106,16 @@ test("the webview writes nothing of a record outside the store (throwaway HOME, 
     await d.screenshot(shots, "40-leak-test-staff");
     await d.click("[data-testid=lock]");
     await d.waitText("h1", (t) => t.includes("Unlock"));
+    await sleep(1000);
+    // Read while the window still runs too: its private profile folder goes at exit.
+    scans.push(scan(root));
   } finally {
     await d.quit();
   }
   await sleep(1000); // let WebKit's processes flush and exit
-  const files = filesUnder(root);
-  assert.ok(files.length > 0, "the webview did write its profile under the throwaway HOME (the test looks in the right place)");
-  const found = [];
-  for (const f of files) {
-    const bytes = readFileSync(f);
-    for (const m of MARKERS) {
-      for (const enc of ["utf8", "utf16le"]) {
-        if (bytes.includes(Buffer.from(m, enc))) found.push(`${m} (${enc}) in ${f}`);
-      }
-    }
-  }
+  scans.push(scan(root));
+  const profile = scans[0].files.filter((f) => f.includes(join(root, "run", "safeguard-desk-webview-")));
+  assert.ok(profile.length > 0, "the webview's profile was in its private folder under the throwaway XDG_RUNTIME_DIR (the test looks in the right place)");
+  const found = scans.flatMap((s) => s.found);
   assert.deepEqual(found, [], "record text reached the disk outside the store");
 });

@@ -1,0 +1,70 @@
+//! The main window, made here rather than in tauri.conf.json so that its web profile is chosen:
+//! an ephemeral (incognito) WebKit context, which keeps no cookies, storage or cache on disk.
+//! The runtime still makes a default WebKit context beside it, which writes salts and an empty
+//! HSTS database into its folder: that folder is a private one made for this run (in
+//! `$XDG_RUNTIME_DIR`, a per-user tmpfs, or else the temp folder), removed at exit, and left
+//! over ones of processes that are gone are removed at the next start. WebKitGTK refuses
+//! WebDriver automation on an ephemeral context, so under automation (the E2E tests,
+//! `TAURI_WEBVIEW_AUTOMATION=true`) that private folder is the profile itself; the leak test
+//! reads whatever it holds.
+
+use std::path::{Path, PathBuf};
+
+use tauri::{AppHandle, WebviewUrl, WebviewWindowBuilder};
+
+const PREFIX: &str = "safeguard-desk-webview-";
+
+/// This run's private web profile folder, removed at exit.
+pub struct WebProfile(PathBuf);
+
+fn under_automation() -> bool {
+    std::env::var("TAURI_WEBVIEW_AUTOMATION").as_deref() == Ok("true")
+}
+
+fn profile_parent() -> PathBuf {
+    std::env::var_os("XDG_RUNTIME_DIR")
+        .map(PathBuf::from)
+        .filter(|p| p.is_dir())
+        .unwrap_or_else(std::env::temp_dir)
+}
+
+/// Removes profile folders left by runs that ended without an exit (killed, crashed).
+fn remove_leftovers(parent: &Path) {
+    let Ok(entries) = std::fs::read_dir(parent) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        let name = entry.file_name();
+        let Some(pid) = name.to_str().and_then(|n| n.strip_prefix(PREFIX)) else {
+            continue;
+        };
+        let gone = pid
+            .parse::<u32>()
+            .is_ok_and(|p| !Path::new(&format!("/proc/{p}")).exists());
+        if gone {
+            let _ = std::fs::remove_dir_all(entry.path());
+        }
+    }
+}
+
+/// Opens the main window with its private profile folder.
+pub fn open_main(app: &AppHandle) -> tauri::Result<WebProfile> {
+    let parent = profile_parent();
+    remove_leftovers(&parent);
+    let dir = parent.join(format!("{PREFIX}{}", std::process::id()));
+    safeguard_core::files::create_private_dir(&dir)
+        .map_err(|e| tauri::Error::Io(std::io::Error::other(e.to_string())))?;
+    WebviewWindowBuilder::new(app, "main", WebviewUrl::default())
+        .title("Safeguard Desk")
+        .inner_size(1200.0, 780.0)
+        .min_inner_size(800.0, 560.0)
+        .data_directory(dir.clone())
+        .incognito(!under_automation())
+        .build()?;
+    Ok(WebProfile(dir))
+}
+
+/// Removes this run's profile folder.
+pub fn remove_profile(profile: &WebProfile) {
+    let _ = std::fs::remove_dir_all(&profile.0);
+}
