@@ -56,6 +56,7 @@ pub const RECORD_TABLES: &[(&str, &str)] = &[
     ("team_keys", "seq"),
     ("staff_keys", "seq"),
     ("inbox_filed", "seq"),
+    ("keyring_contents", "seq"),
 ];
 
 /// The highest primary key of every record table, taken before a write: what the write adds

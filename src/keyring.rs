@@ -239,8 +239,20 @@ pub struct TrustedFacts<'a> {
     pub authority_public: Option<&'a str>,
     /// The newest keyring generation the database has recorded.
     pub generation: u64,
+    /// The two newest keyring contents recorded (none before they were recorded).
+    pub recorded: Option<RecordedContents>,
     /// Every user in the database: (id, name, role, removed).
     pub users: &'a [(Uuid, String, Role, bool)],
+}
+
+/// The keyring contents the database recorded (content digests).
+pub struct RecordedContents {
+    /// The newest keyring generation with contents recorded.
+    pub newest_generation: u64,
+    /// The contents of the newest keyring written to disk.
+    pub written: Option<String>,
+    /// The contents of a newer keyring intended and not yet known to be written.
+    pub intended: Option<String>,
 }
 
 /// The keys sealed to slots: each slot gets those its role may hold.
@@ -251,6 +263,9 @@ pub struct SlotKeys<'a> {
     pub authority: &'a AuthorityKey,
     /// Format 3: sealed to staff slots instead of the data key.
     pub roster_key: Option<&'a SymmetricKey>,
+    /// Users removed from the store: a slot of theirs still in the keyring (a removal cut short)
+    /// is sealed nothing new; it goes with the rekey that finishes the removal.
+    pub removed_users: &'a [Uuid],
 }
 
 fn tampered(detail: &'static str) -> Error {
@@ -490,9 +505,7 @@ impl Keyring {
             }
             _ => {}
         }
-        if self.file.generation < facts.generation {
-            return Err(tampered("the keyring is older than the database"));
-        }
+        self.check_recorded(facts)?;
         for s in self.file.slots.iter().filter(|s| s.kind == SlotKind::User) {
             let user = facts
                 .users
@@ -507,6 +520,29 @@ impl Keyring {
             }
         }
         Ok(())
+    }
+
+    /// The keyring must hold what the database last recorded as written, or what it recorded
+    /// as intended after that (a crash between recording a change and writing its file). Only
+    /// contents are compared: closing a session re-signs the keyring with a newer anchor and
+    /// generation, its contents unchanged. Before contents were recorded: no older than the
+    /// newest generation.
+    fn check_recorded(&self, facts: &TrustedFacts<'_>) -> Result<()> {
+        let generation = self.file.generation;
+        let Some(recorded) = &facts.recorded else {
+            return match generation < facts.generation {
+                true => Err(tampered("the keyring is older than the database")),
+                false => Ok(()),
+            };
+        };
+        let digest = Some(self.content_digest());
+        if digest == recorded.written || digest == recorded.intended {
+            return Ok(());
+        }
+        Err(match generation < recorded.newest_generation {
+            true => tampered("the keyring is older than the database"),
+            false => tampered("the keyring holds slots this store never recorded"),
+        })
     }
 
     /// Signs the keyring under `authority` as a new generation (in memory).
@@ -701,6 +737,11 @@ impl Keyring {
         let mut slots = std::mem::take(&mut self.file.slots);
         let result = slots
             .iter_mut()
+            .filter(|slot| {
+                !slot
+                    .user_id
+                    .is_some_and(|u| keys.removed_users.contains(&u))
+            })
             .try_for_each(|slot| self.seal_to(slot, keys));
         self.file.slots = slots;
         result
@@ -796,6 +837,7 @@ impl Keyring {
             previous,
             authority,
             roster_key: None,
+            removed_users: &[],
         })
     }
 
@@ -808,6 +850,19 @@ impl Keyring {
 
     pub fn set_anchor(&mut self, anchor: Anchor) {
         self.file.anchor = Some(anchor);
+    }
+
+    /// SHA-256 of what the keyring holds — everything signed except the generation number and
+    /// the audit anchor, which change at every session's close: recorded in the database before
+    /// each keyring change is written.
+    pub fn content_digest(&self) -> String {
+        let mut f = self.file.clone();
+        f.generation = 0;
+        f.anchor = None;
+        let mut h = Sha256::new();
+        h.update(b"safeguard-desk/keyring-content/v1");
+        h.update(signed_bytes(&f));
+        hex::encode(h.finalize())
     }
 
     /// SHA-256 of the signed content: what the database records for each generation.
@@ -1203,6 +1258,7 @@ mod tests {
             previous: None,
             authority,
             roster_key: Some(roster()),
+            removed_users: &[],
         }
     }
 
@@ -1223,6 +1279,56 @@ mod tests {
         kr.set_recovery_slot(&RecoveryKey::generate().unwrap(), &k, KdfParams::DEFAULT)
             .unwrap();
         (kr, ids)
+    }
+
+    #[test]
+    fn a_removed_users_slot_is_sealed_nothing_new_and_the_content_digest_ignores_the_anchor() {
+        let old = DataKey::generate().unwrap();
+        let new = DataKey::generate().unwrap();
+        let auth = AuthorityKey::generate().unwrap();
+        let (mut kr, ids) = signed_keyring(
+            &old,
+            &auth,
+            &[
+                ("A", Role::Dsl, "passphrase A"),
+                ("B", Role::Deputy, "passphrase B"),
+            ],
+        );
+        let slot_of_b = |kr: &Keyring| {
+            let f = kr
+                .file
+                .slots
+                .iter()
+                .find(|s| s.user_id == Some(ids[1]))
+                .unwrap();
+            serde_json::to_string(f).unwrap()
+        };
+        let before = slot_of_b(&kr);
+        let digest = kr.content_digest();
+        kr.reseal_all(&SlotKeys {
+            removed_users: &[ids[1]],
+            ..keys(&new, &auth)
+        })
+        .unwrap();
+        assert_eq!(
+            slot_of_b(&kr),
+            before,
+            "the removed user's slot is left as it was"
+        );
+        let b = kr.unlock_user(Some("B"), &pass("passphrase B")).unwrap();
+        assert_eq!(b.data_key.unwrap().expose_secret(), old.expose_secret());
+        let a = kr.unlock_user(Some("A"), &pass("passphrase A")).unwrap();
+        assert_eq!(a.data_key.unwrap().expose_secret(), new.expose_secret());
+        assert_ne!(kr.content_digest(), digest, "a reseal changes the contents");
+        // Closing a session re-signs with a new anchor and generation: the contents are the same.
+        let digest = kr.content_digest();
+        kr.set_anchor(Anchor {
+            device_id: "d".into(),
+            seq: 7,
+            hash: "h".into(),
+        });
+        kr.sign(&auth);
+        assert_eq!(kr.content_digest(), digest);
     }
 
     fn resigned(kr: &mut Keyring, authority: &AuthorityKey) -> Vec<u8> {
@@ -1371,6 +1477,7 @@ mod tests {
             authority_public: Some(&real_pub),
             generation: 0,
             users: &users,
+            recorded: None,
         };
         assert!(matches!(
             kr.check_against(&facts),

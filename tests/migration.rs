@@ -3,31 +3,19 @@
 //! is without changing it, the first unlock signs the keyring and accounts for every old row in
 //! a baseline event, and everyone, the recovery key included, still gets in.
 
-use std::path::{Path, PathBuf};
+mod common;
+
+use std::path::Path;
 use std::sync::Arc;
 
+use common::{V01_PASS, V01_RECOVERY, copy_v01_fixture};
 use safeguard_core::clock::SystemClock;
 use safeguard_core::keyring::{KEYRING_FILE, Keyring};
 use safeguard_core::secret::{Passphrase, RecoveryKey};
 use safeguard_core::{Error, StoreOptions};
 
-const PASS: &str = "fixture passphrase v0.1";
-const RECOVERY: &str = "SYQK-WCSV-G3YM-34DM-HRF1-GNBX-DF90-3PDA";
-
-fn copy_fixture(into: &Path) -> PathBuf {
-    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/store-v0.1");
-    let dir = into.join("store");
-    std::fs::create_dir(&dir).unwrap();
-    for f in ["records.db", KEYRING_FILE] {
-        std::fs::copy(src.join(f), dir.join(f)).unwrap();
-        #[cfg(unix)]
-        {
-            use std::os::unix::fs::PermissionsExt;
-            std::fs::set_permissions(dir.join(f), std::fs::Permissions::from_mode(0o644)).unwrap();
-        }
-    }
-    dir
-}
+const PASS: &str = V01_PASS;
+const RECOVERY: &str = V01_RECOVERY;
 
 fn opts() -> StoreOptions {
     StoreOptions::new(Arc::new(SystemClock))
@@ -40,7 +28,7 @@ fn pass() -> Passphrase {
 #[test]
 fn a_store_from_version_0_1_is_verified_as_it_is_then_migrated_at_the_first_unlock() {
     let tmp = tempfile::tempdir().unwrap();
-    let dir = copy_fixture(tmp.path());
+    let dir = copy_v01_fixture(tmp.path());
     let kr = Keyring::load(&dir).unwrap();
     assert!(kr.is_legacy(), "the fixture is the old, unsigned format");
 
@@ -195,7 +183,7 @@ fn a_store_from_version_0_1_is_verified_as_it_is_then_migrated_at_the_first_unlo
 #[test]
 fn the_recovery_key_migrates_an_old_store_and_resets_a_passphrase() {
     let tmp = tempfile::tempdir().unwrap();
-    let dir = copy_fixture(tmp.path());
+    let dir = copy_v01_fixture(tmp.path());
     let key = RecoveryKey::parse(RECOVERY).unwrap();
     safeguard_core::recover(
         &dir,
@@ -219,7 +207,7 @@ fn the_recovery_key_migrates_an_old_store_and_resets_a_passphrase() {
 #[test]
 fn the_rows_of_an_old_store_are_held_to_their_baseline() {
     let tmp = tempfile::tempdir().unwrap();
-    let dir = copy_fixture(tmp.path());
+    let dir = copy_v01_fixture(tmp.path());
     drop(safeguard_core::unlock(&dir, Some("Rachel Adeyemi"), &pass(), opts()).unwrap());
     // An old concern rewritten behind a dropped trigger, after the migration.
     let conn = safeguard_core::testing::raw_connection(&dir, "Rachel Adeyemi", &pass()).unwrap();

@@ -288,6 +288,7 @@ fn a_whole_keyring_forged_by_an_insider_with_the_data_key_is_refused() {
         previous: None,
         authority: &forger,
         roster_key: None,
+        removed_users: &[],
     };
     forged
         .set_user_slot(
@@ -412,6 +413,181 @@ fn after_a_rotation_the_old_recovery_key_opens_nothing() {
     .unwrap();
     fx.staff("Sue Staff", "new staff passphrase").unwrap();
     all_present(&fx, pupil, &ids);
+}
+
+#[test]
+fn a_keyring_signed_with_a_kept_authority_key_but_never_recorded_is_refused_by_the_team() {
+    // Whoever saw the old recovery key (a DSL who has left) can still open the old keyring's
+    // recovery slot offline, and with it the authority's secret. They sign a keyring that swaps
+    // the deputy's slot for one whose passphrase they know, so the next rekey would seal the new
+    // database key to them. The database never recorded it: every team unlock refuses it.
+    let (mut fx, _, _) = populated();
+    let old_recovery = fx.recovery.take().unwrap();
+    let old_keyring = std::fs::read(fx.dir.join(KEYRING_FILE)).unwrap();
+    let mut s = fx.dsl();
+    s.rotate_recovery_key().unwrap();
+    drop(s);
+    let kept = Keyring::parse(&old_keyring)
+        .unwrap()
+        .unlock_recovery(&old_recovery)
+        .unwrap()
+        .authority
+        .expect("the recovery slot opens the authority");
+    let mut forged = Keyring::load(&fx.dir).unwrap();
+    let deputy = forged
+        .users()
+        .into_iter()
+        .find(|u| u.1 == "Tom Deputy")
+        .unwrap()
+        .0;
+    let any_key = safeguard_core::secret::DataKey::generate().unwrap();
+    let keys = SlotKeys {
+        data_key: &any_key,
+        previous: None,
+        authority: &kept,
+        roster_key: None,
+        removed_users: &[],
+    };
+    forged
+        .set_user_slot(
+            deputy,
+            "Tom Deputy",
+            Role::Deputy,
+            &pass("attacker passphrase"),
+            &keys,
+            KdfParams::DEFAULT,
+        )
+        .unwrap();
+    forged.sign(&kept);
+    forged.save_signed(&fx.dir).unwrap();
+    let before = std::fs::read(fx.dir.join(KEYRING_FILE)).unwrap();
+    match fx.unlock(DSL, DSL_PASS) {
+        Err(Error::KeyringTampered { detail }) => {
+            assert!(detail.contains("never recorded"), "{detail}")
+        }
+        other => panic!("expected KeyringTampered, got {other:?}"),
+    }
+    let out = sgd(
+        &["verify", fx.dir.to_str().unwrap()],
+        &[("SGD_PASSPHRASE", DSL_PASS), ("SGD_USER", DSL)],
+    );
+    assert!(!out.status.success(), "verify must fail: {}", text(&out));
+    assert_eq!(
+        std::fs::read(fx.dir.join(KEYRING_FILE)).unwrap(),
+        before,
+        "a refused keyring is never resealed to"
+    );
+}
+
+#[test]
+fn a_keyring_change_cut_short_between_its_record_and_its_file_keeps_the_store_open() {
+    // Each command as (what, its words before the store folder, after it, extra environment).
+    type Command<'a> = (
+        &'a str,
+        &'a [&'a str],
+        &'a [&'a str],
+        &'a [(&'a str, &'a str)],
+    );
+    let ops: [Command; 4] = [
+        (
+            "user add",
+            &["user", "add"],
+            &["--name", "New Staff", "--role", "staff"],
+            &[("SGD_NEW_PASSPHRASE", "new staff passphrase")],
+        ),
+        (
+            "user remove",
+            &["user", "remove"],
+            &["--name", "Tom Deputy"],
+            &[],
+        ),
+        (
+            "passwd",
+            &["passwd"],
+            &["--name", "Sue Staff"],
+            &[("SGD_NEW_PASSPHRASE", "reset staff passphrase")],
+        ),
+        ("recovery rotate", &["recovery", "rotate"], &[], &[]),
+    ];
+    for (what, before, after, extra) in ops {
+        for mode in ["error", "abort"] {
+            let (fx, pupil, ids) = populated();
+            let store = fx.dir.to_str().unwrap().to_owned();
+            let argv: Vec<&str> = before
+                .iter()
+                .copied()
+                .chain([store.as_str()])
+                .chain(after.iter().copied())
+                .collect();
+            let fault = format!("keyring.recorded:{mode}");
+            let mut env = vec![
+                ("SGD_PASSPHRASE", DSL_PASS),
+                ("SGD_USER", DSL),
+                ("SGD_FAULT", fault.as_str()),
+            ];
+            env.extend(extra.iter().copied());
+            let out = sgd(&argv, &env);
+            assert!(!out.status.success(), "{what} {mode}: {}", text(&out));
+            // Twice: the first unlock records what is on disk, and closing re-signs it.
+            all_present(&fx, pupil, &ids);
+            all_present(&fx, pupil, &ids);
+            if what == "user remove" {
+                // The removal was recorded; the DSL's unlock finished it.
+                assert!(fx.unlock("Tom Deputy", "deputy passphrase").is_err());
+                continue;
+            }
+            // Done again without the fault, it completes, and the store still opens. (A user
+            // added without a slot gets one when the DSL resets their passphrase.)
+            let mut env: Vec<_> = env.into_iter().filter(|(k, _)| *k != "SGD_FAULT").collect();
+            let argv = match what {
+                "user add" => {
+                    env.push(("SGD_NEW_PASSPHRASE", "new staff passphrase"));
+                    vec!["passwd", store.as_str(), "--name", "New Staff"]
+                }
+                _ => argv,
+            };
+            let again = sgd(&argv, &env);
+            assert!(
+                again.status.success(),
+                "{what} {mode} again: {}",
+                text(&again)
+            );
+            all_present(&fx, pupil, &ids);
+        }
+    }
+}
+
+#[test]
+fn a_removal_cut_short_leaves_a_slot_that_is_sealed_nothing_new() {
+    let (fx, pupil, ids) = populated();
+    let store = fx.dir.to_str().unwrap();
+    let out = sgd(
+        &["user", "remove", store, "--name", "Tom Deputy"],
+        &[
+            ("SGD_PASSPHRASE", DSL_PASS),
+            ("SGD_USER", DSL),
+            ("SGD_FAULT", "keyring.recorded:abort"),
+        ],
+    );
+    assert!(!out.status.success(), "{}", text(&out));
+    // The removal is recorded; the keyring on disk still has the deputy's slot.
+    let orphaned = std::fs::read(fx.dir.join(KEYRING_FILE)).unwrap();
+    let theirs = Keyring::parse(&orphaned)
+        .unwrap()
+        .unlock_user(Some("Tom Deputy"), &pass("deputy passphrase"))
+        .expect("the cut-short removal left the slot");
+    assert!(
+        fx.unlock("Tom Deputy", "deputy passphrase").is_err(),
+        "a removed user's slot opens no session"
+    );
+    // The DSL's unlock finishes the removal with a rekey: what the slot held opens nothing.
+    all_present(&fx, pupil, &ids);
+    assert!(testing::open_with_key(&fx.dir, &theirs.data_key.unwrap()).is_err());
+    assert!(
+        !Keyring::load(&fx.dir)
+            .unwrap()
+            .has_user(theirs.user_id.unwrap())
+    );
 }
 
 // ---- tamper evidence over content ----

@@ -131,10 +131,10 @@ fn main() {
             std::process::exit(1);
         })
         .run(|app, event| {
-            if let tauri::RunEvent::Exit = event {
-                if let Some(profile) = app.try_state::<window::WebProfile>() {
-                    window::remove_profile(&profile);
-                }
+            if let tauri::RunEvent::Exit = event
+                && let Some(profile) = app.try_state::<window::WebProfile>()
+            {
+                window::remove_profile(&profile);
             }
         });
 }

@@ -291,6 +291,7 @@ pub fn create_store(
             previous: None,
             authority: &authority,
             roster_key: None,
+            removed_users: &[],
         };
         keyring.set_user_slot(user_id, first_user, Role::Dsl, passphrase, &keys, opts.kdf)?;
         keyring.set_recovery_slot(&recovery, &keys, opts.kdf)?;
@@ -363,6 +364,7 @@ pub fn create_store(
             opts,
             _lock: lock,
         };
+        session.record_keyring_written()?;
         session.publish_roster()?;
         Ok(session)
     })();

@@ -192,11 +192,17 @@ impl Session {
         f: impl FnOnce(&SlotKeys<'_>) -> Result<T>,
     ) -> Result<T> {
         let roster = current_roster_key(&self.conn)?;
+        let removed: Vec<Uuid> = super::trust::all_users(&self.conn)?
+            .into_iter()
+            .filter(|u| u.3)
+            .map(|u| u.0)
+            .collect();
         f(&SlotKeys {
             data_key,
             previous,
             authority: self.authority.as_ref().ok_or(Error::Forbidden)?,
             roster_key: roster.as_ref(),
+            removed_users: &removed,
         })
     }
 

@@ -5,7 +5,7 @@
 use std::fs;
 use std::path::Path;
 
-use rusqlite::{Connection, params};
+use rusqlite::{Connection, OptionalExtension, params};
 use uuid::Uuid;
 
 use super::{
@@ -14,7 +14,7 @@ use super::{
 };
 use crate::audit;
 use crate::error::{Error, Result};
-use crate::keyring::{Anchor, KEYRING_FILE, Keyring, TrustedFacts};
+use crate::keyring::{Anchor, KEYRING_FILE, Keyring, RecordedContents, TrustedFacts};
 use crate::records::{Id, Role};
 use crate::secret::{AuthorityKey, DataKey, Passphrase, RecoveryKey};
 use crate::store;
@@ -33,7 +33,66 @@ pub(crate) fn record_generation(conn: &Connection, ctx: &Ctx, keyring: &Keyring)
             keyring.digest()
         ],
     )?;
+    record_contents(conn, ctx, keyring, false)
+}
+
+/// Records what `keyring` holds (its content digest): intended before its file is written,
+/// written after.
+fn record_contents(conn: &Connection, ctx: &Ctx, keyring: &Keyring, written: bool) -> Result<()> {
+    conn.execute(
+        "INSERT INTO keyring_contents (at, generation, digest, written) VALUES (?1, ?2, ?3, ?4)",
+        params![
+            ctx.now_text(),
+            keyring.generation() as i64,
+            keyring.content_digest(),
+            written
+        ],
+    )?;
     Ok(())
+}
+
+/// What the database recorded of the keyring's contents, or none (a store from before they
+/// were recorded, or one opened read-only before the migration that makes the table).
+fn recorded_contents(conn: &Connection) -> Result<Option<RecordedContents>> {
+    if !table_exists(conn, "keyring_contents")? {
+        return Ok(None);
+    }
+    let newest = |sql: &str| -> Result<Option<(i64, String)>> {
+        Ok(conn
+            .query_row(sql, [], |r| Ok((r.get(0)?, r.get(1)?)))
+            .optional()?)
+    };
+    let Some((newest_generation, _)) =
+        newest("SELECT generation, digest FROM keyring_contents ORDER BY seq DESC LIMIT 1")?
+    else {
+        return Ok(None);
+    };
+    let written = newest(
+        "SELECT seq, digest FROM keyring_contents WHERE written = 1 ORDER BY seq DESC LIMIT 1",
+    )?;
+    let intended = newest(
+        "SELECT seq, digest FROM keyring_contents WHERE written = 0 ORDER BY seq DESC LIMIT 1",
+    )?
+    .filter(|(seq, _)| written.as_ref().is_none_or(|(w, _)| seq > w));
+    Ok(Some(RecordedContents {
+        newest_generation: newest_generation as u64,
+        written: written.map(|w| w.1),
+        intended: intended.map(|i| i.1),
+    }))
+}
+
+/// Whether the database's newest record of the keyring is `keyring`, written.
+fn recorded_as_written(conn: &Connection, keyring: &Keyring) -> Result<bool> {
+    Ok(recorded_contents(conn)?
+        .is_some_and(|r| r.intended.is_none() && r.written == Some(keyring.content_digest())))
+}
+
+fn table_exists(conn: &Connection, name: &str) -> Result<bool> {
+    Ok(conn.query_row(
+        "SELECT EXISTS (SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?1)",
+        [name],
+        |r| r.get(0),
+    )?)
 }
 
 /// Every user: (id, name, role, removed).
@@ -64,19 +123,13 @@ pub(crate) fn check_keyring(conn: &Connection, keyring: &Keyring) -> Result<()> 
     let authority = super::meta_opt(conn, AUTHORITY_META)?;
     // A store from before the trust model, opened read-only, has no such table yet: nothing
     // recorded. Any other error is an error (it must not switch the rollback check off).
-    let has_table: bool = conn.query_row(
-        "SELECT EXISTS (SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'keyring_generations')",
-        [],
-        |r| r.get(0),
-    )?;
-    let generation: i64 = if has_table {
-        conn.query_row(
+    let generation: i64 = match table_exists(conn, "keyring_generations")? {
+        true => conn.query_row(
             "SELECT coalesce(max(generation), 0) FROM keyring_generations",
             [],
             |r| r.get(0),
-        )?
-    } else {
-        0
+        )?,
+        false => 0,
     };
     let users = all_users(conn)?;
     if keyring.has_team_keys() {
@@ -96,6 +149,7 @@ pub(crate) fn check_keyring(conn: &Connection, keyring: &Keyring) -> Result<()> 
         store_id,
         authority_public: authority.as_deref(),
         generation: generation as u64,
+        recorded: recorded_contents(conn)?,
         users: &users,
     })
 }
@@ -122,6 +176,7 @@ impl Session {
         if self.keyring.is_legacy() || super::meta_opt(&self.conn, AUTHORITY_META)?.is_none() {
             self.migrate_keyring()?;
         }
+        self.record_keyring_written()?;
         // Like a rekey, the move to format 3 must not keep anyone out when it cannot finish.
         match self.move_to_team_keys() {
             Err(Error::StoreBusy | Error::DiskFull { .. }) => {}
@@ -211,13 +266,37 @@ impl Session {
         self.authority.as_ref().ok_or(Error::Forbidden)
     }
 
-    /// Signs `next`, writes it, and records its generation in the database (in that order).
+    /// Signs `next`, records it in the database as intended, writes it, then records it as
+    /// written: the database never lags behind the file, so a keyring it has not recorded is
+    /// refused at unlock, and once written, the one before it is refused too. When an earlier
+    /// change was intended and never written (its write failed), the keyring on disk is
+    /// recorded as written first.
     pub(super) fn save_keyring(&mut self, mut next: Keyring, action: &str) -> Result<()> {
-        next.sign_and_save(&self.dir, self.authority()?)?;
-        self.keyring = next;
-        let keyring = self.keyring.clone();
+        next.sign(self.authority()?);
+        let current = self.keyring.clone();
         self.write(action, |c, ctx| {
-            record_generation(c, ctx, &keyring)?;
+            if !recorded_as_written(c, &current)? {
+                record_contents(c, ctx, &current, true)?;
+            }
+            record_generation(c, ctx, &next)?;
+            Ok(((), vec![]))
+        })?;
+        crate::faults::hit("keyring.recorded")?;
+        next.save_signed(&self.dir)?;
+        self.keyring = next;
+        self.record_keyring_written()
+    }
+
+    /// Records the keyring on disk as written, unless that is already the newest record (after
+    /// a change, or at unlock: a store from before contents were recorded, or a change cut
+    /// short between its record and its file). From then on no other keyring opens the store.
+    pub(super) fn record_keyring_written(&mut self) -> Result<()> {
+        if self.keyring.is_legacy() || recorded_as_written(&self.conn, &self.keyring)? {
+            return Ok(());
+        }
+        let keyring = self.keyring.clone();
+        self.write("keyring.written", |c, ctx| {
+            record_contents(c, ctx, &keyring, true)?;
             Ok(((), vec![]))
         })
     }

@@ -25,6 +25,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("migrations/004_escalation_event_stage.sql"),
     include_str!("migrations/005_trust_model.sql"),
     include_str!("migrations/006_team_keys.sql"),
+    include_str!("migrations/007_keyring_contents.sql"),
 ];
 
 fn migrations() -> Migrations<'static> {

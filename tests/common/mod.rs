@@ -142,3 +142,24 @@ pub fn all_files(dir: &Path) -> Vec<PathBuf> {
 pub fn contains(haystack: &[u8], needle: &[u8]) -> bool {
     haystack.windows(needle.len()).any(|w| w == needle)
 }
+
+/// The store written by Safeguard Desk 0.1 (tests/fixtures/store-v0.1): every user's
+/// passphrase, and its recovery key.
+pub const V01_PASS: &str = "fixture passphrase v0.1";
+pub const V01_RECOVERY: &str = "SYQK-WCSV-G3YM-34DM-HRF1-GNBX-DF90-3PDA";
+
+/// A copy of the 0.1 store in `into/store`, its files 0644 as 0.1 left them.
+pub fn copy_v01_fixture(into: &Path) -> PathBuf {
+    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/store-v0.1");
+    let dir = into.join("store");
+    std::fs::create_dir(&dir).unwrap();
+    for f in ["records.db", safeguard_core::keyring::KEYRING_FILE] {
+        std::fs::copy(src.join(f), dir.join(f)).unwrap();
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            std::fs::set_permissions(dir.join(f), std::fs::Permissions::from_mode(0o644)).unwrap();
+        }
+    }
+    dir
+}
