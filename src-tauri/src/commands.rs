@@ -21,7 +21,7 @@ use safeguard_core::session::{
 };
 use safeguard_core::session::{InboxReport, OwnConcern};
 use safeguard_core::{Error, Opened, Session, StaffSession, StoreOptions};
-use tauri::State;
+use tauri::{AppHandle, Emitter, State};
 
 use crate::dto::*;
 
@@ -100,8 +100,14 @@ pub fn initial_store_dir() -> PathBuf {
     base.join("safeguard-desk").join("store")
 }
 
-fn opts() -> StoreOptions {
-    StoreOptions::new(Arc::new(SystemClock)).held_by("the Safeguard Desk window")
+/// The store options of the window: long operations report each step as `sgd-progress`.
+pub(crate) fn opts(app: &AppHandle) -> StoreOptions {
+    let app = app.clone();
+    StoreOptions::new(Arc::new(SystemClock))
+        .held_by("the Safeguard Desk window")
+        .with_progress(move |p| {
+            let _ = app.emit("sgd-progress", crate::dto::ProgressEvent::from(p));
+        })
 }
 
 fn poisoned() -> IpcError {
@@ -150,6 +156,7 @@ pub(crate) fn app_status_of(state: &AppState) -> IpcResult<AppStatus> {
 
 #[tauri::command]
 pub async fn create_store(
+    app: AppHandle,
     state: State<'_, AppState>,
     request: CreateStoreRequest,
 ) -> IpcResult<CreatedStore> {
@@ -165,7 +172,7 @@ pub async fn create_store(
         &school,
         &request.user_name,
         &Passphrase::new(request.passphrase),
-        opts(),
+        opts(&app),
     )?;
     let session = Opened::Team(session);
     let created = CreatedStore {
@@ -178,13 +185,17 @@ pub async fn create_store(
 
 /// Async so the key derivation runs off the UI thread and the window can show progress.
 #[tauri::command]
-pub async fn unlock(state: State<'_, AppState>, request: UnlockRequest) -> IpcResult<SessionInfo> {
+pub async fn unlock(
+    app: AppHandle,
+    state: State<'_, AppState>,
+    request: UnlockRequest,
+) -> IpcResult<SessionInfo> {
     let dir = state.store_dir.lock().map_err(|_| poisoned())?.clone();
     let session = safeguard_core::open_store(
         &dir,
         Some(&request.user_name),
         &Passphrase::new(request.passphrase),
-        opts(),
+        opts(&app),
     )?;
     let i = info(&session)?;
     state.open(session, i.idle_lock_minutes)?;

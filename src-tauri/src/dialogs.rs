@@ -10,8 +10,8 @@ use tauri::{State, WebviewWindow, Wry};
 use tauri_plugin_dialog::{DialogExt, FileDialogBuilder};
 use ts_rs::TS;
 
-use crate::commands::{AppState, app_status_of, with_either, with_session};
-use crate::dto::{AppStatus, IpcError, IpcResult};
+use crate::commands::{AppState, app_status_of, opts, with_either, with_session};
+use crate::dto::{AppStatus, IpcError, IpcResult, Restored};
 use crate::forms::SavedDocument;
 
 /// A file the person picked: a token for `attach_file` and the name to show.
@@ -197,4 +197,67 @@ fn open_with_system(app: &tauri::AppHandle, path: &std::path::Path) -> Result<()
             kind: "the system could not open the file".into(),
         })?;
     Ok(())
+}
+
+const BACKUPS: &[&str] = &["sgdbackup"];
+
+/// Asks where to save a backup of the store (DSL and deputies) and writes it there: still
+/// encrypted, with the keyring and the audit head. A backup is never written over another
+/// file. Returns the path saved, or None when cancelled.
+#[tauri::command]
+pub async fn backup_store(
+    window: WebviewWindow,
+    state: State<'_, AppState>,
+) -> IpcResult<Option<String>> {
+    let name = with_session(&state, |s| s.backup_file_name())?;
+    let Some(path) = dialog(&window, "Save the backup")
+        .set_file_name(name)
+        .add_filter("Safeguard Desk backup", BACKUPS)
+        .blocking_save_file()
+    else {
+        return Ok(None);
+    };
+    let path = chosen(path)?;
+    with_session(&state, |s| s.backup(&path))?;
+    Ok(Some(path.display().to_string()))
+}
+
+/// Restores a backup into a new folder: asks for the backup, then for the new folder's name
+/// and place; the backup is verified (as `user_name`) before the folder appears. The window
+/// then shows that store's unlock screen. None when either dialog is cancelled.
+#[tauri::command]
+pub async fn restore_backup(
+    app: tauri::AppHandle,
+    window: WebviewWindow,
+    state: State<'_, AppState>,
+    user_name: String,
+    passphrase: String,
+) -> IpcResult<Option<Restored>> {
+    let Some(backup) = dialog(&window, "Choose the backup to restore")
+        .add_filter("Safeguard Desk backup", BACKUPS)
+        .blocking_pick_file()
+    else {
+        return Ok(None);
+    };
+    let backup = chosen(backup)?;
+    let Some(folder) = dialog(&window, "Name the new folder for the restored store")
+        .set_file_name("Restored store")
+        .blocking_save_file()
+    else {
+        return Ok(None);
+    };
+    let folder = chosen(folder)?;
+    let report = safeguard_core::restore(
+        &backup,
+        &folder,
+        Some(&user_name),
+        &safeguard_core::secret::Passphrase::new(passphrase),
+        opts(&app),
+    )?;
+    state.lock_now()?;
+    state.set_store_dir(folder.clone())?;
+    Ok(Some(Restored {
+        folder: folder.display().to_string(),
+        events: report.chain.events.try_into().unwrap_or(u32::MAX),
+    }))
 }

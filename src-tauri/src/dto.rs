@@ -263,3 +263,34 @@ mod tests {
         assert_eq!(c.details.child_words, None);
     }
 }
+
+/// A step of a long operation (a rekey, a backup, a restore), sent to the window as the
+/// `sgd-progress` event while the command runs.
+#[derive(Debug, Clone, Serialize, TS)]
+#[ts(export)]
+pub struct ProgressEvent {
+    /// What the operation is ("Changing the database key").
+    pub operation: String,
+    /// The step now under way ("checking the new copy").
+    pub step: String,
+    pub done: bool,
+}
+
+impl From<safeguard_core::store::Progress> for ProgressEvent {
+    fn from(p: safeguard_core::store::Progress) -> Self {
+        ProgressEvent {
+            operation: p.operation().into(),
+            step: p.describe().into(),
+            done: p == safeguard_core::store::Progress::Done,
+        }
+    }
+}
+
+/// A backup restored into a new folder, which the window then opens.
+#[derive(Debug, Serialize, TS)]
+#[ts(export)]
+pub struct Restored {
+    pub folder: String,
+    /// Audit events the restored copy's chain holds, all verified.
+    pub events: u32,
+}

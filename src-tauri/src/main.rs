@@ -72,6 +72,8 @@ fn main() {
             dialogs::attach_file,
             dialogs::save_document,
             dialogs::save_referral_email,
+            dialogs::backup_store,
+            dialogs::restore_backup,
             commands::create_store,
             commands::unlock,
             commands::lock,

@@ -571,6 +571,13 @@ impl Session {
             .ok_or(Error::damaged("the audit trail is empty"))
     }
 
+    /// The name the save dialog suggests for a backup made today (no child is named in it).
+    pub fn backup_file_name(&self) -> Result<String> {
+        self.require(Role::is_safeguarding_lead)?;
+        let date = crate::time::london_date(self.now()).format("%Y-%m-%d");
+        Ok(format!("Safeguard Desk backup {date}.sgdbackup"))
+    }
+
     /// A consistent, still-encrypted copy of the store in one file (DSL and deputies). The
     /// backup's header carries the chain head, checked again at restore.
     pub fn backup(&mut self, dest: &Path) -> Result<()> {
@@ -588,12 +595,16 @@ impl Session {
             .unwrap_or(Path::new("."));
         let tmp = parent.join(format!(".sgd-backup-{}.tmp", Uuid::now_v7()));
         let head = self.chain_head()?;
+        let progress = self.opts.progress.clone();
         let result = (|| {
+            progress(store::Progress::BackingUp);
             store::backup_into(&self.conn, &tmp, &self.data_key)?;
             let keyring = self.keyring.to_bytes()?;
+            progress(store::Progress::WritingBackup);
             store::backup::write(dest, &keyring, &tmp, Some(&head))
         })();
         let _ = fs::remove_file(&tmp);
+        progress(store::Progress::Done);
         result
     }
 }
@@ -627,13 +638,17 @@ pub fn restore(
     fs::create_dir_all(parent)?;
     let staging = parent.join(format!(".sgd-restore-{}", Uuid::now_v7()));
     crate::files::create_private_dir(&staging)?;
+    let progress = opts.progress.clone();
     let result = (|| {
+        progress(store::Progress::Unpacking);
         let head = store::backup::unpack(backup, &staging, KEYRING_FILE, store::DB_FILE)?;
         let expect: Vec<(i64, String)> = head.map(|h| (h.seq, h.hash)).into_iter().collect();
+        progress(store::Progress::VerifyingRestore);
         let report = super::verify::verify_store(&staging, user, passphrase, &opts, &expect)?;
         if !report.all_ok() {
             return Err(Error::damaged("the backup does not verify"));
         }
+        progress(store::Progress::PlacingRestore);
         if dir.exists() {
             fs::remove_dir(dir)?; // empty, checked above
         }
@@ -644,5 +659,6 @@ pub fn restore(
     if result.is_err() {
         let _ = fs::remove_dir_all(&staging);
     }
+    progress(store::Progress::Done);
     result
 }

@@ -15,12 +15,26 @@ use crate::faults;
 use crate::files;
 use crate::secret::DataKey;
 
-/// Steps of a rekey, for a progress line in the window and in `sgd`.
+/// Steps of a long operation (a rekey, a backup, a restore), for a progress line in the window
+/// and in `sgd`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Progress {
+    /// Rekey: the database written under the new key into a new file.
     Copying,
+    /// Rekey: the new copy opened afresh and proven.
     Checking,
+    /// Rekey: the new copy renamed into place.
     Replacing,
+    /// Backup: a consistent copy of the database taken.
+    BackingUp,
+    /// Backup: the copy and the keyring written into the backup file.
+    WritingBackup,
+    /// Restore: the backup file unpacked beside the new folder.
+    Unpacking,
+    /// Restore: the unpacked store verified, read-only.
+    VerifyingRestore,
+    /// Restore: the verified store moved into its folder.
+    PlacingRestore,
     Done,
 }
 
@@ -30,7 +44,26 @@ impl Progress {
             Progress::Copying => "writing the database under the new key",
             Progress::Checking => "checking the new copy",
             Progress::Replacing => "putting the new copy in place",
+            Progress::BackingUp => "copying the database",
+            Progress::WritingBackup => "writing the backup file",
+            Progress::Unpacking => "unpacking the backup",
+            Progress::VerifyingRestore => "checking every record and the audit trail",
+            Progress::PlacingRestore => "putting the restored store in its folder",
             Progress::Done => "done",
+        }
+    }
+
+    /// What the whole operation is, for the title of the window's progress panel.
+    pub fn operation(self) -> &'static str {
+        match self {
+            Progress::Copying | Progress::Checking | Progress::Replacing => {
+                "Changing the database key"
+            }
+            Progress::BackingUp | Progress::WritingBackup => "Backing up the store",
+            Progress::Unpacking | Progress::VerifyingRestore | Progress::PlacingRestore => {
+                "Restoring a backup"
+            }
+            Progress::Done => "Finished",
         }
     }
 }

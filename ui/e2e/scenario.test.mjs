@@ -10,7 +10,7 @@ import { execFileSync } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync, readdirSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
-import { Driver } from "./webdriver.mjs";
+import { Driver, answerFileDialog } from "./webdriver.mjs";
 
 const app = process.env.SGD_APP_BINARY;
 const shots = resolve(process.env.SGD_E2E_ARTIFACTS ?? "../e2e-artifacts");
@@ -29,29 +29,6 @@ function londonTyped(hoursAgo) {
 }
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
-
-/** Answers the native GTK file dialog titled `title` (save or open) by typing `path` into it
- * (xdotool), as a person can. */
-async function answerFileDialog(title, path) {
-  let win = "";
-  for (let i = 0; i < 100 && !win; i++) {
-    try {
-      win = execFileSync("xdotool", ["search", "--onlyvisible", "--name", title]).toString().trim().split("\n")[0];
-    } catch {
-      await sleep(100);
-    }
-  }
-  assert.ok(win, `the "${title}" dialog opened`);
-  await sleep(500); // let GTK finish building the dialog
-  execFileSync("xdotool", ["windowfocus", "--sync", win]);
-  // Ctrl+L opens the location field in both kinds of dialog (in a save dialog it is the name).
-  execFileSync("xdotool", ["key", "--clearmodifiers", "ctrl+l"]);
-  execFileSync("xdotool", ["key", "--clearmodifiers", "ctrl+a"]);
-  execFileSync("xdotool", ["type", "--delay", "2", path]);
-  await sleep(300);
-  if (process.env.SGD_E2E_DEBUG) execFileSync("import", ["-window", "root", `${shots}/debug-dialog.png`]);
-  execFileSync("xdotool", ["key", "Return"]);
-}
 
 test("a DSL's day: concern, notification for siblings, referral, NFA, escalation to resolution, the head's review", { timeout: 420_000 }, async () => {
   assert.ok(app && existsSync(app), `SGD_APP_BINARY must name the built app (got ${app})`);

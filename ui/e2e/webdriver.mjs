@@ -218,3 +218,27 @@ async function endGroup(pgid) {
     process.kill(-pgid, "SIGKILL");
   } catch {}
 }
+
+/** Answers the native GTK file dialog titled `title` (save or open) by typing `path` into it
+ * (xdotool), as a person can. */
+export async function answerFileDialog(title, path) {
+  let win = "";
+  for (let i = 0; i < 100 && !win; i++) {
+    try {
+      win = execFileSync("xdotool", ["search", "--onlyvisible", "--name", title]).toString().trim().split("\n")[0];
+    } catch {
+      await sleep(100);
+    }
+  }
+  if (!win) throw new Error(`the "${title}" dialog did not open`);
+  await sleep(500); // let GTK finish building the dialog
+  execFileSync("xdotool", ["windowfocus", "--sync", win]);
+  // Ctrl+L opens the location field in both kinds of dialog (in a save dialog it is the name).
+  execFileSync("xdotool", ["key", "--clearmodifiers", "ctrl+l"]);
+  execFileSync("xdotool", ["key", "--clearmodifiers", "ctrl+a"]);
+  execFileSync("xdotool", ["type", "--delay", "2", path]);
+  await sleep(300);
+  if (process.env.SGD_E2E_DEBUG) execFileSync("import", ["-window", "root", `${process.env.SGD_E2E_ARTIFACTS ?? "."}/debug-dialog.png`]);
+  execFileSync("xdotool", ["key", "Return"]);
+}
+

@@ -38,12 +38,15 @@ import type { PupilForm } from "../bindings/PupilForm";
 import type { FamilyMemberForm } from "../bindings/FamilyMemberForm";
 import type { DocumentRequest } from "../bindings/DocumentRequest";
 import type { FlaggedInRecord } from "../bindings/FlaggedInRecord";
+import type { ProgressEvent } from "../bindings/ProgressEvent";
+import type { Restored } from "../bindings/Restored";
 import type { ReferralSelection } from "../bindings/ReferralSelection";
 import type { SavedDocument } from "../bindings/SavedDocument";
 import type { InboxReport } from "../bindings/InboxReport";
 import type { OwnConcern } from "../bindings/OwnConcern";
 import type { PickedFile } from "../bindings/PickedFile";
 
+export type { ProgressEvent, Restored };
 export type {
   DocumentRequest,
   FlaggedInRecord,
@@ -80,7 +83,7 @@ const MESSAGES: Record<ErrorCode, string> = {
   StoreDamaged: "The store is damaged. Do not write to it; ask your IT technician to run `sgd verify` and restore a backup.",
   TooLarge: "That is too large to save.",
   NewerStore: "This store was made by a newer version of Safeguard Desk. Update the app to open it.",
-  AlreadyExists: "There is already a store in that folder: unlock it instead, or choose an empty folder.",
+  AlreadyExists: "That is already there: choose another name or an empty folder (or unlock the store that is there).",
   NoStore: "There is no store in that folder.",
   WeakKdfParameters: "This store's key settings are below the safe minimum and cannot be used.",
   Conflict: "That conflicts with what is already recorded.",
@@ -105,7 +108,7 @@ export class AppError extends Error {
   }
   /** The friendly message, plus the core's specific one where it names a field or a limit. */
   get explanation(): string {
-    const specific: ErrorCode[] = ["InvalidInput", "TooLarge", "StoreInUse", "KeyringTampered", "DiskFull", "StoreDamaged"];
+    const specific: ErrorCode[] = ["AlreadyExists", "InvalidInput", "TooLarge", "StoreInUse", "KeyringTampered", "DiskFull", "StoreDamaged"];
     return specific.includes(this.code) ? `${this.message} (${this.detail})` : this.message;
   }
 }
@@ -185,4 +188,6 @@ export const api = {
   referralFlags: (selection: ReferralSelection) => call<FlaggedInRecord[]>("referral_flags", { selection }),
   saveDocument: (request: DocumentRequest, open: boolean) => call<SavedDocument | null>("save_document", { request, open }),
   saveReferralEmail: (selection: ReferralSelection) => call<SavedDocument | null>("save_referral_email", { selection }),
+  backupStore: () => call<string | null>("backup_store"),
+  restoreBackup: (userName: string, passphrase: string) => call<Restored | null>("restore_backup", { userName, passphrase }),
 };
