@@ -249,8 +249,8 @@ pub struct TrustedFacts<'a> {
 pub struct RecordedContents {
     /// The newest keyring generation with contents recorded.
     pub newest_generation: u64,
-    /// The contents of the newest keyring written to disk.
-    pub written: Option<String>,
+    /// The newest keyring written to disk: (its generation then, its contents).
+    pub written: Option<(u64, String)>,
     /// The contents of a newer keyring intended and not yet known to be written.
     pub intended: Option<String>,
 }
@@ -498,7 +498,10 @@ impl Keyring {
             (Some(_), true) => {
                 return Err(tampered("an unsigned keyring replaced a signed one"));
             }
-            (None, false) => {
+            // A migration from the unsigned format writes the signed keyring first and records
+            // its authority after: cut short in between, the DSL's or the recovery key's next
+            // unlock adopts it. Once anything is recorded, it cannot happen.
+            (None, false) if facts.recorded.is_some() => {
                 return Err(tampered(
                     "the database records no authority for a signed keyring",
                 ));
@@ -535,8 +538,12 @@ impl Keyring {
                 false => Ok(()),
             };
         };
-        let digest = Some(self.content_digest());
-        if digest == recorded.written || digest == recorded.intended {
+        let digest = self.content_digest();
+        let is_written = recorded
+            .written
+            .as_ref()
+            .is_some_and(|(g, d)| *d == digest && generation >= *g);
+        if is_written || recorded.intended.as_deref() == Some(digest.as_str()) {
             return Ok(());
         }
         Err(match generation < recorded.newest_generation {
@@ -551,7 +558,8 @@ impl Keyring {
         // A format-1 keyring becomes signed; format 3 is reached only by `use_team_keys`.
         self.file.format = self.file.format.max(FORMAT_SIGNED);
         self.legacy = false;
-        self.file.generation += 1;
+        // Saturating: a generation at the limit (only a signer can write one) stays there.
+        self.file.generation = self.file.generation.saturating_add(1);
         let sig = authority.sign(&signed_bytes(&self.file));
         self.file.signature = hex::encode(sig);
     }
@@ -579,7 +587,9 @@ impl Keyring {
         self.write(dir)
     }
 
+    /// Never writes a keyring that would not load again: its shape is checked as `parse` does.
     fn write(&self, dir: &Path) -> Result<()> {
+        self.check_shape()?;
         files::write_atomic(&dir.join(KEYRING_FILE), &self.to_bytes()?)
     }
 

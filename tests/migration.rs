@@ -232,3 +232,91 @@ fn the_rows_of_an_old_store_are_held_to_their_baseline() {
         r.problems()
     );
 }
+
+fn sgd(dir: &Path, args: &[&str], user: &str, fault: Option<&str>) -> std::process::Output {
+    let mut c = std::process::Command::new(env!("CARGO_BIN_EXE_sgd"));
+    c.args(args)
+        .arg(dir)
+        .env("SGD_PASSPHRASE", PASS)
+        .env("SGD_USER", user)
+        .stdin(std::process::Stdio::null());
+    if let Some(f) = fault {
+        c.env("SGD_FAULT", f);
+    }
+    c.output().unwrap()
+}
+
+#[test]
+fn a_migration_cut_short_after_the_signed_keyring_is_written_is_adopted_by_the_dsl() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = copy_v01_fixture(tmp.path());
+    let out = sgd(
+        &dir,
+        &["stats"],
+        "Rachel Adeyemi",
+        Some("keyring.migrated:abort"),
+    );
+    assert!(!out.status.success());
+    let kr = Keyring::load(&dir).unwrap();
+    assert!(!kr.is_legacy(), "the signed keyring reached the disk");
+    // The deputy (who may not sign) gets in and changes nothing of the keyring's standing;
+    // the DSL's unlock then records the authority, and everyone gets in.
+    safeguard_core::open_store(&dir, Some("Tom Whitfield"), &pass(), opts()).unwrap();
+    let mut dsl = safeguard_core::unlock(&dir, Some("Rachel Adeyemi"), &pass(), opts()).unwrap();
+    let r = dsl.verify().unwrap();
+    assert!(r.all_ok(), "{:?}", r.problems());
+    drop(dsl);
+    safeguard_core::open_store(&dir, Some("Tom Whitfield"), &pass(), opts()).unwrap();
+    assert!(Keyring::load(&dir).unwrap().has_team_keys());
+}
+
+#[test]
+fn a_staff_removal_cut_short_before_the_move_to_format_3_is_finished_first() {
+    // The first unlock signs the keyring (format 2, staff still holding the database key) but
+    // finds no room for the rekey that moves it to format 3; the DSL then removes a member of
+    // staff, and that rekey finds no room either. The removal is recorded; the slot is there.
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = copy_v01_fixture(tmp.path());
+    let out = sgd(
+        &dir,
+        &["user", "remove", "--name", "Daniel Okoro"],
+        "Rachel Adeyemi",
+        Some("rekey.space:diskfull"),
+    );
+    assert!(!out.status.success(), "the removal's rekey found no room");
+    let kr = Keyring::load(&dir).unwrap();
+    assert!(
+        !kr.is_legacy() && !kr.has_team_keys(),
+        "format 2, as the test needs"
+    );
+    let daniel = kr
+        .users()
+        .into_iter()
+        .find(|u| u.1 == "Daniel Okoro")
+        .unwrap()
+        .0;
+    assert!(kr.has_user(daniel), "the removal was cut short");
+    // With room again, the DSL's unlock finishes the removal before moving to format 3: the
+    // keyring that results loads, and the removed slot is gone.
+    let out = sgd(&dir, &["stats"], "Rachel Adeyemi", None);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let kr = Keyring::load(&dir).unwrap();
+    assert!(kr.has_team_keys());
+    assert!(!kr.has_user(daniel));
+    let mut dsl = safeguard_core::unlock(&dir, Some("Rachel Adeyemi"), &pass(), opts()).unwrap();
+    let r = dsl.verify().unwrap();
+    assert!(r.all_ok(), "{:?}", r.problems());
+    drop(dsl);
+    let removed = safeguard_core::open_store(&dir, Some("Daniel Okoro"), &pass(), opts());
+    assert!(
+        matches!(
+            removed,
+            Err(Error::WrongPassphrase | Error::NotFound { .. })
+        ),
+        "{removed:?}"
+    );
+}

@@ -211,7 +211,11 @@ impl Session {
     /// it is under that key are the team keys made (inside it) and named in the keyring. Each
     /// step is safe to stop after: the next unlock goes on from where it is.
     pub(super) fn move_to_team_keys(&mut self) -> Result<()> {
-        if self.keyring.has_team_keys() || self.keyring.is_legacy() || self.authority.is_none() {
+        if self.keyring.has_team_keys()
+            || self.keyring.is_legacy()
+            || self.authority.is_none()
+            || self.removals_pending()?
+        {
             return Ok(());
         }
         let staff = self.keyring.staff_publics();

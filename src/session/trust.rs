@@ -67,24 +67,31 @@ fn recorded_contents(conn: &Connection) -> Result<Option<RecordedContents>> {
     else {
         return Ok(None);
     };
-    let written = newest(
-        "SELECT seq, digest FROM keyring_contents WHERE written = 1 ORDER BY seq DESC LIMIT 1",
-    )?;
+    let written: Option<(i64, i64, String)> = conn
+        .query_row(
+            "SELECT seq, generation, digest FROM keyring_contents WHERE written = 1 ORDER BY seq DESC LIMIT 1",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+        )
+        .optional()?;
     let intended = newest(
         "SELECT seq, digest FROM keyring_contents WHERE written = 0 ORDER BY seq DESC LIMIT 1",
     )?
-    .filter(|(seq, _)| written.as_ref().is_none_or(|(w, _)| seq > w));
+    .filter(|(seq, _)| written.as_ref().is_none_or(|(w, _, _)| seq > w));
     Ok(Some(RecordedContents {
         newest_generation: newest_generation as u64,
-        written: written.map(|w| w.1),
+        written: written.map(|(_, g, d)| (g as u64, d)),
         intended: intended.map(|i| i.1),
     }))
 }
 
 /// Whether the database's newest record of the keyring is `keyring`, written.
 fn recorded_as_written(conn: &Connection, keyring: &Keyring) -> Result<bool> {
-    Ok(recorded_contents(conn)?
-        .is_some_and(|r| r.intended.is_none() && r.written == Some(keyring.content_digest())))
+    Ok(recorded_contents(conn)?.is_some_and(|r| {
+        r.intended.is_none()
+            && r.written
+                .is_some_and(|(_, d)| d == keyring.content_digest())
+    }))
 }
 
 fn table_exists(conn: &Connection, name: &str) -> Result<bool> {
@@ -177,6 +184,14 @@ impl Session {
             self.migrate_keyring()?;
         }
         self.record_keyring_written()?;
+        // A removal cut short first: moving to format 3 reseals every slot, and a removed
+        // user's slot is sealed nothing (so it would keep the shape of the old format).
+        if !self.keyring.has_team_keys() && self.removals_pending()? {
+            match self.finish_removals() {
+                Err(Error::StoreBusy | Error::DiskFull { .. }) => {}
+                other => other?,
+            }
+        }
         // Like a rekey, the move to format 3 must not keep anyone out when it cannot finish.
         match self.move_to_team_keys() {
             Err(Error::StoreBusy | Error::DiskFull { .. }) => {}
@@ -221,10 +236,12 @@ impl Session {
 
     /// A format-1 keyring becomes signed by a new authority — only in a DSL's session or the
     /// recovery key's, since the authority is sealed to the DSL and recovery slots. The
-    /// database then records the authority, in a later write than the keyring file (a crash in
-    /// between leaves a signed keyring the database does not know yet, adopted here next time
-    /// by a session that holds that authority). While a rekey is pending the target key is
-    /// sealed, with the current one kept beside it.
+    /// database then records the authority, in a later write than the keyring file (the
+    /// authority's secret exists nowhere else, so it cannot be recorded first: a crash in
+    /// between leaves a signed keyring the database does not know yet, which `check_against`
+    /// lets through while nothing is recorded, and which the next unlock by a DSL or the
+    /// recovery key adopts here). While a rekey is pending the target key is sealed, with the
+    /// current one kept beside it.
     fn migrate_keyring(&mut self) -> Result<()> {
         let users = all_users(&self.conn)?;
         let may_sign = self.user.role == Role::Dsl || self.via_recovery;
@@ -240,6 +257,7 @@ impl Session {
             };
             next.migrate(&users, target, previous, &authority)?;
             next.sign_and_save(&self.dir, &authority)?;
+            crate::faults::hit("keyring.migrated")?;
             self.keyring = next;
             self.authority = Some(authority);
         }
@@ -282,16 +300,31 @@ impl Session {
             Ok(((), vec![]))
         })?;
         crate::faults::hit("keyring.recorded")?;
-        next.save_signed(&self.dir)?;
+        if let Err(e) = next.save_signed(&self.dir) {
+            // The rename may have happened before the error (an fsync of the folder that
+            // failed): what is on disk decides which keyring this session now holds.
+            let on_disk = Keyring::load(&self.dir).map(|k| k.content_digest());
+            if on_disk.ok() != Some(next.content_digest()) {
+                return Err(e);
+            }
+        }
         self.keyring = next;
-        self.record_keyring_written()
+        // The change is on disk: failing to record that now is not a failure of the change
+        // (the next change or unlock records it).
+        let _ = self.record_keyring_written();
+        Ok(())
     }
 
     /// Records the keyring on disk as written, unless that is already the newest record (after
     /// a change, or at unlock: a store from before contents were recorded, or a change cut
     /// short between its record and its file). From then on no other keyring opens the store.
     pub(super) fn record_keyring_written(&mut self) -> Result<()> {
-        if self.keyring.is_legacy() || recorded_as_written(&self.conn, &self.keyring)? {
+        // Not before the database knows the keyring's authority (a migration cut short, to
+        // be adopted by a DSL): once anything is recorded, an unknown authority is refused.
+        if self.keyring.is_legacy()
+            || super::meta_opt(&self.conn, AUTHORITY_META)?.is_none()
+            || recorded_as_written(&self.conn, &self.keyring)?
+        {
             return Ok(());
         }
         let keyring = self.keyring.clone();
@@ -339,6 +372,13 @@ impl Session {
     /// On format 3 a member of staff never held the data key: their removal only deletes the
     /// slot (the roster key rotates after); a team member's also rekeys, and the inbox key
     /// rotates once the database is under the new key.
+    /// Whether a removed user still has a slot (a removal cut short).
+    pub(super) fn removals_pending(&self) -> Result<bool> {
+        Ok(all_users(&self.conn)?
+            .iter()
+            .any(|u| u.3 && self.keyring.has_user(u.0)))
+    }
+
     fn finish_removals(&mut self) -> Result<()> {
         let removed: Vec<(Uuid, Role)> = all_users(&self.conn)?
             .into_iter()

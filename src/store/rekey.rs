@@ -100,6 +100,7 @@ fn remove_if_present(path: &Path) -> Result<()> {
 
 /// Refuses, with a clear `DiskFull`, when the folder has no room for a rekey's copy.
 pub fn check_space_for_rekey(dir: &Path) -> Result<()> {
+    faults::hit("rekey.space")?;
     let needed = space_needed(dir);
     let available = files::available_space(dir)?;
     if available < needed {
