@@ -262,7 +262,7 @@ fn a_migration_cut_short_after_the_signed_keyring_is_written_is_adopted_by_the_d
     // The deputy (who may not sign) gets in and changes nothing of the keyring's standing;
     // the DSL's unlock then records the authority, and everyone gets in.
     safeguard_core::open_store(&dir, Some("Tom Whitfield"), &pass(), opts()).unwrap();
-    let mut dsl = safeguard_core::unlock(&dir, Some("Rachel Adeyemi"), &pass(), opts()).unwrap();
+    let dsl = safeguard_core::unlock(&dir, Some("Rachel Adeyemi"), &pass(), opts()).unwrap();
     let r = dsl.verify().unwrap();
     assert!(r.all_ok(), "{:?}", r.problems());
     drop(dsl);
