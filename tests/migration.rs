@@ -307,7 +307,7 @@ fn a_staff_removal_cut_short_before_the_move_to_format_3_is_finished_first() {
     let kr = Keyring::load(&dir).unwrap();
     assert!(kr.has_team_keys());
     assert!(!kr.has_user(daniel));
-    let mut dsl = safeguard_core::unlock(&dir, Some("Rachel Adeyemi"), &pass(), opts()).unwrap();
+    let dsl = safeguard_core::unlock(&dir, Some("Rachel Adeyemi"), &pass(), opts()).unwrap();
     let r = dsl.verify().unwrap();
     assert!(r.all_ok(), "{:?}", r.problems());
     drop(dsl);
