@@ -748,6 +748,8 @@ fn sgd_verify_changes_nothing_and_checks_an_expected_head() {
 #[test]
 fn every_file_the_app_writes_is_private_whatever_the_umask() {
     use std::os::unix::fs::PermissionsExt;
+    // The usual loose umask (files 0644, folders 0755): every mode below is the app's own.
+    rustix::process::umask(rustix::fs::Mode::from_raw_mode(0o022));
     let (fx, pupil, _) = populated();
     // A member of staff's items, attachment and draft; the DSL's unlock files some of them.
     let mut sue = fx.staff("Sue Staff", "staff passphrase").unwrap();
@@ -782,6 +784,17 @@ fn every_file_the_app_writes_is_private_whatever_the_umask() {
         ),
         "a document is never written over an existing file without the dialog's confirmation"
     );
+    // An email draft saved over a file the save dialog confirmed replacing (one left 0644).
+    let eml = parent.join("referral.eml");
+    std::fs::write(&eml, b"old").unwrap();
+    std::fs::set_permissions(&eml, std::fs::Permissions::from_mode(0o644)).unwrap();
+    let draft = s
+        .referral_email(&safeguard_core::session::ReferralSelection {
+            pupil_id: pupil,
+            ..Default::default()
+        })
+        .unwrap();
+    safeguard_core::pdf::save_over(&eml, &draft.eml).unwrap();
     let check = |p: &std::path::Path| {
         let mode = std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
         let want = if p.is_dir() { 0o700 } else { 0o600 };
@@ -810,7 +823,7 @@ fn every_file_the_app_writes_is_private_whatever_the_umask() {
     drop(s);
     let restored = parent.join("restored");
     safeguard_core::restore(&backup, &restored, Some(DSL), &pass(DSL_PASS), fx.opts()).unwrap();
-    for f in [backup.clone(), pdf.clone(), restored.clone()]
+    for f in [backup.clone(), pdf.clone(), eml.clone(), restored.clone()]
         .into_iter()
         .chain(all_files(&restored))
     {
