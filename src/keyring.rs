@@ -498,13 +498,17 @@ impl Keyring {
             (Some(_), true) => {
                 return Err(tampered("an unsigned keyring replaced a signed one"));
             }
-            // A migration from the unsigned format writes the signed keyring first and records
-            // its authority after: cut short in between, the DSL's or the recovery key's next
-            // unlock adopts it. Once anything is recorded, it cannot happen.
-            (None, false) if facts.recorded.is_some() => {
-                return Err(tampered(
-                    "the database records no authority for a signed keyring",
-                ));
+            // A migration from the unsigned format records the signed keyring as intended,
+            // writes it, then records its authority: cut short after the file, that one keyring
+            // (and no other) is let through, for the DSL's or the recovery key's next unlock to
+            // adopt.
+            (None, false) => {
+                let intended = facts.recorded.as_ref().and_then(|r| r.intended.as_deref());
+                if intended != Some(self.content_digest().as_str()) {
+                    return Err(tampered(
+                        "the database records no authority for a signed keyring",
+                    ));
+                }
             }
             _ => {}
         }
@@ -532,6 +536,11 @@ impl Keyring {
     /// newest generation.
     fn check_recorded(&self, facts: &TrustedFacts<'_>) -> Result<()> {
         let generation = self.file.generation;
+        if self.legacy && facts.authority_public.is_none() {
+            // Unsigned, before any migration finished (one cut short may have recorded its
+            // intent): there is nothing it could have been recorded as.
+            return Ok(());
+        }
         let Some(recorded) = &facts.recorded else {
             return match generation < facts.generation {
                 true => Err(tampered("the keyring is older than the database")),

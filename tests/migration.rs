@@ -161,13 +161,7 @@ fn a_store_from_version_0_1_is_verified_as_it_is_then_migrated_at_the_first_unlo
     // Putting the old unsigned keyring back after migration is refused: its keys no longer
     // open the database (it moved to a new key when staff lost theirs), and were they to, the
     // unsigned keyring would be refused against the authority the database records.
-    std::fs::copy(
-        Path::new(env!("CARGO_MANIFEST_DIR"))
-            .join("tests/fixtures/store-v0.1")
-            .join(KEYRING_FILE),
-        dir.join(KEYRING_FILE),
-    )
-    .unwrap();
+    copy_v01_fixture_keyring(&dir);
     for user in ["Tom Whitfield", "Rachel Adeyemi"] {
         let got = safeguard_core::open_store(&dir, Some(user), &pass(), opts());
         assert!(
@@ -233,6 +227,16 @@ fn the_rows_of_an_old_store_are_held_to_their_baseline() {
     );
 }
 
+fn copy_v01_fixture_keyring(dir: &Path) {
+    std::fs::copy(
+        Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("tests/fixtures/store-v0.1")
+            .join(KEYRING_FILE),
+        dir.join(KEYRING_FILE),
+    )
+    .unwrap();
+}
+
 fn sgd(dir: &Path, args: &[&str], user: &str, fault: Option<&str>) -> std::process::Output {
     let mut c = std::process::Command::new(env!("CARGO_BIN_EXE_sgd"));
     c.args(args)
@@ -296,6 +300,9 @@ fn a_staff_removal_cut_short_before_the_move_to_format_3_is_finished_first() {
         .unwrap()
         .0;
     assert!(kr.has_user(daniel), "the removal was cut short");
+    // A deputy (who cannot sign) gets in meanwhile: the removal waits for a DSL.
+    safeguard_core::open_store(&dir, Some("Tom Whitfield"), &pass(), opts()).unwrap();
+    assert!(Keyring::load(&dir).unwrap().has_user(daniel));
     // With room again, the DSL's unlock finishes the removal before moving to format 3: the
     // keyring that results loads, and the removed slot is gone.
     let out = sgd(&dir, &["stats"], "Rachel Adeyemi", None);
@@ -319,4 +326,41 @@ fn a_staff_removal_cut_short_before_the_move_to_format_3_is_finished_first() {
         ),
         "{removed:?}"
     );
+}
+
+#[test]
+fn a_signed_keyring_planted_before_the_migration_is_refused() {
+    // Someone with write access to a 0.1 store's folder (and no key) signs its keyring with
+    // an authority of their own, sealing that authority to the DSL's and the recovery slot's
+    // public keys. The database recorded no such keyring as intended: it is refused, and the
+    // store is left as it was.
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = copy_v01_fixture(tmp.path());
+    let mut planted = Keyring::load(&dir).unwrap();
+    let forger = safeguard_core::secret::AuthorityKey::generate().unwrap();
+    // Stands for the sealed data keys copied over unchanged (the planter never learns it).
+    let data_key = safeguard_core::testing::data_key(&dir, "Rachel Adeyemi", &pass()).unwrap();
+    let users: Vec<_> = planted
+        .users()
+        .into_iter()
+        .map(|(id, name)| {
+            let role = match name.as_str() {
+                "Rachel Adeyemi" => safeguard_core::records::Role::Dsl,
+                "Daniel Okoro" => safeguard_core::records::Role::Staff,
+                "Priya Shah" => safeguard_core::records::Role::Head,
+                _ => safeguard_core::records::Role::Deputy,
+            };
+            (id, name, role, false)
+        })
+        .collect();
+    planted.migrate(&users, &data_key, None, &forger).unwrap();
+    planted.sign(&forger);
+    planted.save_signed(&dir).unwrap();
+    let before = std::fs::read(dir.join(KEYRING_FILE)).unwrap();
+    let got = safeguard_core::unlock(&dir, Some("Rachel Adeyemi"), &pass(), opts());
+    assert!(matches!(got, Err(Error::KeyringTampered { .. })), "{got:?}");
+    assert_eq!(std::fs::read(dir.join(KEYRING_FILE)).unwrap(), before);
+    // The real keyring put back, the store migrates as usual.
+    copy_v01_fixture_keyring(&dir);
+    drop(safeguard_core::unlock(&dir, Some("Rachel Adeyemi"), &pass(), opts()).unwrap());
 }

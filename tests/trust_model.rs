@@ -189,6 +189,44 @@ fn a_rekey_without_room_for_a_copy_is_refused_before_anything_changes() {
     ));
 }
 
+#[test]
+fn a_backup_that_cannot_be_written_leaves_nothing_under_its_name() {
+    let (fx, _, _) = populated();
+    let store = fx.dir.to_str().unwrap();
+    let out_dir = tempfile::tempdir().unwrap();
+    let dest = out_dir.path().join("backup.sgdbackup");
+    // As a full disk: a file-size limit smaller than the database.
+    let db_len = std::fs::metadata(fx.dir.join("records.db")).unwrap().len();
+    let out = Command::new("prlimit")
+        .arg(format!("--fsize={}", db_len / 2))
+        .arg(env!("CARGO_BIN_EXE_sgd"))
+        .args(["backup", store, dest.to_str().unwrap()])
+        .env("SGD_PASSPHRASE", DSL_PASS)
+        .env("SGD_USER", DSL)
+        .stdin(std::process::Stdio::null())
+        .output()
+        .unwrap();
+    assert!(!out.status.success(), "{}", text(&out));
+    assert!(!dest.exists(), "no partial backup under the real name");
+    // Killed by the limit, the partial file beside it may stay: the next backup into that
+    // folder still works, and never under a name that exists.
+    let again = sgd(
+        &["backup", store, dest.to_str().unwrap()],
+        &[("SGD_PASSPHRASE", DSL_PASS), ("SGD_USER", DSL)],
+    );
+    assert!(again.status.success(), "{}", text(&again));
+    let twice = sgd(
+        &["backup", store, dest.to_str().unwrap()],
+        &[("SGD_PASSPHRASE", DSL_PASS), ("SGD_USER", DSL)],
+    );
+    assert!(
+        !twice.status.success(),
+        "a backup is never written over another file"
+    );
+    let restored = out_dir.path().join("restored");
+    safeguard_core::restore(&dest, &restored, Some(DSL), &pass(DSL_PASS), fx.opts()).unwrap();
+}
+
 // ---- the keyring ----
 
 fn keyring_json(fx: &Fixture) -> serde_json::Value {

@@ -281,7 +281,10 @@ impl From<safeguard_core::store::Progress> for ProgressEvent {
         ProgressEvent {
             operation: p.operation().into(),
             step: p.describe().into(),
-            done: p == safeguard_core::store::Progress::Done,
+            done: matches!(
+                p,
+                safeguard_core::store::Progress::Done | safeguard_core::store::Progress::Failed
+            ),
         }
     }
 }

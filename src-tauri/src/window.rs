@@ -28,32 +28,56 @@ fn profile_parent() -> PathBuf {
         .unwrap_or_else(std::env::temp_dir)
 }
 
-/// Removes profile folders left by runs that ended without an exit (killed, crashed).
-fn remove_leftovers(parent: &Path) {
+/// Removes profile folders left by runs that ended without an exit (killed, crashed): only
+/// real folders (not links) owned by this user, named for a process that is gone.
+fn remove_leftovers(parent: &Path, ours: &Path) {
+    use std::os::unix::fs::MetadataExt;
+    let Ok(me) = std::fs::symlink_metadata(ours).map(|m| m.uid()) else {
+        return;
+    };
     let Ok(entries) = std::fs::read_dir(parent) else {
         return;
     };
     for entry in entries.flatten() {
+        let path = entry.path();
+        if path == ours {
+            continue;
+        }
         let name = entry.file_name();
-        let Some(pid) = name.to_str().and_then(|n| n.strip_prefix(PREFIX)) else {
+        let Some(pid) = name
+            .to_str()
+            .and_then(|n| n.strip_prefix(PREFIX))
+            .and_then(|rest| rest.split('-').next())
+        else {
             continue;
         };
         let gone = pid
             .parse::<u32>()
             .is_ok_and(|p| !Path::new(&format!("/proc/{p}")).exists());
-        if gone {
-            let _ = std::fs::remove_dir_all(entry.path());
+        let owned_folder =
+            std::fs::symlink_metadata(&path).is_ok_and(|m| m.file_type().is_dir() && m.uid() == me);
+        if gone && owned_folder {
+            let _ = std::fs::remove_dir_all(&path);
         }
     }
+}
+
+/// Makes this run's folder: a new name (pid and a random part), created exclusively (an
+/// existing file, folder or link of that name is an error, never followed), then 0700.
+fn make_profile_dir(parent: &Path) -> std::io::Result<PathBuf> {
+    let token =
+        safeguard_core::secret::random_token().map_err(|e| std::io::Error::other(e.to_string()))?;
+    let dir = parent.join(format!("{PREFIX}{}-{}", std::process::id(), &token[..16]));
+    std::fs::create_dir(&dir)?;
+    safeguard_core::files::restrict_dir(&dir).map_err(|e| std::io::Error::other(e.to_string()))?;
+    Ok(dir)
 }
 
 /// Opens the main window with its private profile folder.
 pub fn open_main(app: &AppHandle) -> tauri::Result<WebProfile> {
     let parent = profile_parent();
-    remove_leftovers(&parent);
-    let dir = parent.join(format!("{PREFIX}{}", std::process::id()));
-    safeguard_core::files::create_private_dir(&dir)
-        .map_err(|e| tauri::Error::Io(std::io::Error::other(e.to_string())))?;
+    let dir = make_profile_dir(&parent).map_err(tauri::Error::Io)?;
+    remove_leftovers(&parent, &dir);
     WebviewWindowBuilder::new(app, "main", WebviewUrl::default())
         .title("Safeguard Desk")
         .inner_size(1200.0, 780.0)

@@ -186,7 +186,7 @@ impl Session {
         self.record_keyring_written()?;
         // A removal cut short first: moving to format 3 reseals every slot, and a removed
         // user's slot is sealed nothing (so it would keep the shape of the old format).
-        if !self.keyring.has_team_keys() && self.removals_pending()? {
+        if self.authority.is_some() && !self.keyring.has_team_keys() && self.removals_pending()? {
             match self.finish_removals() {
                 Err(Error::StoreBusy | Error::DiskFull { .. }) => {}
                 other => other?,
@@ -236,12 +236,11 @@ impl Session {
 
     /// A format-1 keyring becomes signed by a new authority — only in a DSL's session or the
     /// recovery key's, since the authority is sealed to the DSL and recovery slots. The
-    /// database then records the authority, in a later write than the keyring file (the
-    /// authority's secret exists nowhere else, so it cannot be recorded first: a crash in
-    /// between leaves a signed keyring the database does not know yet, which `check_against`
-    /// lets through while nothing is recorded, and which the next unlock by a DSL or the
-    /// recovery key adopts here). While a rekey is pending the target key is sealed, with the
-    /// current one kept beside it.
+    /// signed keyring's contents are recorded as intended, then it is written, then the
+    /// database records its authority (a crash after the file leaves a signed keyring whose
+    /// authority the database does not know yet: `check_against` lets through only the one
+    /// recorded as intended, and the next unlock by a DSL or the recovery key adopts it here).
+    /// While a rekey is pending the target key is sealed, with the current one kept beside it.
     fn migrate_keyring(&mut self) -> Result<()> {
         let users = all_users(&self.conn)?;
         let may_sign = self.user.role == Role::Dsl || self.via_recovery;
@@ -256,7 +255,15 @@ impl Session {
                 None => (&self.data_key, None),
             };
             next.migrate(&users, target, previous, &authority)?;
-            next.sign_and_save(&self.dir, &authority)?;
+            next.sign(&authority);
+            // Recorded as intended first: only this signed keyring is let through (by
+            // `check_against`) before the database knows its authority.
+            let intended = next.clone();
+            self.write("keyring.migrate_intended", |c, ctx| {
+                record_contents(c, ctx, &intended, false)?;
+                Ok(((), vec![]))
+            })?;
+            next.save_signed(&self.dir)?;
             crate::faults::hit("keyring.migrated")?;
             self.keyring = next;
             self.authority = Some(authority);
@@ -358,6 +365,7 @@ impl Session {
             &*progress,
         ) {
             self.pending_key = Some(new_key);
+            progress(store::Progress::Failed);
             return Err(e);
         }
         self.data_key = new_key;
@@ -644,7 +652,10 @@ impl Session {
             store::backup::write(dest, &keyring, &tmp, Some(&head))
         })();
         let _ = fs::remove_file(&tmp);
-        progress(store::Progress::Done);
+        progress(match result {
+            Ok(()) => store::Progress::Done,
+            Err(_) => store::Progress::Failed,
+        });
         result
     }
 }
@@ -699,6 +710,9 @@ pub fn restore(
     if result.is_err() {
         let _ = fs::remove_dir_all(&staging);
     }
-    progress(store::Progress::Done);
+    progress(match result {
+        Ok(_) => store::Progress::Done,
+        Err(_) => store::Progress::Failed,
+    });
     result
 }

@@ -24,7 +24,39 @@ struct Head {
     hash: String,
 }
 
+/// Writes the backup beside `dest` under a temporary name, fsyncs it, then links it into place
+/// (never over an existing file) and fsyncs the folder: a failure or a kill never leaves a
+/// partial backup under the real name.
 pub fn write(dest: &Path, keyring: &[u8], db_file: &Path, head: Option<&ChainHead>) -> Result<()> {
+    if dest.symlink_metadata().is_ok() {
+        return Err(Error::AlreadyExists {
+            what: "backup file",
+        });
+    }
+    let parent = dest
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    let partial = parent.join(format!(".sgd-backup-{}.partial", uuid::Uuid::now_v7()));
+    let result = write_container(&partial, keyring, db_file, head).and_then(|()| {
+        std::fs::hard_link(&partial, dest).map_err(|e| match e.kind() {
+            std::io::ErrorKind::AlreadyExists => Error::AlreadyExists {
+                what: "backup file",
+            },
+            _ => e.into(),
+        })
+    });
+    let _ = std::fs::remove_file(&partial);
+    result?;
+    files::sync_dir(parent)
+}
+
+fn write_container(
+    dest: &Path,
+    keyring: &[u8],
+    db_file: &Path,
+    head: Option<&ChainHead>,
+) -> Result<()> {
     let mut db = File::open(db_file)?;
     let db_len = db.metadata()?.len();
     let head = serde_json::to_vec(&head.map(|h| Head {

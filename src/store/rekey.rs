@@ -36,6 +36,8 @@ pub enum Progress {
     /// Restore: the verified store moved into its folder.
     PlacingRestore,
     Done,
+    /// The operation stopped with an error (reported by the command itself).
+    Failed,
 }
 
 impl Progress {
@@ -50,6 +52,7 @@ impl Progress {
             Progress::VerifyingRestore => "checking every record and the audit trail",
             Progress::PlacingRestore => "putting the restored store in its folder",
             Progress::Done => "done",
+            Progress::Failed => "stopped",
         }
     }
 
@@ -64,6 +67,7 @@ impl Progress {
                 "Restoring a backup"
             }
             Progress::Done => "Finished",
+            Progress::Failed => "Stopped",
         }
     }
 }

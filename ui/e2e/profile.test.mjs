@@ -72,7 +72,9 @@ test("the window keeps no web profile in the user's folders, and a killed run's 
   execFileSync("import", ["-window", first.id, shot]);
   const colours = Number(execFileSync("convert", [shot, "-format", "%k", "info:"], { encoding: "utf8" }));
   assert.ok(colours > 20, `the window drew its page (${colours} colours in the screenshot)`);
-  const profile = join(runtime, `safeguard-desk-webview-${first.child.pid}`);
+  const ofRun = (pid) => readdirSync(runtime).filter((n) => n.startsWith(`safeguard-desk-webview-${pid}-`)).map((n) => join(runtime, n));
+  const [profile] = ofRun(first.child.pid);
+  assert.ok(profile, "the run made its private folder under XDG_RUNTIME_DIR");
   await stop(first.child);
 
   // Mesa's compiled GPU shaders are the graphics driver's, not the page's (the leak test reads
