@@ -6,7 +6,6 @@
 //! For the encrypted/unencrypted ratio the same queries also run against a plaintext copy made
 //! with `sqlcipher_export` (benchmarks only; the application never writes one).
 
-use std::path::PathBuf;
 use std::sync::Arc;
 
 mod common;
