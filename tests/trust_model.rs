@@ -190,6 +190,28 @@ fn a_rekey_without_room_for_a_copy_is_refused_before_anything_changes() {
 }
 
 #[test]
+fn a_rekey_on_a_full_disk_is_refused_clearly_and_the_store_opens_with_everything() {
+    let (fx, pupil, ids) = populated();
+    let store = fx.dir.to_str().unwrap();
+    let before = Keyring::load(&fx.dir).unwrap().content_digest();
+    let out = sgd(
+        &["recovery", "rotate", store],
+        &[
+            ("SGD_PASSPHRASE", DSL_PASS),
+            ("SGD_USER", DSL),
+            ("SGD_FAULT", "rekey.space:diskfull"),
+        ],
+    );
+    assert!(!out.status.success());
+    assert!(text(&out).contains("[DiskFull]"), "{}", text(&out));
+    assert!(
+        Keyring::load(&fx.dir).unwrap().content_digest() == before,
+        "refused before any slot or key changed (closing re-signed only the anchor)"
+    );
+    all_present(&fx, pupil, &ids);
+}
+
+#[test]
 fn a_backup_that_cannot_be_written_leaves_nothing_under_its_name() {
     let (fx, _, _) = populated();
     let store = fx.dir.to_str().unwrap();
@@ -366,6 +388,15 @@ fn a_rolled_back_keyring_is_refused() {
         Err(Error::KeyringTampered { detail }) => assert!(detail.contains("older"), "{detail}"),
         other => panic!("expected KeyringTampered, got {other:?}"),
     }
+    assert!(matches!(
+        fx.unlock(DSL, DSL_PASS),
+        Err(Error::KeyringTampered { .. })
+    ));
+    assert_eq!(
+        std::fs::read(fx.dir.join(KEYRING_FILE)).unwrap(),
+        old,
+        "a refused keyring is never resealed or rewritten"
+    );
 }
 
 #[test]
