@@ -17,8 +17,10 @@ const PREFIX: &str = "safeguard-desk-webview-";
 /// This run's private web profile folder, removed at exit.
 pub struct WebProfile(PathBuf);
 
+/// Only a debug build (the one the E2E tests drive) honours the automation switch: a release
+/// build is always incognito, whatever its environment says.
 fn under_automation() -> bool {
-    std::env::var("TAURI_WEBVIEW_AUTOMATION").as_deref() == Ok("true")
+    cfg!(debug_assertions) && std::env::var("TAURI_WEBVIEW_AUTOMATION").as_deref() == Ok("true")
 }
 
 fn profile_parent() -> PathBuf {
