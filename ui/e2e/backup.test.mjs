@@ -84,6 +84,13 @@ test("a backup made and restored in the window, with the progress of each long o
     await unlockAs("Rachel Adeyemi");
     await d.click("[data-testid=nav-settings]");
     await d.waitText("[data-testid=users]", (t) => t.includes("Tom Whitfield"));
+    // The panel goes once the operation is over.
+    let left = 1;
+    for (let i = 0; i < 40 && left; i++) {
+      left = await d.count("[data-testid=progress]");
+      if (left) await new Promise((r) => setTimeout(r, 250));
+    }
+    assert.equal(left, 0, "the progress panel closed after the restore finished");
     await d.screenshot(shots, "52-restored-store-users");
   } finally {
     await d.quit();
