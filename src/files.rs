@@ -42,6 +42,13 @@ pub fn create_private(path: &Path) -> Result<File> {
     Ok(f)
 }
 
+/// The folder a path names a file in (`.` for a bare file name).
+pub fn folder_of(path: &Path) -> &Path {
+    path.parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."))
+}
+
 /// Sets a file to 0600.
 pub fn restrict_file(path: &Path) -> Result<()> {
     set_mode(path, 0o600)
@@ -67,10 +74,7 @@ fn set_mode(path: &Path, mode: u32) -> Result<()> {
 /// Writes `bytes` to `path` atomically: a private temp file beside it, fsync, rename over the
 /// old one, fsync the folder.
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
-    let dir = path
-        .parent()
-        .filter(|p| !p.as_os_str().is_empty())
-        .unwrap_or(Path::new("."));
+    let dir = folder_of(path);
     let name = path.file_name().ok_or(Error::Internal {
         detail: "atomic write without a name".into(),
     })?;

@@ -8,7 +8,7 @@ mod common;
 use std::path::Path;
 use std::sync::Arc;
 
-use common::{V01_PASS, V01_RECOVERY, copy_v01_fixture};
+use common::{V01_PASS, V01_RECOVERY, copy_v01_fixture, slot_user_id};
 use safeguard_core::clock::SystemClock;
 use safeguard_core::keyring::{KEYRING_FILE, Keyring};
 use safeguard_core::secret::{Passphrase, RecoveryKey};
@@ -293,12 +293,7 @@ fn a_staff_removal_cut_short_before_the_move_to_format_3_is_finished_first() {
         !kr.is_legacy() && !kr.has_team_keys(),
         "format 2, as the test needs"
     );
-    let daniel = kr
-        .users()
-        .into_iter()
-        .find(|u| u.1 == "Daniel Okoro")
-        .unwrap()
-        .0;
+    let daniel = slot_user_id(&kr, "Daniel Okoro");
     assert!(kr.has_user(daniel), "the removal was cut short");
     // A deputy (who cannot sign) gets in meanwhile: the removal waits for a DSL.
     safeguard_core::open_store(&dir, Some("Tom Whitfield"), &pass(), opts()).unwrap();

@@ -340,7 +340,7 @@ fn a_whole_keyring_forged_by_an_insider_with_the_data_key_is_refused() {
     let (fx, _, _) = populated();
     let key = testing::data_key(&fx.dir, "Tom Deputy", &pass("deputy passphrase")).unwrap();
     let real = Keyring::load(&fx.dir).unwrap();
-    let dsl_id = real.users().into_iter().find(|u| u.1 == DSL).unwrap().0;
+    let dsl_id = slot_user_id(&real, DSL);
     let forger = AuthorityKey::generate().unwrap();
     let mut forged = Keyring::new(real.store_id(), &forger, &real.team_public().unwrap());
     let keys = SlotKeys {
@@ -503,12 +503,7 @@ fn a_keyring_signed_with_a_kept_authority_key_but_never_recorded_is_refused_by_t
         .authority
         .expect("the recovery slot opens the authority");
     let mut forged = Keyring::load(&fx.dir).unwrap();
-    let deputy = forged
-        .users()
-        .into_iter()
-        .find(|u| u.1 == "Tom Deputy")
-        .unwrap()
-        .0;
+    let deputy = slot_user_id(&forged, "Tom Deputy");
     let any_key = safeguard_core::secret::DataKey::generate().unwrap();
     let keys = SlotKeys {
         data_key: &any_key,
@@ -1224,12 +1219,7 @@ fn an_item_from_a_removed_author_is_set_aside() {
     let (fx, pupil, _) = populated();
     let kept = testing::slot_secret(&fx.dir, "Sue Staff", &pass("staff passphrase")).unwrap();
     let kr = Keyring::load(&fx.dir).unwrap();
-    let sue_id = kr
-        .users()
-        .into_iter()
-        .find(|u| u.1 == "Sue Staff")
-        .unwrap()
-        .0;
+    let sue_id = slot_user_id(&kr, "Sue Staff");
     let mut s = fx.dsl();
     s.remove_user("Sue Staff").unwrap();
     drop(s);

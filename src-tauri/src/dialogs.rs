@@ -39,6 +39,21 @@ fn chosen(path: tauri_plugin_dialog::FilePath) -> Result<PathBuf, IpcError> {
     })
 }
 
+/// Asks where to save, suggesting `name` (and files of one kind when `filter` is given):
+/// the path chosen, or None when cancelled. The save dialog asks before replacing a file.
+fn ask_save_path(
+    window: &WebviewWindow,
+    title: &str,
+    name: String,
+    filter: Option<(&str, &[&str])>,
+) -> IpcResult<Option<PathBuf>> {
+    let mut d = dialog(window, title).set_file_name(name);
+    if let Some((label, extensions)) = filter {
+        d = d.add_filter(label, extensions);
+    }
+    d.blocking_save_file().map(chosen).transpose()
+}
+
 /// Tokens kept at once (a form picks a handful; more means nobody is attaching them).
 const MAX_PICKED: usize = 200;
 
@@ -129,14 +144,10 @@ pub async fn save_document(
     open: bool,
 ) -> IpcResult<Option<SavedDocument>> {
     let name = with_session(&state, |s| s.document_file_name(&request))?;
-    let Some(path) = dialog(&window, "Save the document")
-        .set_file_name(name)
-        .add_filter("PDF", &["pdf"])
-        .blocking_save_file()
+    let Some(path) = ask_save_path(&window, "Save the document", name, Some(("PDF", &["pdf"])))?
     else {
         return Ok(None);
     };
-    let path = chosen(path)?;
     let doc = with_session(&state, |s| s.document(&request))?;
     // The save dialog asked before overwriting an existing file.
     safeguard_core::pdf::save_over(&path, &doc.bytes)?;
@@ -171,14 +182,15 @@ pub async fn save_referral_email(
         Some(stem) => format!("{stem}.eml"),
         None => format!("{name}.eml"),
     };
-    let Some(path) = dialog(&window, "Save the email draft")
-        .set_file_name(name)
-        .add_filter("Email", &["eml"])
-        .blocking_save_file()
+    let Some(path) = ask_save_path(
+        &window,
+        "Save the email draft",
+        name,
+        Some(("Email", &["eml"])),
+    )?
     else {
         return Ok(None);
     };
-    let path = chosen(path)?;
     let draft = with_session(&state, |s| s.referral_email(&selection))?;
     safeguard_core::pdf::save_over(&path, &draft.eml)?;
     open_with_system(&app, &path)?;
@@ -210,14 +222,10 @@ pub async fn backup_store(
     state: State<'_, AppState>,
 ) -> IpcResult<Option<String>> {
     let name = with_session(&state, |s| s.backup_file_name())?;
-    let Some(path) = dialog(&window, "Save the backup")
-        .set_file_name(name)
-        .add_filter("Safeguard Desk backup", BACKUPS)
-        .blocking_save_file()
-    else {
+    let filter = Some(("Safeguard Desk backup", BACKUPS));
+    let Some(path) = ask_save_path(&window, "Save the backup", name, filter)? else {
         return Ok(None);
     };
-    let path = chosen(path)?;
     with_session(&state, |s| s.backup(&path))?;
     Ok(Some(path.display().to_string()))
 }
@@ -240,13 +248,10 @@ pub async fn restore_backup(
         return Ok(None);
     };
     let backup = chosen(backup)?;
-    let Some(folder) = dialog(&window, "Name the new folder for the restored store")
-        .set_file_name("Restored store")
-        .blocking_save_file()
-    else {
+    let title = "Name the new folder for the restored store";
+    let Some(folder) = ask_save_path(&window, title, "Restored store".into(), None)? else {
         return Ok(None);
     };
-    let folder = chosen(folder)?;
     let report = safeguard_core::restore(
         &backup,
         &folder,

@@ -637,10 +637,7 @@ impl Session {
         }
         self.audit_read("store.backup", &[])?;
         self.seal_anchor()?;
-        let parent = dest
-            .parent()
-            .filter(|p| !p.as_os_str().is_empty())
-            .unwrap_or(Path::new("."));
+        let parent = crate::files::folder_of(dest);
         let tmp = parent.join(format!(".sgd-backup-{}.tmp", Uuid::now_v7()));
         let head = self.chain_head()?;
         let progress = self.opts.progress.clone();
@@ -682,10 +679,7 @@ pub fn restore(
             what: "a store or other files in the restore folder",
         });
     }
-    let parent = dir
-        .parent()
-        .filter(|p| !p.as_os_str().is_empty())
-        .unwrap_or(Path::new("."));
+    let parent = crate::files::folder_of(dir);
     fs::create_dir_all(parent)?;
     let staging = parent.join(format!(".sgd-restore-{}", Uuid::now_v7()));
     crate::files::create_private_dir(&staging)?;

@@ -33,10 +33,7 @@ pub fn write(dest: &Path, keyring: &[u8], db_file: &Path, head: Option<&ChainHea
             what: "backup file",
         });
     }
-    let parent = dest
-        .parent()
-        .filter(|p| !p.as_os_str().is_empty())
-        .unwrap_or(Path::new("."));
+    let parent = files::folder_of(dest);
     let partial = parent.join(format!(".sgd-backup-{}.partial", uuid::Uuid::now_v7()));
     let result = write_container(&partial, keyring, db_file, head).and_then(|()| {
         std::fs::hard_link(&partial, dest).map_err(|e| match e.kind() {

@@ -163,3 +163,13 @@ pub fn copy_v01_fixture(into: &Path) -> PathBuf {
     }
     dir
 }
+
+/// The id of the user named `name` in a keyring (the test knows they have a slot).
+pub fn slot_user_id(keyring: &safeguard_core::keyring::Keyring, name: &str) -> uuid::Uuid {
+    keyring
+        .users()
+        .into_iter()
+        .find(|u| u.1 == name)
+        .unwrap_or_else(|| panic!("{name} has no slot"))
+        .0
+}
