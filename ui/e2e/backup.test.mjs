@@ -31,13 +31,7 @@ test("a backup made and restored in the window, with the progress of each long o
   const restored = join(root, "restored");
   execFileSync(cli, ["demo", store], { env: { ...process.env, SGD_PASSPHRASE: PASS }, stdio: "ignore" });
   const d = await Driver.start({ application: app, env: { SGD_STORE: store } });
-  const unlockAs = async (user) => {
-    await d.waitText("h1", (t) => t.includes("Unlock"));
-    await d.select("[data-testid=user]", user);
-    await d.type("[data-testid=passphrase]", PASS);
-    await d.click("[data-testid=unlock]");
-    await d.waitText("[data-testid=who]", (t) => t.startsWith(user));
-  };
+  const unlockAs = (user) => d.unlockAs(user, PASS);
   try {
     await unlockAs("Rachel Adeyemi");
     await d.click("[data-testid=nav-settings]");

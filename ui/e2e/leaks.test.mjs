@@ -6,11 +6,11 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
-import { lstatSync, mkdirSync, mkdtempSync, readFileSync, readdirSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
-import { Driver } from "./webdriver.mjs";
+import { Driver, filesUnder } from "./webdriver.mjs";
 
 const app = process.env.SGD_APP_BINARY;
 const cli = process.env.SGD_CLI_BINARY;
@@ -18,16 +18,6 @@ const shots = resolve(process.env.SGD_E2E_ARTIFACTS ?? "../e2e-artifacts");
 const PASS = "e2e leak test passphrase";
 const MARKERS = ["QZXLEAKACCOUNT", "QZXLEAKWORDS", "QZXLEAKSEARCH", "QZXLEAKSTAFF", "QZXLEAKDRAFT"];
 
-function filesUnder(dir) {
-  const out = [];
-  for (const name of readdirSync(dir)) {
-    const p = join(dir, name);
-    const st = lstatSync(p);
-    if (st.isDirectory()) out.push(...filesUnder(p));
-    else if (st.isFile()) out.push(p);
-  }
-  return out;
-}
 
 /** Every file under `root`, and each marker found in one (UTF-8 or UTF-16). */
 function scan(root) {
@@ -67,13 +57,7 @@ test("the webview writes nothing of a record outside the store (throwaway HOME, 
   execFileSync(cli, ["demo", store], { env: { ...process.env, SGD_PASSPHRASE: PASS }, stdio: "ignore" });
   const scans = [];
   const d = await Driver.start({ application: app, env });
-  const unlockAs = async (user) => {
-    await d.waitText("h1", (t) => t.includes("Unlock"));
-    await d.select("[data-testid=user]", user);
-    await d.type("[data-testid=passphrase]", PASS);
-    await d.click("[data-testid=unlock]");
-    await d.waitText("[data-testid=who]", (t) => t.startsWith(user));
-  };
+  const unlockAs = (user) => d.unlockAs(user, PASS);
   const pick = async (name) => d.select("[data-testid=concern-pupil]", await d.exec(`return [...document.querySelectorAll('[data-testid=concern-pupil] option')].find(o => o.textContent.startsWith(${JSON.stringify(name)})).value;`));
   try {
     await unlockAs("Rachel Adeyemi");

@@ -5,25 +5,16 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { execFileSync, spawn } from "node:child_process";
-import { existsSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, statSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, relative, resolve } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
+import { filesUnder } from "./webdriver.mjs";
 
 const app = process.env.SGD_APP_BINARY;
 const cli = process.env.SGD_CLI_BINARY;
 const shots = resolve(process.env.SGD_E2E_ARTIFACTS ?? "../e2e-artifacts");
 
-function filesUnder(dir) {
-  const out = [];
-  for (const name of readdirSync(dir)) {
-    const p = join(dir, name);
-    const st = lstatSync(p);
-    if (st.isDirectory()) out.push(...filesUnder(p));
-    else out.push(p);
-  }
-  return out;
-}
 
 /** Starts the window as a user would, and waits until X has mapped it. */
 async function startWindow(env) {

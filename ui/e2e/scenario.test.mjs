@@ -34,13 +34,7 @@ test("a DSL's day: concern, notification for siblings, referral, NFA, escalation
   assert.ok(app && existsSync(app), `SGD_APP_BINARY must name the built app (got ${app})`);
   const store = join(mkdtempSync(join(tmpdir(), "sgd-e2e-day-")), "store");
   const d = await Driver.start({ application: app, env: { SGD_STORE: store } });
-  const unlockAs = async (user, pass) => {
-    await d.waitText("h1", (t) => t.includes("Unlock"));
-    await d.select("[data-testid=user]", user);
-    await d.type("[data-testid=passphrase]", pass);
-    await d.click("[data-testid=unlock]");
-    await d.waitText("[data-testid=who]", (t) => t.startsWith(user));
-  };
+  const unlockAs = (user, pass) => d.unlockAs(user, pass);
   // The value of the option starting with `startsWith`, once the list has loaded.
   const optionValue = async (select, startsWith) => {
     for (let i = 0; i < 100; i++) {

@@ -3,7 +3,8 @@
 import { execFileSync, spawn } from "node:child_process";
 import { connect, createServer } from "node:net";
 import { setTimeout as sleep } from "node:timers/promises";
-import { mkdirSync, writeFileSync } from "node:fs";
+import { lstatSync, mkdirSync, readdirSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
 
 const ELEMENT = "element-6066-11e4-a52e-4f735466cecf";
 
@@ -174,6 +175,15 @@ export class Driver {
     writeFileSync(`${dir}/${name}.png`, Buffer.from(png, "base64"));
   }
 
+  /** Unlocks as `user` from the unlock screen and waits for their session. */
+  async unlockAs(user, passphrase) {
+    await this.waitText("h1", (t) => t.includes("Unlock"));
+    await this.select("[data-testid=user]", user);
+    await this.type("[data-testid=passphrase]", passphrase);
+    await this.click("[data-testid=unlock]");
+    await this.waitText("[data-testid=who]", (t) => t.startsWith(user));
+  }
+
   async quit() {
     try {
       await fetch(`${this.base}/session/${this.id}`, { method: "DELETE" });
@@ -242,3 +252,14 @@ export async function answerFileDialog(title, path) {
   execFileSync("xdotool", ["key", "Return"]);
 }
 
+
+/** Every file under `dir` (links and other non-folders included), depth first. */
+export function filesUnder(dir) {
+  const out = [];
+  for (const name of readdirSync(dir)) {
+    const p = join(dir, name);
+    if (lstatSync(p).isDirectory()) out.push(...filesUnder(p));
+    else out.push(p);
+  }
+  return out;
+}

@@ -170,13 +170,7 @@ test("the desk: pupils, a child's chronology, recording a concern with the child
   const demoPass = "e2e demo passphrase";
   execFileSync(cli, ["demo", store], { env: { ...process.env, SGD_PASSPHRASE: demoPass }, stdio: "ignore" });
   const d = await Driver.start({ application: app, env: { SGD_STORE: store } });
-  const unlockAs = async (user) => {
-    await d.waitText("h1", (t) => t.includes("Unlock"));
-    await d.select("[data-testid=user]", user);
-    await d.type("[data-testid=passphrase]", demoPass);
-    await d.click("[data-testid=unlock]");
-    await d.waitText("[data-testid=who]", (t) => t.startsWith(user));
-  };
+  const unlockAs = (user) => d.unlockAs(user, demoPass);
   try {
     await unlockAs("Rachel Adeyemi");
     await d.click("[data-testid=nav-pupils]");
