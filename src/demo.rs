@@ -118,6 +118,7 @@ fn stage(
     evidence: &str,
 ) -> StageDetails {
     StageDetails {
+        stage_name: String::new(),
         raised_on,
         with_name: who.0.into(),
         with_role: who.1.into(),

@@ -9,6 +9,7 @@ use serde_json::Value;
 use ts_rs::TS;
 
 use crate::error::{Error, Result};
+use crate::kinds::{Amend, Field};
 use crate::records::RecordKind;
 use crate::time::{display_date, display_london, parse_london_local, parse_uk_date};
 
@@ -35,6 +36,10 @@ pub enum FieldType {
     Choice,
     /// Any of `options`, values separated by commas; at least one.
     Choices,
+    /// The body map's marks (corrected with the body map, not by typing).
+    BodyMarks,
+    /// The id of another record (shown by the record it names).
+    Link,
 }
 
 /// One option of a choice field: the stored value and what a person reads.
@@ -57,186 +62,21 @@ pub struct FieldView {
     pub options: Vec<FieldOption>,
 }
 
-type Spec = (&'static str, &'static str, FieldType);
-
-/// The typed fields of each kind, in form order (a subset of `RecordKind::amendable_fields`).
-pub fn typed_fields(kind: RecordKind) -> &'static [Spec] {
-    use FieldType::*;
-    match kind {
-        RecordKind::Pupil => &[
-            ("legal_first_name", "Legal first name", Text),
-            ("legal_last_name", "Legal last name", Text),
-            ("preferred_name", "Preferred name", OptionalText),
-            ("date_of_birth", "Date of birth", Date),
-            ("gender", "Gender", Text),
-            ("year_group", "Year group", Text),
-            ("class_name", "Class", OptionalText),
-            ("address", "Address", OptionalText),
-            ("ethnicity", "Ethnicity", OptionalText),
-            ("religion", "Religion or faith", OptionalText),
-            ("first_language", "First language", OptionalText),
-            ("interpreter_needed", "Interpreter needed", YesNo),
-            ("sen_disability", "SEN or disability", OptionalText),
-            ("protection_status", "Plan (early help, CIN, CP)", Choice),
-            ("looked_after", "Looked after", YesNo),
-            ("young_carer", "Young carer", YesNo),
-            ("attendance_concern", "Attendance concern", YesNo),
-            (
-                "identity_notes",
-                "Identity, culture and faith",
-                OptionalText,
-            ),
-            ("gp", "GP", OptionalText),
-            ("nhs_number", "NHS number", OptionalText),
-        ],
-        RecordKind::Household => &[
-            ("name", "Household", Text),
-            ("address", "Address", OptionalText),
-        ],
-        RecordKind::HouseholdMember => &[
-            (
-                "full_name",
-                "Full name (empty for a pupil here)",
-                OptionalText,
-            ),
-            ("relationship", "Relationship to the child", Text),
-            ("date_of_birth", "Date of birth", OptionalDate),
-            ("parental_responsibility", "Parental responsibility", YesNo),
-            ("lives_in_household", "Lives in the household", YesNo),
-            ("school_or_setting", "School or setting", OptionalText),
-            ("known_risks", "Known risks", OptionalText),
-            ("contact", "Contact details", OptionalText),
-        ],
-        RecordKind::Concern => &[
-            ("observed_at", "Seen or heard at", DateTime),
-            ("reporter_name", "Reported by", Text),
-            ("reporter_role", "Reporter's role", Text),
-            ("location", "Where", Text),
-            ("categories", "Categories", Choices),
-            ("account", "What was seen and heard", Text),
-            ("child_words", "The child's own words", OptionalText),
-            ("immediate_action", "Action taken at once", Text),
-        ],
-        RecordKind::Encompass => &[
-            ("police_force", "Police force", Text),
-            ("officer", "Officer", Text),
-            ("police_reference", "Police reference", Text),
-            ("incident_at", "Incident at", DateTime),
-            ("incident_location", "Incident location", Text),
-            ("circumstances", "Circumstances", Text),
-            ("other_information", "Other information", OptionalText),
-            ("support", "Support in school", Choice),
-        ],
-        RecordKind::EncompassChild => &[
-            ("present", "Present during the incident", YesNoUnknown),
-            ("where_during", "Where the child was", OptionalText),
-            ("spoken_to", "Spoken to by the police", YesNoUnknown),
-            ("what_they_said", "What the child said", OptionalText),
-        ],
-        RecordKind::Voice => &[
-            ("spoken_at", "Spoken at", DateTime),
-            ("words", "The child's words", Text),
-            ("wishes", "Wishes", OptionalText),
-            ("feelings", "Feelings", OptionalText),
-            ("non_verbal", "Non-verbal signs", OptionalText),
-            ("who_was_present", "Who was present", Text),
-            ("context", "Context", OptionalText),
-        ],
-        RecordKind::FollowUp => &[("action", "Action", Text)],
-        RecordKind::Referral => &[
-            ("agency_name", "Agency name", OptionalText),
-            ("method", "How it was made", Choice),
-            ("reference", "Reference", OptionalText),
-            ("contact_name", "Contact", OptionalText),
-            ("parents_aware", "Parents aware", YesNoUnknown),
-            ("consent", "Consent", Choice),
-            ("no_consent_reason", "Why without consent", OptionalText),
-            ("child_view", "The child's view", OptionalText),
-            ("what_was_shared", "What was shared", Text),
-            (
-                "written_confirmation_sent_on",
-                "Written confirmation sent on",
-                OptionalDate,
-            ),
-        ],
-        RecordKind::Decision => &[
-            ("decided_by", "Decided by", OptionalText),
-            ("notes", "Notes", Text),
-        ],
-        RecordKind::Escalation => &[
-            ("agency", "Agency", Text),
-            ("subject", "What the disagreement is about", Text),
-        ],
-        RecordKind::EscalationStage => &[
-            ("with_name", "Raised with", Text),
-            ("with_role", "Their role", Text),
-            ("with_agency", "Their agency", Text),
-            ("disagreement", "The disagreement", Text),
-            ("evidence", "Evidence", Text),
-        ],
-        RecordKind::EscalationEvent => &[("text", "Text", Text)],
-    }
+/// The fields of a kind that can be corrected by typing, in form order.
+pub(crate) fn typed_fields(kind: RecordKind) -> impl Iterator<Item = &'static Field> {
+    kind.fields().iter().filter(|f| f.amend == Amend::Typed)
 }
 
-/// The spec of one typed field, or an input error naming it.
-pub fn spec(kind: RecordKind, field: &str) -> Result<Spec> {
+/// The definition of one typed field, or an input error naming it.
+pub(crate) fn spec(kind: RecordKind, field: &str) -> Result<&'static Field> {
     typed_fields(kind)
-        .iter()
-        .find(|(name, _, _)| *name == field)
-        .copied()
+        .find(|f| f.name == field)
         .ok_or(Error::invalid("field", "cannot be amended by typing"))
 }
 
 /// The options of a choice field (empty for other fields).
 pub fn options(kind: RecordKind, field: &str) -> Vec<FieldOption> {
-    fn of<T: Serialize + Copy>(all: &[(T, &str)]) -> Vec<FieldOption> {
-        all.iter()
-            .map(|(v, label)| FieldOption {
-                value: serde_json::to_value(v)
-                    .ok()
-                    .and_then(|v| v.as_str().map(str::to_owned))
-                    .unwrap_or_default(),
-                label: (*label).to_owned(),
-            })
-            .collect()
-    }
-    use crate::records::{
-        Category, Consent, ProtectionStatus as P, ReferralMethod as M, SupportType as S,
-    };
-    match (kind, field) {
-        (RecordKind::Pupil, "protection_status") => of(&[
-            (P::None, "None"),
-            (P::EarlyHelp, "Early help"),
-            (P::ChildInNeed, "Child in need plan"),
-            (P::ChildProtectionPlan, "Child protection plan"),
-        ]),
-        (RecordKind::Concern, "categories") => Category::ALL
-            .iter()
-            .map(|c| FieldOption {
-                value: serde_json::to_value(c)
-                    .ok()
-                    .and_then(|v| v.as_str().map(str::to_owned))
-                    .unwrap_or_default(),
-                label: c.label().to_owned(),
-            })
-            .collect(),
-        (RecordKind::Encompass, "support") => {
-            of(&[(S::Silent, "Silent support"), (S::Overt, "Overt support")])
-        }
-        (RecordKind::Referral, "method") => of(&[
-            (M::Phone, "Phone"),
-            (M::Email, "Email"),
-            (M::Portal, "Online portal"),
-            (M::InPerson, "In person"),
-            (M::Letter, "Letter"),
-        ]),
-        (RecordKind::Referral, "consent") => of(&[
-            (Consent::Given, "Given"),
-            (Consent::Refused, "Refused"),
-            (Consent::NotSought, "Not sought"),
-        ]),
-        _ => Vec::new(),
-    }
+    crate::kinds::with_body!(kind, T => <T as crate::kinds::Body>::options(field))
 }
 
 /// Converts a typed choice (or comma-separated choices) into the stored value.
@@ -312,6 +152,9 @@ pub fn typed_value(field_type: FieldType, typed: &str) -> Result<Value> {
         FieldType::Choice | FieldType::Choices => {
             return Err(Error::invalid("value", "is a choice: pick from the list"));
         }
+        FieldType::BodyMarks | FieldType::Link => {
+            return Err(Error::invalid("field", "cannot be amended by typing"));
+        }
     })
 }
 
@@ -339,36 +182,52 @@ pub fn display_value(field_type: FieldType, v: &Value) -> String {
     }
 }
 
+/// A stored value as a person reads it in a record or a document: choices by their label,
+/// dates and times in UK form, yes or no, and "Not known" for what was not known.
+pub(crate) fn shown_value(field_type: FieldType, v: &Value, options: &[FieldOption]) -> String {
+    let label = |s: &str| {
+        options
+            .iter()
+            .find(|o| o.value == s)
+            .map_or_else(|| s.to_owned(), |o| o.label.clone())
+    };
+    match (field_type, v) {
+        (_, Value::Null) => NOT_KNOWN.into(),
+        (FieldType::Text, Value::String(s)) if s.trim().is_empty() => "Not recorded".into(),
+        (FieldType::Choice, Value::String(s)) => label(s),
+        (FieldType::Choices, Value::Array(items)) => items
+            .iter()
+            .filter_map(Value::as_str)
+            .map(label)
+            .collect::<Vec<_>>()
+            .join(", "),
+        (FieldType::BodyMarks, Value::Array(marks)) if marks.is_empty() => "None".into(),
+        (FieldType::BodyMarks, Value::Array(marks)) => marks
+            .iter()
+            .enumerate()
+            .map(|(i, m)| {
+                format!(
+                    "{}. ({}) {}",
+                    i + 1,
+                    m["side"].as_str().unwrap_or(""),
+                    m["description"].as_str().unwrap_or("")
+                )
+            })
+            .collect::<Vec<_>>()
+            .join("; "),
+        (_, Value::Bool(true)) => "Yes".into(),
+        (_, Value::Bool(false)) => "No".into(),
+        _ => display_value(field_type, v),
+    }
+}
+
+/// What a document and the window say for a value nobody knew.
+pub const NOT_KNOWN: &str = "Not known";
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use proptest::prelude::*;
-
-    #[test]
-    fn every_typed_field_is_amendable() {
-        for kind in [
-            RecordKind::Pupil,
-            RecordKind::Household,
-            RecordKind::HouseholdMember,
-            RecordKind::Concern,
-            RecordKind::Encompass,
-            RecordKind::EncompassChild,
-            RecordKind::Voice,
-            RecordKind::FollowUp,
-            RecordKind::Referral,
-            RecordKind::Decision,
-            RecordKind::Escalation,
-            RecordKind::EscalationStage,
-            RecordKind::EscalationEvent,
-        ] {
-            for (field, _, _) in typed_fields(kind) {
-                assert!(
-                    kind.amendable_fields().contains(field),
-                    "{kind:?}.{field} is offered but not amendable"
-                );
-            }
-        }
-    }
 
     #[test]
     fn uk_dates_and_times_become_stored_values() {
@@ -424,11 +283,12 @@ mod tests {
             RecordKind::Encompass,
             RecordKind::Referral,
         ] {
-            for (field, _, ft) in typed_fields(kind) {
-                if matches!(ft, FieldType::Choice | FieldType::Choices) {
+            for f in typed_fields(kind) {
+                if matches!(f.ty, FieldType::Choice | FieldType::Choices) {
                     assert!(
-                        !options(kind, field).is_empty(),
-                        "{kind:?}.{field} has options"
+                        !options(kind, f.name).is_empty(),
+                        "{kind:?}.{} has options",
+                        f.name
                     );
                 }
             }

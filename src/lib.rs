@@ -14,6 +14,7 @@ pub mod files;
 pub mod idle;
 pub mod inbox;
 pub mod keyring;
+pub mod kinds;
 pub mod language;
 pub mod pdf;
 pub mod process;

@@ -310,6 +310,7 @@ fn write_event(
                 // most challenges get a response and are resolved.
                 if outcome == DecisionOutcome::NoFurtherAction && rng.random_bool(0.25) {
                     let stage = |who: &str| StageDetails {
+                        stage_name: String::new(),
                         raised_on: received,
                         with_name: who.into(),
                         with_role: "Social worker".into(),

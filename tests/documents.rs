@@ -296,6 +296,7 @@ fn the_family_chronology_and_the_escalation_history_and_the_whole_file() {
                 subject: "No further action after a disclosure".into(),
             },
             first_stage: StageDetails {
+                stage_name: String::new(),
                 raised_on: d(2026, 11, 19),
                 with_name: "Kim Lee".into(),
                 with_role: "Social worker".into(),

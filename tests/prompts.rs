@@ -187,6 +187,7 @@ fn child_a_repeated_referrals_ending_in_nfa_while_concerns_continue_prompts_esca
             subject: "NFA while neglect continues".into(),
         },
         first_stage: StageDetails {
+            stage_name: String::new(),
             raised_on: d(2026, 10, 19),
             with_name: "Team manager".into(),
             with_role: "TM".into(),
@@ -463,6 +464,7 @@ fn an_overdue_escalation_stage_points_to_the_next_stage() {
     let kids = family(&mut s, &["Ned"]);
     fx.clock.set(t(2026, 11, 23, 10, 0));
     let st = |on| StageDetails {
+        stage_name: String::new(),
         raised_on: on,
         with_name: "SW".into(),
         with_role: "r".into(),

@@ -137,6 +137,7 @@ fn referral(pupil: Id) -> NewReferral {
 
 fn stage() -> StageDetails {
     StageDetails {
+        stage_name: String::new(),
         raised_on: monday().date_naive(),
         with_name: "SW".into(),
         with_role: "Social worker".into(),

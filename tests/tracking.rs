@@ -14,6 +14,7 @@ fn d(y: i32, m: u32, day: u32) -> NaiveDate {
 
 fn stage(raised: NaiveDate, who: &str) -> StageDetails {
     StageDetails {
+        stage_name: String::new(),
         raised_on: raised,
         with_name: who.into(),
         with_role: "Social worker".into(),

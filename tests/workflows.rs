@@ -206,6 +206,7 @@ fn an_escalation_moves_through_the_local_procedure_and_its_history_is_kept() {
     let (fx, mut s) = new_store();
     let (a, _, _) = siblings(&mut s);
     let stage = |raised: NaiveDate, who: &str| StageDetails {
+        stage_name: String::new(),
         raised_on: raised,
         with_name: who.into(),
         with_role: "r".into(),
@@ -276,6 +277,7 @@ fn the_procedure_stops_at_its_last_stage() {
     })
     .unwrap();
     let st = StageDetails {
+        stage_name: String::new(),
         raised_on: d(2026, 11, 23),
         with_name: "n".into(),
         with_role: "r".into(),

@@ -121,6 +121,7 @@ impl TryFrom<StageForm> for StageDetails {
 
     fn try_from(f: StageForm) -> Result<Self, IpcError> {
         Ok(StageDetails {
+            stage_name: String::new(),
             raised_on: parse_uk_date("raised on", &f.raised_on)?,
             with_name: f.with_name,
             with_role: f.with_role,

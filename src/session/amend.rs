@@ -2,22 +2,22 @@
 //! record's current view is its body with its amendments applied in order.
 
 use rusqlite::{OptionalExtension, params};
-use serde::de::DeserializeOwned;
 use uuid::Uuid;
 
-use super::queries::{AmendmentView, apply_amendments};
+use super::queries::AmendmentView;
 use super::writes::index_text;
 use super::{Session, parse_id};
 use crate::error::{Error, Result};
+use crate::kinds::{Body, current, current_json, with_body};
 use crate::records::*;
 
-/// Parses the amended body as the record's type and validates it as on creation.
-fn check<T: DeserializeOwned + Validate>(
+/// The amended body must still be the record's type and pass the rules it was created under.
+fn check<T: Body>(
     body: &str,
     amendments: &[AmendmentView],
     now: chrono::DateTime<chrono::Utc>,
 ) -> Result<()> {
-    let v: T = apply_amendments(body, amendments)
+    let v: T = current(body, amendments)
         .map_err(|_| Error::invalid("value", "does not fit that field"))?;
     v.validate(now)
 }
@@ -34,7 +34,7 @@ impl Session {
         reason: &str,
     ) -> Result<Id> {
         required("reason", reason, MAX_TEXT)?;
-        if !kind.amendable_fields().contains(&field) {
+        if !kind.is_amendable(field) {
             return Err(Error::invalid(
                 "field",
                 "cannot be amended (links and status change through their own actions)",
@@ -47,29 +47,7 @@ impl Session {
                 limit: MAX_TEXT,
             });
         }
-        let (table, author_col) = kind.table();
-        let pupil_col = match kind {
-            RecordKind::Pupil => "id",
-            RecordKind::Concern
-            | RecordKind::Voice
-            | RecordKind::FollowUp
-            | RecordKind::Referral
-            | RecordKind::Escalation
-            | RecordKind::EncompassChild => "pupil_id",
-            _ => "NULL",
-        };
-        let author_col = if kind == RecordKind::EncompassChild {
-            "(SELECT recorded_by FROM encompass_notifications n WHERE n.id = notification_id)"
-        } else {
-            author_col
-        };
-        let sql = format!("SELECT body, {author_col}, {pupil_col} FROM {table} WHERE id = ?1");
-        let row: Option<(String, String, Option<String>)> = self
-            .conn()
-            .query_row(&sql, [record_id.to_string()], |r| TryFrom::try_from(r))
-            .optional()?;
-        let (body, author, pupil) = row.ok_or(Error::NotFound { what: "record" })?;
-        let author = parse_id(&author)?;
+        let (body, author, pupil) = self.amendable_row(kind, record_id)?;
         let role = self.user().role;
         if !role.is_safeguarding_lead() && author != self.user().id {
             return Err(Error::Forbidden);
@@ -84,25 +62,7 @@ impl Session {
             reason: reason.to_owned(),
         });
         let now = self.now();
-        match kind {
-            RecordKind::Pupil => check::<PupilDetails>(&body, &amendments, now)?,
-            RecordKind::Household => check::<HouseholdDetails>(&body, &amendments, now)?,
-            RecordKind::HouseholdMember => check::<MemberDetails>(&body, &amendments, now)?,
-            RecordKind::Concern => check::<ConcernDetails>(&body, &amendments, now)?,
-            RecordKind::Encompass => check::<EncompassDetails>(&body, &amendments, now)?,
-            RecordKind::EncompassChild => check::<EncompassChild>(&body, &amendments, now)?,
-            RecordKind::Voice => check::<VoiceDetails>(&body, &amendments, now)?,
-            RecordKind::FollowUp => check::<FollowUpDetails>(&body, &amendments, now)?,
-            RecordKind::Referral => check::<ReferralDetails>(&body, &amendments, now)?,
-            RecordKind::Decision => check::<DecisionDetails>(&body, &amendments, now)?,
-            RecordKind::Escalation => check::<EscalationDetails>(&body, &amendments, now)?,
-            RecordKind::EscalationStage => check::<StageDetails>(&body, &amendments, now)?,
-            RecordKind::EscalationEvent => {
-                let v: serde_json::Value = apply_amendments(&body, &amendments)?;
-                required("text", v["text"].as_str().unwrap_or(""), MAX_TEXT)?;
-            }
-        }
-        let pupil = pupil.as_deref().map(parse_id).transpose()?;
+        with_body!(kind, T => check::<T>(&body, &amendments, now))?;
         self.write("record.amend", |c, ctx| {
             let id = ctx.new_id();
             c.execute(
@@ -150,7 +110,7 @@ impl Session {
         typed: &str,
         reason: &str,
     ) -> Result<Id> {
-        let (_, _, field_type) = crate::fields::spec(kind, field)?;
+        let field_type = crate::fields::spec(kind, field)?.ty;
         let value = crate::fields::choice_value(kind, field, field_type, typed)?;
         self.amend(kind, record_id, field, value, reason)
     }
@@ -162,31 +122,39 @@ impl Session {
         kind: RecordKind,
         record_id: Id,
     ) -> Result<Vec<crate::fields::FieldView>> {
-        let (table, author_col) = kind.table();
-        let author_col = if kind == RecordKind::EncompassChild {
-            "(SELECT recorded_by FROM encompass_notifications n WHERE n.id = notification_id)"
-        } else {
-            author_col
-        };
-        let sql = format!("SELECT body, {author_col} FROM {table} WHERE id = ?1");
-        let row: Option<(String, String)> = self
+        let (body, author, _) = self.amendable_row(kind, record_id)?;
+        if !self.user().role.is_safeguarding_lead() && author != self.user().id {
+            return Err(Error::Forbidden);
+        }
+        let amendments = self.amendments_of(record_id)?;
+        let current = with_body!(kind, T => current_json::<T>(&body, &amendments))?;
+        Ok(crate::fields::typed_fields(kind)
+            .map(|f| crate::fields::FieldView {
+                field: f.name.to_owned(),
+                label: f.label.to_owned(),
+                field_type: f.ty,
+                current: crate::fields::display_value(f.ty, &current[f.name]),
+                options: crate::fields::options(kind, f.name),
+            })
+            .collect())
+    }
+
+    /// A record's stored body, its author and its pupil, for an amendment.
+    fn amendable_row(&self, kind: RecordKind, record_id: Id) -> Result<(String, Id, Option<Id>)> {
+        let t = kind.table();
+        let sql = format!(
+            "SELECT body, {}, {} FROM {} WHERE id = ?1",
+            t.author, t.pupil, t.name
+        );
+        let row: Option<(String, String, Option<String>)> = self
             .conn()
             .query_row(&sql, [record_id.to_string()], |r| TryFrom::try_from(r))
             .optional()?;
-        let (body, author) = row.ok_or(Error::NotFound { what: "record" })?;
-        if !self.user().role.is_safeguarding_lead() && parse_id(&author)? != self.user().id {
-            return Err(Error::Forbidden);
-        }
-        let current: serde_json::Value = apply_amendments(&body, &self.amendments_of(record_id)?)?;
-        Ok(crate::fields::typed_fields(kind)
-            .iter()
-            .map(|(field, label, field_type)| crate::fields::FieldView {
-                field: (*field).to_owned(),
-                label: (*label).to_owned(),
-                field_type: *field_type,
-                current: crate::fields::display_value(*field_type, &current[*field]),
-                options: crate::fields::options(kind, field),
-            })
-            .collect())
+        let (body, author, pupil) = row.ok_or(Error::NotFound { what: "record" })?;
+        Ok((
+            body,
+            parse_id(&author)?,
+            pupil.as_deref().map(parse_id).transpose()?,
+        ))
     }
 }

@@ -7,10 +7,11 @@ use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 use uuid::Uuid;
 
-use super::queries::{ChronologyEntry, ChronologyFilter, PupilFile, apply_amendments};
+use super::queries::{ChronologyEntry, ChronologyFilter, PupilFile};
 use super::tracking::EscalationView;
 use super::{Session, parse_id};
 use crate::error::{Error, Result};
+use crate::kinds::current;
 use crate::language::{self, LanguageFlag};
 use crate::pdf::{self, Block, Frame, NOT_KNOWN, Pdf};
 use crate::records::*;
@@ -229,7 +230,7 @@ impl Session {
         ))?;
         row.map(|(id, body)| {
             let id = parse_id(&id)?;
-            let d: ReferralDetails = apply_amendments(&body, &self.amendments_of(id)?)?;
+            let d: ReferralDetails = current(&body, &self.amendments_of(id)?)?;
             Ok((id, d))
         })
         .transpose()

@@ -5,10 +5,10 @@ use std::collections::{BTreeSet, HashMap};
 use rusqlite::params;
 use uuid::Uuid;
 
-use super::queries::apply_amendments;
-use super::writes::{index_text, json, pupil_exists};
+use super::queries::amended;
 use super::{Session, keys, parse_id, parse_time};
 use crate::error::{Error, Result};
+use crate::kinds::current;
 use crate::prompts::*;
 use crate::records::*;
 use crate::time::{fmt_utc, parse_date};
@@ -100,48 +100,6 @@ impl Session {
         Ok(out)
     }
 
-    /// Adds a child to a notification (a sibling the police did not name), with their own
-    /// follow-up due before the start of the next school day after now.
-    pub fn add_encompass_child(
-        &mut self,
-        notification_id: Id,
-        child: &EncompassChild,
-    ) -> Result<Id> {
-        self.require(Role::is_safeguarding_lead)?;
-        child.validate(self.now())?;
-        let due = self
-            .calendar()?
-            .next_school_day_start(self.now())
-            .ok_or(Error::invalid(
-                "calendar",
-                "has no school day in the next three years",
-            ))?;
-        self.write("encompass.add_child", |c, ctx| {
-            pupil_exists(c, child.pupil_id)?;
-            let exists: bool = c.query_row("SELECT EXISTS (SELECT 1 FROM encompass_notifications WHERE id = ?1)", [notification_id.to_string()], |r| r.get(0))?;
-            if !exists {
-                return Err(Error::NotFound { what: "notification" });
-            }
-            let row = ctx.new_id();
-            c.execute(
-                "INSERT INTO encompass_children (id, notification_id, pupil_id, body) VALUES (?1, ?2, ?3, ?4)",
-                params![row.to_string(), notification_id.to_string(), child.pupil_id.to_string(), json(child)?],
-            )
-            .map_err(|e| match Error::from(e) {
-                Error::Conflict { .. } => Error::Conflict { what: "that child is already on the notification" },
-                other => other,
-            })?;
-            index_text(c, ctx, RecordKind::EncompassChild, row, Some(child.pupil_id), &[child.what_they_said.as_deref(), child.where_during.as_deref()])?;
-            let action = FollowUpDetails { action: "Operation Encompass (sibling): check in with the child before the start of the school day and record what was done.".into() };
-            let f = ctx.new_id();
-            c.execute(
-                "INSERT INTO follow_ups (id, device_id, created_at, created_by, pupil_id, source_id, owner_id, due_on, body) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
-                params![f.to_string(), ctx.device, ctx.now_text(), ctx.user.to_string(), child.pupil_id.to_string(), notification_id.to_string(), ctx.user.to_string(), crate::time::fmt_date(crate::time::london_date(due)), json(&action)?],
-            )?;
-            Ok((row, vec![row, notification_id, child.pupil_id, f]))
-        })
-    }
-
     /// Loads what the rules read: recent concerns (amendments applied), the last voice entry
     /// per child, referrals and escalations of the children concerned, notifications that are
     /// open or recent, and families.
@@ -164,27 +122,11 @@ impl Session {
                 raw.push((r.get(0)?, r.get(1)?, r.get(2)?));
             }
         }
-        let amendments = self.amendments_for(
-            &raw.iter().map(|r| r.0.clone()).collect::<Vec<_>>(),
-            &self.names()?,
-        )?;
-        // The rules need only when and what kind: decode just those fields (amended records in full).
-        #[derive(serde::Deserialize)]
-        struct WhenAndWhat {
-            observed_at: chrono::DateTime<chrono::Utc>,
-            categories: Vec<Category>,
-        }
+        let names = self.names()?;
+        let amendments =
+            self.amendments_for(&raw.iter().map(|r| r.0.clone()).collect::<Vec<_>>(), &names)?;
         for (id, pupil, body) in raw {
-            let d: WhenAndWhat = match amendments.get(&id) {
-                Some(a) => {
-                    let full: ConcernDetails = apply_amendments(&body, a)?;
-                    WhenAndWhat {
-                        observed_at: full.observed_at,
-                        categories: full.categories,
-                    }
-                }
-                None => serde_json::from_str(&body)?,
-            };
+            let d: ConcernDetails = current(&body, amended(&amendments, &id))?;
             facts.concerns.push(ConcernFact {
                 id: parse_id(&id)?,
                 pupil: parse_id(&pupil)?,
@@ -257,11 +199,12 @@ impl Session {
         let list = id_list(&pupils);
         {
             let mut stmt = c.prepare_cached(
-                "SELECT me.pupil_id, other.pupil_id, other.body FROM household_members me
+                "SELECT me.pupil_id, other.pupil_id, other.body, other.id FROM household_members me
                  JOIN household_members other ON other.household_id = me.household_id AND other.id != me.id
                  WHERE me.pupil_id IN (SELECT value FROM json_each(?1))
                    AND NOT EXISTS (SELECT 1 FROM household_member_ends e WHERE e.member_id IN (me.id, other.id))",
             )?;
+            let mut elsewhere: Vec<(Uuid, String, String)> = Vec::new();
             let mut rows = stmt.query([&list])?;
             while let Some(r) = rows.next()? {
                 let me = parse_id(&r.get::<_, String>(0)?)?;
@@ -273,18 +216,21 @@ impl Session {
                             .or_default()
                             .insert(parse_id(&other)?);
                     }
-                    None => {
-                        let m: MemberDetails = serde_json::from_str(&r.get::<_, String>(2)?)?;
-                        if let (true, Some(school), Some(name)) =
-                            (m.is_child, m.school_or_setting, m.full_name)
-                        {
-                            facts
-                                .siblings_elsewhere
-                                .entry(me)
-                                .or_default()
-                                .push(format!("{name} ({school})"));
-                        }
-                    }
+                    None => elsewhere.push((me, r.get(3)?, r.get(2)?)),
+                }
+            }
+            let ids: Vec<String> = elsewhere.iter().map(|e| e.1.clone()).collect();
+            let amendments = self.amendments_for(&ids, &names)?;
+            for (me, id, body) in elsewhere {
+                let m: MemberDetails = current(&body, amended(&amendments, &id))?;
+                if let (true, Some(school), Some(name)) =
+                    (m.is_child, m.school_or_setting, m.full_name)
+                {
+                    facts
+                        .siblings_elsewhere
+                        .entry(me)
+                        .or_default()
+                        .push(format!("{name} ({school})"));
                 }
             }
         }
@@ -302,30 +248,40 @@ impl Session {
                    AND (r.id IN (SELECT referral_id FROM open_referrals)
                         OR r.made_at = (SELECT max(x.made_at) FROM referrals x WHERE x.pupil_id = r.pupil_id))",
             )?;
-            let mut rows = stmt.query([&family_list])?;
-            while let Some(r) = rows.next()? {
-                let body: ReferralDetails = serde_json::from_str(&r.get::<_, String>(4)?)?;
-                let decision = match r.get::<_, Option<String>>(5)? {
-                    Some(did) => {
+            type ReferralRow = (
+                String,
+                String,
+                String,
+                String,
+                String,
+                Option<String>,
+                Option<String>,
+                Option<String>,
+            );
+            let rows: Vec<ReferralRow> = stmt
+                .query_map([&family_list], |r| TryFrom::try_from(r))?
+                .collect::<rusqlite::Result<_>>()?;
+            let ids: Vec<String> = rows.iter().map(|r| r.0.clone()).collect();
+            let amendments = self.amendments_for(&ids, &names)?;
+            for (id, pupil, made, due, body, did, outcome, received) in rows {
+                let body: ReferralDetails = current(&body, amended(&amendments, &id))?;
+                let decision = match (did, outcome, received) {
+                    (Some(did), Some(outcome), Some(received)) => {
                         let outcome: DecisionOutcome =
-                            serde_json::from_value(serde_json::Value::String(r.get(6)?))?;
-                        Some((
-                            parse_id(&did)?,
-                            outcome,
-                            parse_date(&r.get::<_, String>(7)?)?,
-                        ))
+                            serde_json::from_value(serde_json::Value::String(outcome))?;
+                        Some((parse_id(&did)?, outcome, parse_date(&received)?))
                     }
-                    None => None,
+                    _ => None,
                 };
                 facts.referrals.push(ReferralFact {
-                    id: parse_id(&r.get::<_, String>(0)?)?,
-                    pupil: parse_id(&r.get::<_, String>(1)?)?,
+                    id: parse_id(&id)?,
+                    pupil: parse_id(&pupil)?,
                     agency: body
                         .agency_name
                         .clone()
                         .unwrap_or_else(|| body.agency.label().to_owned()),
-                    made_at: parse_time(&r.get::<_, String>(2)?)?,
-                    decision_due_on: parse_date(&r.get::<_, String>(3)?)?,
+                    made_at: parse_time(&made)?,
+                    decision_due_on: parse_date(&due)?,
                     decision,
                 });
             }
@@ -338,23 +294,55 @@ impl Session {
                   AND s.stage_no = (SELECT max(stage_no) FROM escalation_stages x WHERE x.escalation_id = e.id)
                  WHERE e.pupil_id IN (SELECT value FROM json_each(?1))",
             )?;
-            let mut rows = stmt.query([&family_list])?;
-            while let Some(r) = rows.next()? {
-                let body: EscalationDetails = serde_json::from_str(&r.get::<_, String>(3)?)?;
-                let stage: serde_json::Value = serde_json::from_str(&r.get::<_, String>(8)?)?;
-                let stage_no: u32 = r.get(5)?;
+            type EscalationRow = (
+                String,
+                String,
+                String,
+                String,
+                String,
+                u32,
+                String,
+                String,
+                String,
+                bool,
+                bool,
+            );
+            let rows: Vec<EscalationRow> = stmt
+                .query_map([&family_list], |r| TryFrom::try_from(r))?
+                .collect::<rusqlite::Result<_>>()?;
+            let ids: Vec<String> = rows
+                .iter()
+                .flat_map(|r| [r.0.clone(), r.4.clone()])
+                .collect();
+            let amendments = self.amendments_for(&ids, &names)?;
+            for (
+                id,
+                pupil,
+                opened,
+                body,
+                stage_id,
+                stage_no,
+                raised,
+                due,
+                stage,
+                responded,
+                resolved,
+            ) in rows
+            {
+                let body: EscalationDetails = current(&body, amended(&amendments, &id))?;
+                let stage: StageDetails = current(&stage, amended(&amendments, &stage_id))?;
                 facts.escalations.push(EscalationFact {
-                    id: parse_id(&r.get::<_, String>(0)?)?,
-                    pupil: parse_id(&r.get::<_, String>(1)?)?,
+                    id: parse_id(&id)?,
+                    pupil: parse_id(&pupil)?,
                     agency: body.agency,
-                    opened_at: parse_time(&r.get::<_, String>(2)?)?,
-                    stage_id: parse_id(&r.get::<_, String>(4)?)?,
+                    opened_at: parse_time(&opened)?,
+                    stage_id: parse_id(&stage_id)?,
                     stage_no,
-                    stage_name: stage["stage_name"].as_str().unwrap_or_default().to_owned(),
-                    raised_on: parse_date(&r.get::<_, String>(6)?)?,
-                    due_on: parse_date(&r.get::<_, String>(7)?)?,
-                    responded: r.get(9)?,
-                    resolved: r.get(10)?,
+                    stage_name: stage.stage_name,
+                    raised_on: parse_date(&raised)?,
+                    due_on: parse_date(&due)?,
+                    responded,
+                    resolved,
                     next_stage: procedure
                         .stages
                         .get(stage_no as usize)

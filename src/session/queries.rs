@@ -5,13 +5,13 @@ use std::collections::{BTreeSet, HashMap};
 
 use chrono::{DateTime, Duration, NaiveDate, Utc};
 use rusqlite::{OptionalExtension, params};
-use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 use uuid::Uuid;
 
 use super::{Session, parse_id, parse_time};
 use crate::error::{Error, Result};
+use crate::kinds::{ShownField, current, shown_fields};
 use crate::records::*;
 use crate::time::{london_date, parse_date};
 
@@ -142,6 +142,9 @@ pub struct ChronologyEntry {
     /// The child's own words, verbatim, where the record holds them.
     pub child_words: Option<String>,
     pub categories: Vec<Category>,
+    /// Every field the record holds, as amended, in its kind's order (empty for a concern
+    /// about another child that names this one: that account belongs to the other child).
+    pub fields: Vec<ShownField>,
     pub author: String,
     pub recorded_at: DateTime<Utc>,
     pub amendments: Vec<AmendmentView>,
@@ -305,18 +308,12 @@ fn with_body_marks(mut text: String, marks: &[BodyMark]) -> String {
     text
 }
 
-/// Applies amendments, in order, to a stored body: each sets one field.
-pub(crate) fn apply_amendments<T: DeserializeOwned>(
-    body: &str,
-    amendments: &[AmendmentView],
-) -> Result<T> {
-    let mut v: serde_json::Value = serde_json::from_str(body)?;
-    for a in amendments {
-        if let Some(obj) = v.as_object_mut() {
-            obj.insert(a.field.clone(), a.value.clone());
-        }
-    }
-    Ok(serde_json::from_value(v)?)
+/// The amendments of one record, from a map loaded by `amendments_for`.
+pub(crate) fn amended<'a>(
+    map: &'a HashMap<String, Vec<AmendmentView>>,
+    id: &str,
+) -> &'a [AmendmentView] {
+    map.get(id).map(Vec::as_slice).unwrap_or(&[])
 }
 
 /// Builds an FTS5 query from what a person typed: every word must appear (the last as a
@@ -431,7 +428,7 @@ impl Session {
         rows.into_iter()
             .map(|(id, body)| {
                 let a = amendments.get(&id).map(Vec::as_slice).unwrap_or(&[]);
-                Ok((parse_id(&id)?, apply_amendments(&body, a)?))
+                Ok((parse_id(&id)?, current(&body, a)?))
             })
             .collect()
     }
@@ -514,7 +511,7 @@ impl Session {
             .amendments_for(&[pupil.to_string()], &names)?
             .remove(&pupil.to_string())
             .unwrap_or_default();
-        let details: PupilDetails = apply_amendments(&body, &amendments)?;
+        let details: PupilDetails = current(&body, &amendments)?;
         let household = self.household_of(pupil, &names)?;
         let sibling_ids = self.siblings_of(pupil)?;
         let siblings = self
@@ -561,10 +558,8 @@ impl Session {
         rows.into_iter()
             .map(|(id, hid, hbody, pid, body, left)| {
                 let none = Vec::new();
-                let h: HouseholdDetails =
-                    apply_amendments(&hbody, amendments.get(&hid).unwrap_or(&none))?;
-                let details: MemberDetails =
-                    apply_amendments(&body, amendments.get(&id).unwrap_or(&none))?;
+                let h: HouseholdDetails = current(&hbody, amendments.get(&hid).unwrap_or(&none))?;
+                let details: MemberDetails = current(&body, amendments.get(&id).unwrap_or(&none))?;
                 let pupil_id = pid.as_deref().map(parse_id).transpose()?;
                 let name = match pupil_id.and_then(|p| pupils.get(&p)) {
                     Some(p) => p.display_name(),
@@ -633,12 +628,16 @@ impl Session {
             }
         }
         let ids: Vec<String> = raw.iter().map(|r| r.record_id.clone()).collect();
-        let amendments = self.amendments_for(&ids, &names)?;
+        let notifications = raw.iter().filter_map(|r| match &r.extra {
+            Extra::Notification(id, _) => Some(id.clone()),
+            _ => None,
+        });
+        let amended: Vec<String> = ids.iter().cloned().chain(notifications).collect();
+        let amendments = self.amendments_for(&amended, &names)?;
         let mut attachments = self.attachments_for(&ids)?;
         let mut out = Vec::with_capacity(raw.len());
         for r in raw {
-            let a = amendments.get(&r.record_id).cloned().unwrap_or_default();
-            let mut e = r.build(&a, &names, &pupil_names)?;
+            let mut e = r.build(&amendments, &names, &pupil_names)?;
             e.attachments = attachments
                 .remove(&e.record_id.to_string())
                 .unwrap_or_default();
@@ -761,7 +760,7 @@ impl Session {
             }
         }
         let mut referral_rows: Vec<(String, String, String, String, String)> = Vec::new();
-        let mut stage_rows: Vec<(String, String, i64, String, String, bool)> = Vec::new();
+        let mut stage_rows: Vec<(String, String, i64, String, String, bool, String)> = Vec::new();
         if lead {
             let mut stmt = self.conn().prepare_cached(
                 "SELECT r.id, r.pupil_id, r.made_at, o.decision_due_on, r.body FROM open_referrals o
@@ -772,7 +771,8 @@ impl Session {
                 .collect::<rusqlite::Result<_>>()?;
             let mut stmt = self.conn().prepare_cached(
                 "SELECT e.id, e.pupil_id, s.stage_no, s.due_on, s.body,
-                        EXISTS (SELECT 1 FROM escalation_events v WHERE v.stage_id = s.id AND v.event = 'response')
+                        EXISTS (SELECT 1 FROM escalation_events v WHERE v.stage_id = s.id AND v.event = 'response'),
+                        s.id
                  FROM open_escalations o JOIN escalations e ON e.id = o.escalation_id
                  JOIN escalation_stages s ON s.escalation_id = e.id
                  AND s.stage_no = (SELECT max(stage_no) FROM escalation_stages x WHERE x.escalation_id = e.id)
@@ -804,6 +804,14 @@ impl Session {
         let ids: Vec<Uuid> = pupil_ids.into_iter().collect();
         let pupil_names = self.pupil_names(&ids)?;
         let pname = |id: &Uuid| pupil_names.get(id).cloned().unwrap_or_default();
+        let record_ids: Vec<String> = referral_rows
+            .iter()
+            .map(|r| r.0.clone())
+            .chain(stage_rows.iter().map(|r| r.6.clone()))
+            .chain(concern_rows.iter().map(|r| r.0.clone()))
+            .collect();
+        let amendments = self.amendments_for(&record_ids, &names)?;
+        let amended = |id: &str| amendments.get(id).map(Vec::as_slice).unwrap_or(&[]);
 
         // Follow-ups due within two working days, split into overdue and due (as amended).
         let (follow_ups_overdue, follow_ups_due): (Vec<_>, Vec<_>) = self
@@ -835,7 +843,7 @@ impl Session {
                 let pupil = parse_id(&pupil)?;
                 let made_at = parse_time(&made)?;
                 let due = parse_date(&due)?;
-                let d: ReferralDetails = serde_json::from_str(&body)?;
+                let d: ReferralDetails = current(&body, amended(&id))?;
                 Ok(ReferralItem {
                     id: parse_id(&id)?,
                     pupil_id: pupil,
@@ -851,7 +859,7 @@ impl Session {
         let stage_horizon = cal.add_working_days(today, 1);
         let escalation_stages_due = stage_rows
             .into_iter()
-            .filter_map(|(id, pupil, no, due, body, responded)| {
+            .filter_map(|(id, pupil, no, due, body, responded, stage_id)| {
                 let due = match parse_date(&due) {
                     Ok(d) => d,
                     Err(e) => return Some(Err(e)),
@@ -859,11 +867,8 @@ impl Session {
                 if due > stage_horizon && !responded {
                     return None;
                 }
-                let stage_name = serde_json::from_str::<serde_json::Value>(&body)
-                    .ok()
-                    .and_then(|v| v["stage_name"].as_str().map(str::to_owned))
-                    .unwrap_or_default();
                 Some((|| {
+                    let stage_name = current::<StageDetails>(&body, amended(&stage_id))?.stage_name;
                     let pupil = parse_id(&pupil)?;
                     Ok(EscalationItem {
                         escalation_id: parse_id(&id)?,
@@ -882,7 +887,7 @@ impl Session {
             .into_iter()
             .map(|(id, pupil, recorded, by, body)| {
                 let pupil = parse_id(&pupil)?;
-                let d: ConcernDetails = serde_json::from_str(&body)?;
+                let d: ConcernDetails = current(&body, amended(&id))?;
                 Ok(ConcernItem {
                     id: parse_id(&id)?,
                     pupil_id: pupil,
@@ -965,9 +970,9 @@ const CHRONOLOGY_SOURCES: &[(RecordKind, &str, ExtraFn)] = &[
     ),
     (
         RecordKind::EncompassChild,
-        "SELECT ec.id, n.recorded_at, n.recorded_by, ec.body, n.body FROM encompass_children ec
+        "SELECT ec.id, n.recorded_at, n.recorded_by, ec.body, n.id, n.body FROM encompass_children ec
          JOIN encompass_notifications n ON n.id = ec.notification_id WHERE ec.pupil_id = ?1",
-        |r| Ok(Extra::Notification(r.get(4)?)),
+        |r| Ok(Extra::Notification(r.get(4)?, r.get(5)?)),
     ),
     (RecordKind::Voice, "SELECT id, recorded_at, recorded_by, body FROM voice_entries WHERE pupil_id = ?1", |_| Ok(Extra::None)),
     (
@@ -1003,7 +1008,8 @@ const CHRONOLOGY_SOURCES: &[(RecordKind, &str, ExtraFn)] = &[
 enum Extra {
     None,
     NamedAs(String),
-    Notification(String),
+    /// The notification's id and stored body (its amendments are loaded with the entry's).
+    Notification(String, String),
     FollowUp(String, Option<String>, Option<String>),
     Stage(i64, String),
     Event(String),
@@ -1024,18 +1030,24 @@ struct RawEntry {
 impl RawEntry {
     fn build(
         self,
-        amendments: &[AmendmentView],
+        all_amendments: &HashMap<String, Vec<AmendmentView>>,
         names: &Names,
         pupils: &HashMap<Uuid, String>,
     ) -> Result<ChronologyEntry> {
+        let amended = |id: &str| all_amendments.get(id).map(Vec::as_slice).unwrap_or(&[]);
+        let amendments = amended(&self.record_id);
         let recorded_at = parse_time(&self.recorded_at)?;
         let pupil_id = parse_id(&self.pupil_id)?;
         let mut categories = Vec::new();
         let mut child_words = None;
+        let mut fields = Vec::new();
         let (at, title, text) = match (&self.kind, &self.extra) {
             (RecordKind::Concern, extra) => {
-                let d: ConcernDetails = apply_amendments(&self.body, amendments)?;
+                let d: ConcernDetails = current(&self.body, amendments)?;
                 categories = d.categories.clone();
+                if !matches!(extra, Extra::NamedAs(_)) {
+                    fields = shown_fields(&d)?;
+                }
                 let (title, text) = match extra {
                     Extra::NamedAs(role) => (
                         format!("Named in a concern about another child, as: {role}"),
@@ -1051,9 +1063,11 @@ impl RawEntry {
                 };
                 (d.observed_at, title, text)
             }
-            (RecordKind::EncompassChild, Extra::Notification(nbody)) => {
-                let ch: EncompassChild = apply_amendments(&self.body, amendments)?;
-                let n: EncompassDetails = serde_json::from_str(nbody)?;
+            (RecordKind::EncompassChild, Extra::Notification(nid, nbody)) => {
+                let ch: EncompassChild = current(&self.body, amendments)?;
+                let n: EncompassDetails = current(nbody, amended(nid))?;
+                fields = shown_fields(&n)?;
+                fields.extend(shown_fields(&ch)?);
                 categories = vec![Category::DomesticAbuse];
                 child_words = ch.what_they_said.clone();
                 let present = match ch.present {
@@ -1072,7 +1086,8 @@ impl RawEntry {
                 )
             }
             (RecordKind::Voice, _) => {
-                let d: VoiceDetails = apply_amendments(&self.body, amendments)?;
+                let d: VoiceDetails = current(&self.body, amendments)?;
+                fields = shown_fields(&d)?;
                 child_words = Some(d.words.clone());
                 let mut parts = vec![];
                 if let Some(w) = &d.wishes {
@@ -1088,14 +1103,15 @@ impl RawEntry {
                 (d.spoken_at, "Child's voice".to_owned(), parts.join("\n"))
             }
             (RecordKind::FollowUp, Extra::FollowUp(due, outcome, done_at)) => {
-                let d: FollowUpDetails = apply_amendments(&self.body, amendments)?;
+                let d: FollowUpDetails = current(&self.body, amendments)?;
+                fields = shown_fields(&d)?;
                 let status = match (outcome, done_at) {
                     (Some(o), Some(at)) => {
-                        let o: serde_json::Value = serde_json::from_str(o)?;
+                        let o: FollowUpOutcome = serde_json::from_str(o)?;
                         format!(
                             "Completed {}: {}",
                             crate::time::display_london(parse_time(at)?),
-                            o["outcome"].as_str().unwrap_or("")
+                            o.outcome
                         )
                     }
                     _ => "Open".to_owned(),
@@ -1110,7 +1126,8 @@ impl RawEntry {
                 )
             }
             (RecordKind::Referral, _) => {
-                let d: ReferralDetails = apply_amendments(&self.body, amendments)?;
+                let d: ReferralDetails = current(&self.body, amendments)?;
+                fields = shown_fields(&d)?;
                 (
                     d.made_at,
                     format!(
@@ -1123,7 +1140,8 @@ impl RawEntry {
                 )
             }
             (RecordKind::Decision, extra) => {
-                let d: DecisionDetails = apply_amendments(&self.body, amendments)?;
+                let d: DecisionDetails = current(&self.body, amendments)?;
+                fields = shown_fields(&d)?;
                 // A decision has a date only: midday that day, but after the referral it answers.
                 let mut at = crate::time::noon_london(d.received_on);
                 if let Extra::Decision(made) = extra {
@@ -1139,7 +1157,8 @@ impl RawEntry {
                 )
             }
             (RecordKind::Escalation, _) => {
-                let d: EscalationDetails = apply_amendments(&self.body, amendments)?;
+                let d: EscalationDetails = current(&self.body, amendments)?;
+                fields = shown_fields(&d)?;
                 (
                     recorded_at,
                     format!("Escalation opened with {}", d.agency),
@@ -1147,11 +1166,9 @@ impl RawEntry {
                 )
             }
             (RecordKind::EscalationStage, Extra::Stage(no, due)) => {
-                let d: StageDetails = apply_amendments(&self.body, amendments)?;
-                let name = serde_json::from_str::<serde_json::Value>(&self.body)?["stage_name"]
-                    .as_str()
-                    .unwrap_or("")
-                    .to_owned();
+                let d: StageDetails = current(&self.body, amendments)?;
+                fields = shown_fields(&d)?;
+                let name = &d.stage_name;
                 (
                     crate::time::noon_london(d.raised_on),
                     format!(
@@ -1165,17 +1182,14 @@ impl RawEntry {
                 )
             }
             (RecordKind::EscalationEvent, Extra::Event(ev)) => {
-                let v: serde_json::Value = apply_amendments(&self.body, amendments)?;
+                let v: EscalationEventDetails = current(&self.body, amendments)?;
+                fields = shown_fields(&v)?;
                 let title = match ev.as_str() {
                     "response" => "Escalation: response",
                     "resolved" => "Escalation resolved",
                     _ => "Head's review comment",
                 };
-                (
-                    recorded_at,
-                    title.to_owned(),
-                    v["text"].as_str().unwrap_or("").to_owned(),
-                )
+                (recorded_at, title.to_owned(), v.text)
             }
             _ => {
                 return Err(Error::Internal {
@@ -1193,6 +1207,7 @@ impl RawEntry {
             text,
             child_words,
             categories,
+            fields,
             author: names.user(&self.author),
             recorded_at,
             amendments: amendments.to_vec(),

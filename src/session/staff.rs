@@ -338,6 +338,7 @@ impl StaffSession {
                 text,
                 child_words: d.child_words.clone(),
                 categories: d.categories.clone(),
+                fields: crate::kinds::shown_fields(d)?,
                 author: self.user.name.clone(),
                 recorded_at: i.header.created()?,
                 amendments: Vec::new(),

@@ -10,9 +10,10 @@ use serde::Serialize;
 use ts_rs::TS;
 use uuid::Uuid;
 
-use super::queries::{AmendmentView, FollowUpItem, apply_amendments};
+use super::queries::{AmendmentView, FollowUpItem};
 use super::{Session, parse_id, parse_time};
 use crate::error::{Error, Result};
+use crate::kinds::current;
 use crate::records::*;
 use crate::time::{london_date, parse_date};
 
@@ -139,7 +140,7 @@ impl Session {
                     id: parse_id(id)?,
                     pupil_id: pupil,
                     pupil_name: pupil_names.get(&pupil).cloned().unwrap_or_default(),
-                    action: apply_amendments::<FollowUpDetails>(body, a)?.action,
+                    action: current::<FollowUpDetails>(body, a)?.action,
                     owner: names.user(owner),
                     due_on: due,
                     working_days_left: cal.working_days_between(today, due),
@@ -177,17 +178,17 @@ impl Session {
                 let pupil = parse_id(pupil)?;
                 let due = parse_date(due)?;
                 let completed_at = parse_time(at)?;
-                let outcome: serde_json::Value = serde_json::from_str(outcome)?;
+                let outcome: FollowUpOutcome = serde_json::from_str(outcome)?;
                 let a = amendments.get(id).map(Vec::as_slice).unwrap_or(&[]);
                 Ok(CompletedFollowUp {
                     id: parse_id(id)?,
                     pupil_id: pupil,
                     pupil_name: pupil_names.get(&pupil).cloned().unwrap_or_default(),
-                    action: apply_amendments::<FollowUpDetails>(body, a)?.action,
+                    action: current::<FollowUpDetails>(body, a)?.action,
                     due_on: due,
                     completed_at,
                     completed_by: names.user(by),
-                    outcome: outcome["outcome"].as_str().unwrap_or_default().to_owned(),
+                    outcome: outcome.outcome,
                     late: london_date(completed_at) > due,
                 })
             })
@@ -290,6 +291,7 @@ impl Session {
             .iter()
             .map(|h| h.0.clone())
             .chain(stages.iter().map(|s| s.1.clone()))
+            .chain(events.iter().map(|v| v.1.clone()))
             .collect();
         let mut amendments = self.amendments_for(&record_ids, &names)?;
         let pupils: Vec<Uuid> = heads
@@ -302,12 +304,13 @@ impl Session {
         let mut responses: HashMap<&str, Vec<EscalationEventView>> = HashMap::new();
         let mut resolutions: HashMap<&str, EscalationEventView> = HashMap::new();
         for (esc, id, stage, event, at, by, body) in &events {
-            let text: serde_json::Value = serde_json::from_str(body)?;
+            let a = amendments.remove(id).unwrap_or_default();
+            let d: EscalationEventDetails = current(body, &a)?;
             let view = EscalationEventView {
                 id: parse_id(id)?,
                 at: parse_time(at)?,
                 by: names.user(by),
-                text: text["text"].as_str().unwrap_or_default().to_owned(),
+                text: d.text,
             };
             match (event.as_str(), stage) {
                 ("response", Some(stage)) => responses.entry(stage).or_default().push(view),
@@ -320,11 +323,7 @@ impl Session {
         let mut stage_views: HashMap<&str, Vec<StageView>> = HashMap::new();
         for (esc, id, no, raised, due, by, body) in &stages {
             let a = amendments.remove(id).unwrap_or_default();
-            let d: StageDetails = apply_amendments(body, &a)?;
-            let name = serde_json::from_str::<serde_json::Value>(body)?["stage_name"]
-                .as_str()
-                .unwrap_or_default()
-                .to_owned();
+            let d: StageDetails = current(body, &a)?;
             let raised_on = parse_date(raised)?;
             let due_on = parse_date(due)?;
             let answers = responses.remove(id.as_str()).unwrap_or_default();
@@ -333,7 +332,7 @@ impl Session {
             stage_views.entry(esc).or_default().push(StageView {
                 id: parse_id(id)?,
                 stage_no: *no as u32,
-                stage_name: name,
+                stage_name: d.stage_name,
                 raised_on,
                 due_on,
                 with_name: d.with_name,
@@ -356,7 +355,7 @@ impl Session {
             .iter()
             .map(|(id, pupil, opened, by, referral, body)| {
                 let a = amendments.remove(id).unwrap_or_default();
-                let d: EscalationDetails = apply_amendments(body, &a)?;
+                let d: EscalationDetails = current(body, &a)?;
                 let pupil = parse_id(pupil)?;
                 let mut stages = stage_views.remove(id.as_str()).unwrap_or_default();
                 let resolution = resolutions.remove(id.as_str());

@@ -9,13 +9,31 @@ use uuid::Uuid;
 
 use super::{Ctx, Session, parse_id};
 use crate::error::{Error, Result};
+use crate::kinds::Body;
 use crate::records::*;
 use crate::time::{fmt_date, fmt_utc, london_date};
 
-pub(crate) fn json<T: Serialize>(v: &T) -> Result<String> {
+/// A record body as stored (with its schema version).
+pub(crate) fn json<T: Body>(v: &T) -> Result<String> {
+    crate::kinds::encode(v)
+}
+
+/// The body of an event row (not a record kind of its own).
+fn event_json<T: Serialize>(v: &T) -> Result<String> {
     serde_json::to_string(v).map_err(|_| Error::Internal {
-        detail: "record encoding".into(),
+        detail: "event encoding".into(),
     })
+}
+
+/// Indexes a record body's search text, as its kind declares it.
+pub(crate) fn index_body<T: Body>(
+    c: &Connection,
+    ctx: &Ctx,
+    record_id: Uuid,
+    pupil_id: Option<Uuid>,
+    body: &T,
+) -> Result<()> {
+    index_text(c, ctx, T::KIND, record_id, pupil_id, &body.search_text())
 }
 
 /// Adds text to the full-text index (inside the encrypted database).
@@ -103,14 +121,7 @@ fn insert_follow_up(
         fmt_date(due_on),
         json(details)?
     ])?;
-    index_text(
-        c,
-        ctx,
-        RecordKind::FollowUp,
-        id,
-        Some(pupil_id),
-        &[Some(&details.action)],
-    )?;
+    index_body(c, ctx, id, Some(pupil_id), details)?;
     Ok(id)
 }
 
@@ -132,8 +143,7 @@ impl Session {
                 "INSERT INTO pupils (id, device_id, created_at, created_by, upn, body) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
             )?
             .execute(params![id.to_string(), ctx.device, ctx.now_text(), ctx.user.to_string(), details.upn, json(details)?])?;
-            let name = format!("{} {} {}", details.legal_first_name, details.preferred_name.as_deref().unwrap_or(""), details.legal_last_name);
-            index_text(c, ctx, RecordKind::Pupil, id, Some(id), &[Some(&name), details.upn.as_deref()])?;
+            index_body(c, ctx, id, Some(id), details)?;
             Ok((id, vec![id]))
         })
     }
@@ -202,7 +212,7 @@ impl Session {
                     json(&m.details)?
                 ],
             )?;
-            index_text(c, ctx, RecordKind::HouseholdMember, id, m.pupil_id, &[m.details.full_name.as_deref(), m.details.known_risks.as_deref()])?;
+            index_body(c, ctx, id, m.pupil_id, &m.details)?;
             let mut targets = vec![id, m.household_id];
             targets.extend(m.pupil_id);
             Ok((id, targets))
@@ -224,7 +234,7 @@ impl Session {
             }
             c.execute(
                 "INSERT INTO household_member_ends (id, device_id, at, by_user, member_id, body) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-                params![ctx.new_id().to_string(), ctx.device, ctx.now_text(), ctx.user.to_string(), member_id.to_string(), json(&serde_json::json!({ "reason": reason }))?],
+                params![ctx.new_id().to_string(), ctx.device, ctx.now_text(), ctx.user.to_string(), member_id.to_string(), event_json(&MemberEnd { reason: reason.to_owned() })?],
             )
             .map_err(|e| match Error::from(e) {
                 Error::Conflict { .. } => Error::Conflict { what: "that person has already left the household" },
@@ -319,11 +329,7 @@ impl Session {
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
                 params![id.to_string(), ctx.device, ctx.now_text(), ctx.user.to_string(), fmt_utc(n.details.received_at), fmt_utc(respond_by), json(&n.details)?],
             )?;
-            index_text(c, ctx, RecordKind::Encompass, id, None, &[
-                Some(&n.details.circumstances),
-                Some(&n.details.police_reference),
-                n.details.other_information.as_deref(),
-            ])?;
+            index_body(c, ctx, id, None, &n.details)?;
             let mut targets = vec![id];
             for ch in &n.children {
                 pupil_exists(c, ch.pupil_id)?;
@@ -332,7 +338,7 @@ impl Session {
                     "INSERT INTO encompass_children (id, notification_id, pupil_id, body) VALUES (?1, ?2, ?3, ?4)",
                     params![child_row.to_string(), id.to_string(), ch.pupil_id.to_string(), json(ch)?],
                 )?;
-                index_text(c, ctx, RecordKind::EncompassChild, child_row, Some(ch.pupil_id), &[ch.what_they_said.as_deref(), ch.where_during.as_deref()])?;
+                index_body(c, ctx, child_row, Some(ch.pupil_id), ch)?;
                 let action = FollowUpDetails {
                     action: "Operation Encompass: see the child before the start of the school day, give the agreed support, consider siblings (here and at other schools) and record what was done.".into(),
                 };
@@ -340,6 +346,44 @@ impl Session {
                 targets.push(ch.pupil_id);
             }
             Ok((id, targets))
+        })
+    }
+
+    /// Adds a child to a notification (a sibling the police did not name), with their own
+    /// follow-up due before the start of the next school day after now.
+    pub fn add_encompass_child(
+        &mut self,
+        notification_id: Id,
+        child: &EncompassChild,
+    ) -> Result<Id> {
+        self.require(Role::is_safeguarding_lead)?;
+        child.validate(self.now())?;
+        let due = self
+            .calendar()?
+            .next_school_day_start(self.now())
+            .ok_or(Error::invalid(
+                "calendar",
+                "has no school day in the next three years",
+            ))?;
+        self.write("encompass.add_child", |c, ctx| {
+            pupil_exists(c, child.pupil_id)?;
+            let exists: bool = c.query_row("SELECT EXISTS (SELECT 1 FROM encompass_notifications WHERE id = ?1)", [notification_id.to_string()], |r| r.get(0))?;
+            if !exists {
+                return Err(Error::NotFound { what: "notification" });
+            }
+            let row = ctx.new_id();
+            c.execute(
+                "INSERT INTO encompass_children (id, notification_id, pupil_id, body) VALUES (?1, ?2, ?3, ?4)",
+                params![row.to_string(), notification_id.to_string(), child.pupil_id.to_string(), json(child)?],
+            )
+            .map_err(|e| match Error::from(e) {
+                Error::Conflict { .. } => Error::Conflict { what: "that child is already on the notification" },
+                other => other,
+            })?;
+            index_body(c, ctx, row, Some(child.pupil_id), child)?;
+            let action = FollowUpDetails { action: "Operation Encompass (sibling): check in with the child before the start of the school day and record what was done.".into() };
+            let f = insert_follow_up(c, ctx, child.pupil_id, Some(notification_id), ctx.user, london_date(due), &action)?;
+            Ok((row, vec![row, notification_id, child.pupil_id, f]))
         })
     }
 
@@ -357,7 +401,7 @@ impl Session {
             )?
             .execute(params![id.to_string(), ctx.device, ctx.now_text(), ctx.user.to_string(), n.pupil_id.to_string(), fmt_utc(n.details.spoken_at), json(&n.details)?])?;
             let d = &n.details;
-            index_text(c, ctx, RecordKind::Voice, id, Some(n.pupil_id), &[Some(&d.words), d.wishes.as_deref(), d.feelings.as_deref(), d.non_verbal.as_deref()])?;
+            index_body(c, ctx, id, Some(n.pupil_id), d)?;
             Ok((id, vec![id, n.pupil_id]))
         })
     }
@@ -414,7 +458,7 @@ impl Session {
                 "INSERT INTO follow_up_events (id, device_id, at, by_user, follow_up_id, event, owner_id, body)
                  VALUES (?1, ?2, ?3, ?4, ?5, 'completed', NULL, ?6)",
             )?
-            .execute(params![ev.to_string(), ctx.device, ctx.now_text(), ctx.user.to_string(), id.to_string(), json(&serde_json::json!({ "outcome": outcome }))?])?;
+            .execute(params![ev.to_string(), ctx.device, ctx.now_text(), ctx.user.to_string(), id.to_string(), event_json(&FollowUpOutcome { outcome: outcome.to_owned() })?])?;
             index_text(c, ctx, RecordKind::FollowUp, id, Some(pupil), &[Some(outcome)])?;
             Ok(((), vec![id, pupil]))
         })
@@ -432,8 +476,8 @@ impl Session {
             active_user_exists(c, owner_id)?;
             c.execute(
                 "INSERT INTO follow_up_events (id, device_id, at, by_user, follow_up_id, event, owner_id, body)
-                 VALUES (?1, ?2, ?3, ?4, ?5, 'reassigned', ?6, '{}')",
-                params![ctx.new_id().to_string(), ctx.device, ctx.now_text(), ctx.user.to_string(), id.to_string(), owner_id.to_string()],
+                 VALUES (?1, ?2, ?3, ?4, ?5, 'reassigned', ?6, ?7)",
+                params![ctx.new_id().to_string(), ctx.device, ctx.now_text(), ctx.user.to_string(), id.to_string(), owner_id.to_string(), event_json(&Reassigned {})?],
             )?;
             Ok(((), vec![id, pupil, owner_id]))
         })
@@ -457,7 +501,7 @@ impl Session {
             )?
             .execute(params![id.to_string(), ctx.device, ctx.now_text(), ctx.user.to_string(), n.pupil_id.to_string(), fmt_utc(n.details.made_at), fmt_date(due), json(&n.details)?])?;
             let d = &n.details;
-            index_text(c, ctx, RecordKind::Referral, id, Some(n.pupil_id), &[Some(&d.what_was_shared), d.reference.as_deref(), d.child_view.as_deref(), d.no_consent_reason.as_deref()])?;
+            index_body(c, ctx, id, Some(n.pupil_id), d)?;
             Ok((id, vec![id, n.pupil_id]))
         })
     }
@@ -490,7 +534,7 @@ impl Session {
                 params![id.to_string(), ctx.device, ctx.now_text(), ctx.user.to_string(), referral_id.to_string(), fmt_date(d.received_on), d.outcome.as_str(), json(d)?],
             )?;
             let pupil = parse_id(&pupil)?;
-            index_text(c, ctx, RecordKind::Decision, id, Some(pupil), &[Some(&d.notes), d.decided_by.as_deref()])?;
+            index_body(c, ctx, id, Some(pupil), d)?;
             Ok((id, vec![id, referral_id, pupil]))
         })
     }
@@ -522,23 +566,16 @@ impl Session {
         pupil: Uuid,
     ) -> Result<Uuid> {
         let id = ctx.new_id();
-        let mut body = serde_json::to_value(s).map_err(|_| Error::Internal {
-            detail: "stage encoding".into(),
-        })?;
-        body["stage_name"] = serde_json::Value::String(name.to_owned());
+        let body = StageDetails {
+            stage_name: name.to_owned(),
+            ..s.clone()
+        };
         c.execute(
             "INSERT INTO escalation_stages (id, device_id, recorded_at, recorded_by, escalation_id, stage_no, raised_on, due_on, body)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
-            params![id.to_string(), ctx.device, ctx.now_text(), ctx.user.to_string(), escalation_id.to_string(), stage_no as i64, fmt_date(s.raised_on), fmt_date(due), body.to_string()],
+            params![id.to_string(), ctx.device, ctx.now_text(), ctx.user.to_string(), escalation_id.to_string(), stage_no as i64, fmt_date(s.raised_on), fmt_date(due), json(&body)?],
         )?;
-        index_text(
-            c,
-            ctx,
-            RecordKind::EscalationStage,
-            id,
-            Some(pupil),
-            &[Some(&s.disagreement), Some(&s.evidence), Some(&s.with_name)],
-        )?;
+        index_body(c, ctx, id, Some(pupil), &body)?;
         Ok(id)
     }
 
@@ -566,7 +603,7 @@ impl Session {
                 "INSERT INTO escalations (id, device_id, opened_at, opened_by, pupil_id, referral_id, body) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
                 params![id.to_string(), ctx.device, ctx.now_text(), ctx.user.to_string(), n.pupil_id.to_string(), n.referral_id.map(|r| r.to_string()), json(&n.details)?],
             )?;
-            index_text(c, ctx, RecordKind::Escalation, id, Some(n.pupil_id), &[Some(&n.details.subject)])?;
+            index_body(c, ctx, id, Some(n.pupil_id), &n.details)?;
             let stage = Self::insert_stage(c, ctx, id, 1, &name, due, &n.first_stage, n.pupil_id)?;
             Ok((id, vec![id, stage, n.pupil_id]))
         })
@@ -612,7 +649,10 @@ impl Session {
         text: &str,
         must_be_open: bool,
     ) -> Result<Id> {
-        required("text", text, MAX_TEXT)?;
+        let body = EscalationEventDetails {
+            text: text.to_owned(),
+        };
+        body.validate(self.now())?;
         let (pupil, _, stage, resolved) = self.escalation_state(id)?;
         if must_be_open && resolved {
             return Err(Error::Conflict {
@@ -624,9 +664,9 @@ impl Session {
             let ev = ctx.new_id();
             c.execute(
                 "INSERT INTO escalation_events (id, device_id, at, by_user, escalation_id, stage_id, event, body) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
-                params![ev.to_string(), ctx.device, ctx.now_text(), ctx.user.to_string(), id.to_string(), stage.to_string(), event, json(&serde_json::json!({ "text": text }))?],
+                params![ev.to_string(), ctx.device, ctx.now_text(), ctx.user.to_string(), id.to_string(), stage.to_string(), event, json(&body)?],
             )?;
-            index_text(c, ctx, RecordKind::EscalationEvent, ev, Some(pupil), &[Some(text)])?;
+            index_body(c, ctx, ev, Some(pupil), &body)?;
             Ok((ev, vec![ev, id, pupil]))
         })
     }
@@ -699,21 +739,7 @@ pub(crate) fn insert_concern(
         c.prepare_cached("INSERT INTO concern_children (concern_id, pupil_id, name, role) VALUES (?1, ?2, ?3, ?4)")?
             .execute(params![id.to_string(), o.pupil_id.map(|p| p.to_string()), o.name, o.role])?;
     }
-    let d = &n.details;
-    index_text(
-        c,
-        ctx,
-        RecordKind::Concern,
-        id,
-        Some(n.pupil_id),
-        &[
-            Some(&d.account),
-            d.child_words.as_deref(),
-            Some(&d.immediate_action),
-            Some(&d.location),
-            Some(&d.reporter_name),
-        ],
-    )?;
+    index_body(c, ctx, id, Some(n.pupil_id), &n.details)?;
     Ok(targets)
 }
 

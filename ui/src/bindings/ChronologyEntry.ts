@@ -3,6 +3,7 @@ import type { AmendmentView } from "./AmendmentView";
 import type { AttachmentView } from "./AttachmentView";
 import type { Category } from "./Category";
 import type { RecordKind } from "./RecordKind";
+import type { ShownField } from "./ShownField";
 
 export type ChronologyEntry = { 
 /**
@@ -12,4 +13,9 @@ at: string, kind: RecordKind, record_id: string, pupil_id: string, pupil_name: s
 /**
  * The child's own words, verbatim, where the record holds them.
  */
-child_words: string | null, categories: Array<Category>, author: string, recorded_at: string, amendments: Array<AmendmentView>, attachments: Array<AttachmentView>, };
+child_words: string | null, categories: Array<Category>, 
+/**
+ * Every field the record holds, as amended, in its kind's order (empty for a concern
+ * about another child that names this one: that account belongs to the other child).
+ */
+fields: Array<ShownField>, author: string, recorded_at: string, amendments: Array<AmendmentView>, attachments: Array<AttachmentView>, };

@@ -3,4 +3,4 @@
 /**
  * How a field is typed.
  */
-export type FieldType = "text" | "optional_text" | "date_time" | "date" | "optional_date" | "yes_no" | "yes_no_unknown" | "choice" | "choices";
+export type FieldType = "text" | "optional_text" | "date_time" | "date" | "optional_date" | "yes_no" | "yes_no_unknown" | "choice" | "choices" | "body_marks" | "link";

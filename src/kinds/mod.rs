@@ -1,0 +1,376 @@
+//! One definition per record kind. Each file here holds a kind's body (the narrative part stored
+//! as JSON in its table's `body` column), its validation, and its [`Body`] declaration: where it
+//! is stored, its schema version, every field with its label, how it is typed and whether it may
+//! be amended, its choices and its search text. Everything else — amendments, the correction
+//! form, documents, the chronology's field list — is derived from that declaration, and the only
+//! way to read a stored body is [`current`], which applies its amendments.
+//!
+//! Adding a kind: a file here, and one arm in [`with_body!`] (and in `RecordKind`).
+
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+use serde_json::Value;
+
+use crate::error::{Error, Result};
+use crate::fields::{FieldOption, FieldType};
+use crate::records::{RecordKind, Validate};
+use crate::session::AmendmentView;
+
+pub mod concern;
+pub mod encompass;
+pub mod escalation;
+pub mod follow_up;
+pub mod household;
+pub mod pupil;
+pub mod referral;
+pub mod voice;
+
+/// How a field may be corrected once saved.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Amend {
+    /// Never: a link, a time a due date was worked out from, or a value the core sets.
+    No,
+    /// By typing it again in the correction form (converted by `fields::typed_value`).
+    Typed,
+    /// As JSON through its own control (a list such as the body map).
+    Control,
+}
+
+/// One field of a kind's body.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Field {
+    pub name: &'static str,
+    pub label: &'static str,
+    pub ty: FieldType,
+    pub amend: Amend,
+}
+
+pub(crate) const fn field(
+    name: &'static str,
+    label: &'static str,
+    ty: FieldType,
+    amend: Amend,
+) -> Field {
+    Field {
+        name,
+        label,
+        ty,
+        amend,
+    }
+}
+
+/// Where a kind is stored: its table, and SQL expressions for its author and its pupil.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Table {
+    pub name: &'static str,
+    pub author: &'static str,
+    pub pupil: &'static str,
+}
+
+/// A record kind's body, declared once.
+pub(crate) trait Body: Serialize + DeserializeOwned + Validate {
+    const KIND: RecordKind;
+    /// The version written into every stored body; a body without one is version 1.
+    const VERSION: u32;
+    const TABLE: Table;
+    /// Every field of the struct, in the order a person reads them (a test checks the names
+    /// against the struct's own).
+    const FIELDS: &'static [Field];
+
+    /// The choices of a choice field (`FieldType::Choice` and `Choices`).
+    fn options(_field: &str) -> Vec<FieldOption> {
+        Vec::new()
+    }
+
+    /// The text the search index holds for this body.
+    fn search_text(&self) -> Vec<Option<&str>>;
+
+    /// Reads a body stored at an older version (as JSON, before amendments are applied).
+    fn upgrade(body: Value, from: u32) -> Result<Value> {
+        let _ = from;
+        Ok(body)
+    }
+}
+
+/// The key holding a stored body's schema version.
+pub(crate) const VERSION_KEY: &str = "schema_version";
+
+/// A body as stored: its JSON with its schema version.
+pub(crate) fn encode<T: Body>(body: &T) -> Result<String> {
+    let mut v = serde_json::to_value(body).map_err(|_| encoding())?;
+    v.as_object_mut()
+        .ok_or_else(encoding)?
+        .insert(VERSION_KEY.into(), T::VERSION.into());
+    serde_json::to_string(&v).map_err(|_| encoding())
+}
+
+fn encoding() -> Error {
+    Error::Internal {
+        detail: "record encoding".into(),
+    }
+}
+
+/// A stored body as JSON, at this build's version, with its amendments applied in order.
+pub(crate) fn current_json<T: Body>(stored: &str, amendments: &[AmendmentView]) -> Result<Value> {
+    let mut v: Value = serde_json::from_str(stored)?;
+    let obj = v.as_object_mut().ok_or_else(|| Error::Internal {
+        detail: "a stored record body is not an object".into(),
+    })?;
+    let version = match obj.remove(VERSION_KEY) {
+        None => 1,
+        Some(n) => n.as_u64().ok_or_else(|| Error::Internal {
+            detail: "a stored record body has a malformed schema version".into(),
+        })? as u32,
+    };
+    if version > T::VERSION {
+        return Err(Error::Internal {
+            detail: format!(
+                "a {} record was written by a newer version of Safeguard Desk",
+                T::KIND.as_str()
+            ),
+        });
+    }
+    if version < T::VERSION {
+        v = T::upgrade(v, version)?;
+    }
+    if let Some(obj) = v.as_object_mut() {
+        for a in amendments {
+            obj.insert(a.field.clone(), a.value.clone());
+        }
+    }
+    Ok(v)
+}
+
+/// The current view of a stored body: the only way the core reads one.
+pub(crate) fn current<T: Body>(stored: &str, amendments: &[AmendmentView]) -> Result<T> {
+    Ok(serde_json::from_value(current_json::<T>(
+        stored, amendments,
+    )?)?)
+}
+
+/// Runs `$e` with `$T` the body type of `$kind`: the one registration of every kind.
+macro_rules! with_body {
+    ($kind:expr, $T:ident => $e:expr) => {{
+        use $crate::records::RecordKind as K;
+        match $kind {
+            K::Pupil => {
+                type $T = $crate::kinds::pupil::PupilDetails;
+                $e
+            }
+            K::Household => {
+                type $T = $crate::kinds::household::HouseholdDetails;
+                $e
+            }
+            K::HouseholdMember => {
+                type $T = $crate::kinds::household::MemberDetails;
+                $e
+            }
+            K::Concern => {
+                type $T = $crate::kinds::concern::ConcernDetails;
+                $e
+            }
+            K::Encompass => {
+                type $T = $crate::kinds::encompass::EncompassDetails;
+                $e
+            }
+            K::EncompassChild => {
+                type $T = $crate::kinds::encompass::EncompassChild;
+                $e
+            }
+            K::Voice => {
+                type $T = $crate::kinds::voice::VoiceDetails;
+                $e
+            }
+            K::FollowUp => {
+                type $T = $crate::kinds::follow_up::FollowUpDetails;
+                $e
+            }
+            K::Referral => {
+                type $T = $crate::kinds::referral::ReferralDetails;
+                $e
+            }
+            K::Decision => {
+                type $T = $crate::kinds::referral::DecisionDetails;
+                $e
+            }
+            K::Escalation => {
+                type $T = $crate::kinds::escalation::EscalationDetails;
+                $e
+            }
+            K::EscalationStage => {
+                type $T = $crate::kinds::escalation::StageDetails;
+                $e
+            }
+            K::EscalationEvent => {
+                type $T = $crate::kinds::escalation::EscalationEventDetails;
+                $e
+            }
+        }
+    }};
+}
+pub(crate) use with_body;
+
+/// The options of an enum, from its values and labels.
+pub(crate) fn options_of<T: Serialize + Copy>(
+    all: &[T],
+    label: fn(T) -> &'static str,
+) -> Vec<FieldOption> {
+    all.iter()
+        .map(|v| FieldOption {
+            value: serde_json::to_value(v)
+                .ok()
+                .and_then(|v| v.as_str().map(str::to_owned))
+                .unwrap_or_default(),
+            label: label(*v).to_owned(),
+        })
+        .collect()
+}
+
+/// One field as a person reads it in a record: its label and its value (choices by their label,
+/// dates and times in UK form, "Not known" for what was not known).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ts_rs::TS)]
+#[ts(export)]
+pub struct ShownField {
+    pub label: String,
+    pub value: String,
+}
+
+/// Every field of a record as a person reads it, in the kind's order. Links to other records
+/// are shown by the record they name, not here.
+pub(crate) fn shown_fields<T: Body>(body: &T) -> Result<Vec<ShownField>> {
+    let v = serde_json::to_value(body)?;
+    Ok(T::FIELDS
+        .iter()
+        .filter(|f| f.ty != FieldType::Link)
+        .map(|f| ShownField {
+            label: f.label.to_owned(),
+            value: crate::fields::shown_value(f.ty, &v[f.name], &T::options(f.name)),
+        })
+        .collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::records::RecordKind as K;
+
+    const ALL: [RecordKind; 13] = [
+        K::Pupil,
+        K::Household,
+        K::HouseholdMember,
+        K::Concern,
+        K::Encompass,
+        K::EncompassChild,
+        K::Voice,
+        K::FollowUp,
+        K::Referral,
+        K::Decision,
+        K::Escalation,
+        K::EscalationStage,
+        K::EscalationEvent,
+    ];
+
+    /// The field names a struct's `Deserialize` asks for, read from serde itself.
+    fn struct_fields<T: DeserializeOwned>() -> Vec<&'static str> {
+        use serde::de::value::Error as E;
+        use serde::de::{Deserializer, Error as _, Visitor};
+        struct Probe<'a>(&'a mut Vec<&'static str>);
+        impl<'de> Deserializer<'de> for Probe<'_> {
+            type Error = E;
+            fn deserialize_any<V: Visitor<'de>>(self, _: V) -> std::result::Result<V::Value, E> {
+                Err(E::custom("not a struct"))
+            }
+            fn deserialize_struct<V: Visitor<'de>>(
+                self,
+                _: &'static str,
+                fields: &'static [&'static str],
+                _: V,
+            ) -> std::result::Result<V::Value, E> {
+                self.0.extend_from_slice(fields);
+                Err(E::custom("probed"))
+            }
+            serde::forward_to_deserialize_any! {
+                bool i8 i16 i32 i64 i128 u8 u16 u32 u64 u128 f32 f64 char str string bytes
+                byte_buf option unit unit_struct newtype_struct seq tuple tuple_struct map enum
+                identifier ignored_any
+            }
+        }
+        let mut names = Vec::new();
+        let _ = T::deserialize(Probe(&mut names));
+        names
+    }
+
+    fn fields_of(kind: RecordKind) -> (&'static [Field], Vec<&'static str>) {
+        with_body!(kind, T => (T::FIELDS, struct_fields::<T>()))
+    }
+
+    #[test]
+    fn every_kind_declares_exactly_its_structs_fields() {
+        for kind in ALL {
+            let (declared, actual) = fields_of(kind);
+            let mut names: Vec<&str> = declared.iter().map(|f| f.name).collect();
+            assert!(!actual.is_empty(), "{kind:?}: serde reported no fields");
+            names.sort();
+            let before = names.len();
+            names.dedup();
+            assert_eq!(before, names.len(), "{kind:?} declares a field twice");
+            let mut actual = actual;
+            actual.sort();
+            assert_eq!(
+                names, actual,
+                "{kind:?}: declared fields differ from the struct's"
+            );
+        }
+    }
+
+    #[test]
+    fn every_kind_is_registered_under_its_own_name() {
+        for kind in ALL {
+            assert_eq!(with_body!(kind, T => T::KIND), kind);
+        }
+    }
+
+    #[test]
+    fn choice_fields_have_options_and_typed_fields_can_be_typed() {
+        for kind in ALL {
+            for f in kind.fields() {
+                if matches!(f.ty, FieldType::Choice | FieldType::Choices) {
+                    assert!(
+                        !with_body!(kind, T => T::options(f.name)).is_empty(),
+                        "{kind:?}.{} has no options",
+                        f.name
+                    );
+                }
+                if f.amend == Amend::Typed {
+                    assert!(
+                        !matches!(f.ty, FieldType::BodyMarks | FieldType::Link),
+                        "{kind:?}.{} cannot be typed",
+                        f.name
+                    );
+                }
+                if f.ty == FieldType::Link {
+                    assert_eq!(
+                        f.amend,
+                        Amend::No,
+                        "{kind:?}.{}: links are not amended",
+                        f.name
+                    );
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn a_body_with_an_unknown_field_is_refused_and_the_version_is_stripped() {
+        let stored = r#"{"action":"Phone mum","schema_version":1}"#;
+        let d: follow_up::FollowUpDetails = current(stored, &[]).unwrap();
+        assert_eq!(d.action, "Phone mum");
+        let typo = r#"{"action":"Phone mum","actoin":"x"}"#;
+        assert!(current::<follow_up::FollowUpDetails>(typo, &[]).is_err());
+        let newer = r#"{"action":"Phone mum","schema_version":99}"#;
+        let err = current::<follow_up::FollowUpDetails>(newer, &[]).unwrap_err();
+        assert_eq!(err.code(), crate::ErrorCode::Internal);
+        let stored = encode(&d).unwrap();
+        assert!(stored.contains("\"schema_version\":1"), "{stored}");
+    }
+}
