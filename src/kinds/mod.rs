@@ -235,6 +235,15 @@ pub struct ShownField {
     pub value: String,
 }
 
+/// The labels of every field a record of `kind` shows, in its order (links excluded).
+pub fn shown_labels(kind: RecordKind) -> Vec<&'static str> {
+    kind.fields()
+        .iter()
+        .filter(|f| f.ty != FieldType::Link)
+        .map(|f| f.label)
+        .collect()
+}
+
 /// Every field of a record as a person reads it, in the kind's order. Links to other records
 /// are shown by the record they name, not here.
 pub(crate) fn shown_fields<T: Body>(body: &T) -> Result<Vec<ShownField>> {

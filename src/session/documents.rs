@@ -11,7 +11,7 @@ use super::queries::{ChronologyEntry, ChronologyFilter, PupilFile};
 use super::tracking::EscalationView;
 use super::{Session, parse_id};
 use crate::error::{Error, Result};
-use crate::kinds::current;
+use crate::kinds::{ShownField, current, shown_fields};
 use crate::language::{self, LanguageFlag};
 use crate::pdf::{self, Block, Frame, NOT_KNOWN, Pdf};
 use crate::records::*;
@@ -167,6 +167,10 @@ impl Session {
                 or_not_known(&d.identity_notes),
             ),
         ])
+    }
+
+    fn all_fields(fields: Vec<ShownField>) -> Block {
+        Block::Fields(fields.into_iter().map(|f| (f.label, f.value)).collect())
     }
 
     fn household_table(f: &PupilFile, member_ids: &[Id]) -> Block {
@@ -357,7 +361,7 @@ impl Session {
         }
         for e in &concerns {
             b.push(Block::Subheading(entry_heading(e)));
-            b.push(Block::Paragraph(e.text.clone()));
+            b.push(Block::Paragraph(e.details_text()));
         }
         b.push(Block::Subheading("Impact on the child".into()));
         b.push(Block::Paragraph(NOT_KNOWN.into()));
@@ -424,7 +428,7 @@ impl Session {
                 ),
                 text: e.child_words.clone().unwrap_or_default(),
             });
-            b.push(Block::Paragraph(e.text.clone()));
+            b.push(Block::Paragraph(e.details_text()));
         }
 
         b.push(Block::Heading("7. What is going well".into()));
@@ -436,7 +440,7 @@ impl Session {
         let done: Vec<Vec<String>> = everything
             .iter()
             .filter(|e| e.kind == RecordKind::FollowUp)
-            .map(|e| vec![display_london(e.at), e.text.clone()])
+            .map(|e| vec![display_london(e.at), e.details_text()])
             .collect();
         if done.is_empty() {
             b.push(Block::Paragraph(NOT_KNOWN.into()));
@@ -457,7 +461,7 @@ impl Session {
                     RecordKind::Referral | RecordKind::Decision | RecordKind::EncompassChild
                 )
             })
-            .map(|e| vec![display_london(e.at), e.title.clone(), e.text.clone()])
+            .map(|e| vec![display_london(e.at), e.title.clone(), e.details_text()])
             .collect();
         if agencies.is_empty() {
             b.push(Block::Paragraph(NOT_KNOWN.into()));
@@ -531,7 +535,7 @@ impl Session {
         let rows = entries
             .iter()
             .map(|e| {
-                let mut text = format!("{}\n{}", e.title, e.text);
+                let mut text = format!("{}\n{}", e.title, e.details_text());
                 if let Some(w) = &e.child_words {
                     text.push_str(&format!("\nIn the child's words: “{w}”"));
                 }
@@ -695,12 +699,24 @@ impl Session {
         let name = file.details.display_name();
         let entries = self.pupil_chronology(pupil, &ChronologyFilter::default())?;
         let escalations = self.escalations_for_pupil(pupil)?;
+        // The whole file: every field the child's record holds, and each household member's.
         let mut body = vec![
             Block::Heading("The child".into()),
-            self.child_fields(&file, &school),
+            Self::all_fields(shown_fields(&file.details)?),
         ];
         body.push(Block::Heading("Household and family".into()));
         body.push(Self::household_table(&file, &[]));
+        for m in file.household.iter().filter(|m| m.pupil_id != Some(pupil)) {
+            let left = if m.left {
+                " (has left the household)"
+            } else {
+                ""
+            };
+            body.push(Block::Subheading(format!("{}{left}", m.name)));
+            let mut fields = shown_fields(&m.household)?;
+            fields.extend(shown_fields(&m.details)?);
+            body.push(Self::all_fields(fields));
+        }
         body.push(Block::Heading("Chronology".into()));
         body.push(Self::chronology_table(&entries, false));
         body.push(Block::Heading("The child's words".into()));

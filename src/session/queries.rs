@@ -100,9 +100,13 @@ pub struct HouseholdMemberView {
     pub id: Id,
     pub household_id: Id,
     pub household_name: String,
+    /// The household itself, as amended.
+    pub household: HouseholdDetails,
     pub pupil_id: Option<Id>,
     pub name: String,
     pub details: MemberDetails,
+    /// Every field of the household and of this member, as amended, labelled by the core.
+    pub fields: Vec<ShownField>,
     pub left: bool,
 }
 
@@ -111,6 +115,8 @@ pub struct HouseholdMemberView {
 pub struct PupilFile {
     pub id: Id,
     pub details: PupilDetails,
+    /// Every field of the child's record, as amended, labelled by the core.
+    pub fields: Vec<ShownField>,
     pub created_at: DateTime<Utc>,
     pub amendments: Vec<AmendmentView>,
     /// Everyone in the pupil's households (siblings here and elsewhere, adults).
@@ -145,10 +151,29 @@ pub struct ChronologyEntry {
     /// Every field the record holds, as amended, in its kind's order (empty for a concern
     /// about another child that names this one: that account belongs to the other child).
     pub fields: Vec<ShownField>,
+    /// Where the record stands, for kinds with a status (a follow-up open or completed).
+    pub status: Option<String>,
     pub author: String,
     pub recorded_at: DateTime<Utc>,
     pub amendments: Vec<AmendmentView>,
     pub attachments: Vec<super::AttachmentView>,
+}
+
+impl ChronologyEntry {
+    /// Every field of the record as "Label: value" lines, then its status: how documents
+    /// show a record, so nothing it holds is left out.
+    pub fn details_text(&self) -> String {
+        let mut lines: Vec<String> = self
+            .fields
+            .iter()
+            .map(|f| format!("{}: {}", f.label, f.value))
+            .collect();
+        if lines.is_empty() {
+            lines.push(self.text.clone());
+        }
+        lines.extend(self.status.iter().map(|s| format!("Status: {s}")));
+        lines.join("\n")
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, TS)]
@@ -522,6 +547,7 @@ impl Session {
         self.audit_read("pupil.open", &[pupil])?;
         Ok(PupilFile {
             id: pupil,
+            fields: shown_fields(&details)?,
             details,
             created_at: parse_time(&created_at)?,
             amendments,
@@ -571,7 +597,9 @@ impl Session {
                 Ok(HouseholdMemberView {
                     id: parse_id(&id)?,
                     household_id: parse_id(&hid)?,
-                    household_name: h.name,
+                    household_name: h.name.clone(),
+                    fields: [shown_fields(&h)?, shown_fields(&details)?].concat(),
+                    household: h,
                     pupil_id,
                     name,
                     details,
@@ -1041,6 +1069,7 @@ impl RawEntry {
         let mut categories = Vec::new();
         let mut child_words = None;
         let mut fields = Vec::new();
+        let mut status = None;
         let (at, title, text) = match (&self.kind, &self.extra) {
             (RecordKind::Concern, extra) => {
                 let d: ConcernDetails = current(&self.body, amendments)?;
@@ -1105,7 +1134,7 @@ impl RawEntry {
             (RecordKind::FollowUp, Extra::FollowUp(due, outcome, done_at)) => {
                 let d: FollowUpDetails = current(&self.body, amendments)?;
                 fields = shown_fields(&d)?;
-                let status = match (outcome, done_at) {
+                let state = match (outcome, done_at) {
                     (Some(o), Some(at)) => {
                         let o: FollowUpOutcome = serde_json::from_str(o)?;
                         format!(
@@ -1116,13 +1145,14 @@ impl RawEntry {
                     }
                     _ => "Open".to_owned(),
                 };
+                status = Some(state.clone());
                 (
                     recorded_at,
                     format!(
                         "Follow-up due {}",
                         crate::time::display_date(parse_date(due)?)
                     ),
-                    format!("{}\n\n{status}", d.action),
+                    format!("{}\n\n{state}", d.action),
                 )
             }
             (RecordKind::Referral, _) => {
@@ -1208,6 +1238,7 @@ impl RawEntry {
             child_words,
             categories,
             fields,
+            status,
             author: names.user(&self.author),
             recorded_at,
             amendments: amendments.to_vec(),

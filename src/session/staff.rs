@@ -339,6 +339,7 @@ impl StaffSession {
                 child_words: d.child_words.clone(),
                 categories: d.categories.clone(),
                 fields: crate::kinds::shown_fields(d)?,
+                status: None,
                 author: self.user.name.clone(),
                 recorded_at: i.header.created()?,
                 amendments: Vec::new(),

@@ -1,6 +1,8 @@
 #![allow(dead_code)]
 //! Shared fixtures: a throwaway store with a manual clock and the real KDF parameters.
 
+pub mod pdf;
+
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 

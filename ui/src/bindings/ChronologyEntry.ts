@@ -18,4 +18,8 @@ child_words: string | null, categories: Array<Category>,
  * Every field the record holds, as amended, in its kind's order (empty for a concern
  * about another child that names this one: that account belongs to the other child).
  */
-fields: Array<ShownField>, author: string, recorded_at: string, amendments: Array<AmendmentView>, attachments: Array<AttachmentView>, };
+fields: Array<ShownField>, 
+/**
+ * Where the record stands, for kinds with a status (a follow-up open or completed).
+ */
+status: string | null, author: string, recorded_at: string, amendments: Array<AmendmentView>, attachments: Array<AttachmentView>, };

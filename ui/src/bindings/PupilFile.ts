@@ -3,8 +3,13 @@ import type { AmendmentView } from "./AmendmentView";
 import type { HouseholdMemberView } from "./HouseholdMemberView";
 import type { PupilDetails } from "./PupilDetails";
 import type { PupilSummary } from "./PupilSummary";
+import type { ShownField } from "./ShownField";
 
-export type PupilFile = { id: string, details: PupilDetails, created_at: string, amendments: Array<AmendmentView>, 
+export type PupilFile = { id: string, details: PupilDetails, 
+/**
+ * Every field of the child's record, as amended, labelled by the core.
+ */
+fields: Array<ShownField>, created_at: string, amendments: Array<AmendmentView>, 
 /**
  * Everyone in the pupil's households (siblings here and elsewhere, adults).
  */

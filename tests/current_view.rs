@@ -1,0 +1,609 @@
+//! One way to read a record: its current view. A record of every kind is amended, and every
+//! read path — Today, lists, the pupil's page and file, chronologies, follow-ups, escalation
+//! history, prompts, documents, search, the CLI — shows the amended value, never the stored one.
+//! And every field a record holds is shown where the record is: each kind's declared fields
+//! are found, label and value, in the child's file PDF.
+
+mod common;
+
+use chrono::{Duration, NaiveDate};
+use common::pdf::text_of;
+use common::*;
+use safeguard_core::Session;
+use safeguard_core::kinds::shown_labels;
+use safeguard_core::records::*;
+use safeguard_core::session::{ChronologyFilter, PupilQuery, ReferralSelection};
+use serde_json::json;
+
+struct World {
+    zoe: Id,
+    household: Id,
+    brother: Id,
+    concern: Id,
+    notification: Id,
+    voice: Id,
+    follow_up: Id,
+    chased_referral: Id,
+    decision: Id,
+    answered: Id,
+    answered_stage: Id,
+    response: Id,
+    overdue: Id,
+    comment: Id,
+}
+
+fn day(n: i64) -> NaiveDate {
+    (monday() - Duration::days(n)).date_naive()
+}
+
+fn stage(raised_on: NaiveDate, with: &str) -> StageDetails {
+    StageDetails {
+        stage_name: String::new(),
+        raised_on,
+        with_name: with.into(),
+        with_role: "Social worker".into(),
+        with_agency: "Testshire MASH".into(),
+        disagreement: "No further action while concerns continue.".into(),
+        evidence: "The concern of last week.".into(),
+    }
+}
+
+fn referral(zoe: Id, days_ago: i64, name: &str) -> NewReferral {
+    NewReferral {
+        pupil_id: zoe,
+        details: ReferralDetails {
+            made_at: monday() - Duration::days(days_ago),
+            agency: Agency::Mash,
+            agency_name: Some(name.into()),
+            method: ReferralMethod::Phone,
+            reference: Some(format!("REF-{days_ago}")),
+            contact_name: Some("Duty worker".into()),
+            parents_aware: Some(true),
+            consent: Consent::Given,
+            no_consent_reason: None,
+            child_view: Some("She wants help at home.".into()),
+            what_was_shared: format!("What was shared {days_ago}"),
+            written_confirmation_sent_on: Some(day(days_ago)),
+        },
+    }
+}
+
+/// A record of every kind about Zoë, each then amended once.
+fn world(s: &mut Session) -> World {
+    let mut details = pupil_details("Zoë", "Nowak", "Z000000000001");
+    details.class_name = Some("Oak class".into());
+    details.attendance_concern = true;
+    details.gp = Some("Brook Surgery".into());
+    let zoe = s.add_pupil(&details).unwrap();
+    let mut brother = MemberDetails::person("Tom Nowak", "brother", true);
+    brother.school_or_setting = Some("Brook Academy".into());
+    brother.contact = Some("Via mother".into());
+    brother.date_of_birth = Some(NaiveDate::from_ymd_opt(2012, 5, 1).unwrap());
+    let brother = s.add_family_member(zoe, None, &brother).unwrap();
+    let household = s.pupil_file(zoe).unwrap().household[0].household_id;
+
+    let mut c = concern_for(
+        zoe,
+        monday() - Duration::days(2),
+        "Zoë was crying at the gate at 08:40.",
+        Some("I don't want to go home."),
+    );
+    c.details.categories = vec![Category::Other];
+    c.details.location = "Hall".into();
+    c.details.body_marks = vec![BodyMark {
+        side: BodySide::Front,
+        x: 0.4,
+        y: 0.3,
+        description: "Bruise on the left forearm".into(),
+    }];
+    let concern = s.record_concern(&c).unwrap();
+
+    let notification = s
+        .record_encompass(&NewEncompass {
+            details: EncompassDetails {
+                received_at: monday() - Duration::hours(2),
+                police_force: "Testshire Police".into(),
+                officer: "PC Patel".into(),
+                police_reference: "OE-2026-7".into(),
+                incident_at: monday() - Duration::hours(14),
+                incident_location: "The family home".into(),
+                circumstances: "Police called to a verbal argument.".into(),
+                other_information: Some("Mother has support.".into()),
+                support: SupportType::Silent,
+            },
+            children: vec![EncompassChild {
+                pupil_id: zoe,
+                present: Some(true),
+                where_during: Some("Upstairs".into()),
+                spoken_to: Some(false),
+                what_they_said: None,
+            }],
+        })
+        .unwrap();
+    let voice = s
+        .record_voice(&NewVoice {
+            pupil_id: zoe,
+            details: VoiceDetails {
+                spoken_at: monday() - Duration::days(1),
+                words: "I like drawing with Miss Lee.".into(),
+                wishes: Some("To see Nana more".into()),
+                feelings: Some("Happy at school".into()),
+                non_verbal: Some("Smiled".into()),
+                who_was_present: "Zoë and the DSL".into(),
+                context: Some("Art club".into()),
+            },
+        })
+        .unwrap();
+    let follow_up = s
+        .add_follow_up(&NewFollowUp {
+            pupil_id: zoe,
+            source_id: Some(concern),
+            owner_id: None,
+            due_on: monday().date_naive() + Duration::days(1),
+            details: FollowUpDetails {
+                action: "Phone mother".into(),
+            },
+        })
+        .unwrap();
+    let chased_referral = s
+        .record_referral(&referral(zoe, 10, "Testshire MASH"))
+        .unwrap();
+    let decided_referral = s
+        .record_referral(&referral(zoe, 20, "Early help hub"))
+        .unwrap();
+    let decision = s
+        .record_decision(
+            decided_referral,
+            &DecisionDetails {
+                received_on: day(18),
+                outcome: DecisionOutcome::NoFurtherAction,
+                decided_by: Some("Team manager".into()),
+                notes: "Threshold not met.".into(),
+            },
+        )
+        .unwrap();
+    let answered = s
+        .open_escalation(&NewEscalation {
+            pupil_id: zoe,
+            referral_id: Some(decided_referral),
+            details: EscalationDetails {
+                agency: "Testshire MASH".into(),
+                subject: "No further action after a disclosure".into(),
+            },
+            first_stage: stage(day(15), "Kim Lee"),
+        })
+        .unwrap();
+    let response = s
+        .record_escalation_response(answered, "Decision stands.")
+        .unwrap();
+    let answered_stage = s.escalation(answered).unwrap().stages[0].id;
+    let comment = s
+        .add_review_comment(answered, "Reviewed by the DSL.")
+        .unwrap();
+    let overdue = s
+        .open_escalation(&NewEscalation {
+            pupil_id: zoe,
+            referral_id: None,
+            details: EscalationDetails {
+                agency: "Testshire Police".into(),
+                subject: "No reply about the notification".into(),
+            },
+            first_stage: stage(day(14), "DS Ahmed"),
+        })
+        .unwrap();
+
+    let w = World {
+        zoe,
+        household,
+        brother,
+        concern,
+        notification,
+        voice,
+        follow_up,
+        chased_referral,
+        decision,
+        answered,
+        answered_stage,
+        response,
+        overdue,
+        comment,
+    };
+    let oe_child = notification_child(s, &w);
+    let fix = "Corrected after checking";
+    let mut amend = |kind, id, field: &str, value: serde_json::Value| {
+        s.amend(kind, id, field, value, fix).unwrap();
+    };
+    amend(RecordKind::Pupil, w.zoe, "preferred_name", json!("Zed"));
+    amend(
+        RecordKind::Household,
+        w.household,
+        "name",
+        json!("Amended household"),
+    );
+    amend(
+        RecordKind::HouseholdMember,
+        w.brother,
+        "known_risks",
+        json!("Amended risk"),
+    );
+    amend(
+        RecordKind::Concern,
+        w.concern,
+        "categories",
+        json!(["neglect"]),
+    );
+    amend(
+        RecordKind::Concern,
+        w.concern,
+        "location",
+        json!("Dining hall"),
+    );
+    amend(
+        RecordKind::Encompass,
+        w.notification,
+        "circumstances",
+        json!("Amended circumstances."),
+    );
+    amend(
+        RecordKind::EncompassChild,
+        oe_child,
+        "where_during",
+        json!("In the garden"),
+    );
+    amend(
+        RecordKind::Voice,
+        w.voice,
+        "wishes",
+        json!("Amended wishes"),
+    );
+    amend(
+        RecordKind::FollowUp,
+        w.follow_up,
+        "action",
+        json!("Amended action"),
+    );
+    amend(
+        RecordKind::Referral,
+        w.chased_referral,
+        "agency_name",
+        json!("Northshire Front Door"),
+    );
+    amend(
+        RecordKind::Decision,
+        w.decision,
+        "notes",
+        json!("Amended notes."),
+    );
+    amend(
+        RecordKind::Escalation,
+        w.overdue,
+        "agency",
+        json!("Amended Agency"),
+    );
+    amend(
+        RecordKind::EscalationStage,
+        w.answered_stage,
+        "with_name",
+        json!("Amended Worker"),
+    );
+    amend(
+        RecordKind::EscalationEvent,
+        w.response,
+        "text",
+        json!("Amended response."),
+    );
+    amend(
+        RecordKind::EscalationEvent,
+        w.comment,
+        "text",
+        json!("Amended comment."),
+    );
+    w
+}
+
+fn notification_child(s: &mut Session, w: &World) -> Id {
+    s.pupil_chronology(w.zoe, &ChronologyFilter::default())
+        .unwrap()
+        .into_iter()
+        .find(|e| e.kind == RecordKind::EncompassChild)
+        .unwrap()
+        .record_id
+}
+
+fn squash(s: &str) -> String {
+    s.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+#[test]
+fn today_and_the_lists_show_amended_values() {
+    let (_fx, mut s) = new_store();
+    let w = world(&mut s);
+    let today = s.dashboard().unwrap();
+    let concern = today
+        .recent_concerns
+        .iter()
+        .find(|c| c.id == w.concern)
+        .unwrap();
+    assert_eq!(concern.categories, vec![Category::Neglect]);
+    assert_eq!(concern.pupil_name, "Zed Nowak");
+    let due = today
+        .follow_ups_due
+        .iter()
+        .find(|f| f.id == w.follow_up)
+        .unwrap();
+    assert_eq!(due.action, "Amended action");
+    assert!(
+        today
+            .escalation_stages_due
+            .iter()
+            .all(|e| e.pupil_name == "Zed Nowak")
+    );
+
+    let list = s.follow_ups().unwrap();
+    assert_eq!(
+        list.open
+            .iter()
+            .find(|f| f.id == w.follow_up)
+            .unwrap()
+            .action,
+        "Amended action"
+    );
+    let page = s
+        .list_pupils(&PupilQuery {
+            text: Some("Zed".into()),
+            ..Default::default()
+        })
+        .unwrap();
+    assert_eq!(page.items.len(), 1, "the amended name is searched");
+    assert_eq!(page.items[0].name, "Zed Nowak");
+}
+
+#[test]
+fn the_pupils_page_and_chronologies_show_amended_values() {
+    let (_fx, mut s) = new_store();
+    let w = world(&mut s);
+    let file = s.pupil_file(w.zoe).unwrap();
+    assert_eq!(file.details.preferred_name.as_deref(), Some("Zed"));
+    let brother = file.household.iter().find(|m| m.id == w.brother).unwrap();
+    assert_eq!(brother.household_name, "Amended household");
+    assert_eq!(brother.household.name, "Amended household");
+    assert_eq!(brother.details.known_risks.as_deref(), Some("Amended risk"));
+
+    for entries in [
+        s.pupil_chronology(w.zoe, &ChronologyFilter::default())
+            .unwrap(),
+        s.family_chronology(w.zoe, &ChronologyFilter::default())
+            .unwrap(),
+    ] {
+        let of = |id: Id| entries.iter().find(|e| e.record_id == id).unwrap();
+        let field = |id: Id, label: &str| {
+            of(id)
+                .fields
+                .iter()
+                .find(|f| f.label == label)
+                .unwrap()
+                .value
+                .clone()
+        };
+        assert_eq!(of(w.concern).categories, vec![Category::Neglect]);
+        assert_eq!(of(w.concern).title, "Concern: Neglect");
+        assert_eq!(field(w.concern, "Where"), "Dining hall");
+        assert_eq!(field(w.concern, "Categories"), "Neglect");
+        let oe = entries
+            .iter()
+            .find(|e| e.kind == RecordKind::EncompassChild)
+            .unwrap();
+        assert!(oe.text.contains("Amended circumstances."), "{}", oe.text);
+        assert!(oe.text.contains("In the garden"), "{}", oe.text);
+        assert!(of(w.voice).text.contains("Amended wishes"));
+        assert!(of(w.follow_up).text.contains("Amended action"));
+        assert_eq!(
+            of(w.chased_referral).title,
+            "Referral to Northshire Front Door"
+        );
+        assert_eq!(of(w.decision).text, "Amended notes.");
+        assert_eq!(field(w.overdue, "Agency"), "Amended Agency");
+        assert!(of(w.answered_stage).text.contains("Amended Worker"));
+        assert_eq!(of(w.response).text, "Amended response.");
+        assert_eq!(of(w.comment).text, "Amended comment.");
+        assert!(entries.iter().all(|e| e.pupil_name == "Zed Nowak"));
+    }
+}
+
+#[test]
+fn the_escalation_history_and_the_prompts_show_amended_values() {
+    let (_fx, mut s) = new_store();
+    let w = world(&mut s);
+    let v = s.escalation(w.answered).unwrap();
+    assert_eq!(v.stages[0].with_name, "Amended Worker");
+    assert_eq!(v.stages[0].stage_name, "Practitioner to practitioner");
+    assert_eq!(v.stages[0].responses[0].text, "Amended response.");
+    assert_eq!(v.review_comments[0].text, "Amended comment.");
+    let all = s.escalations(true).unwrap();
+    assert_eq!(
+        all.iter().find(|e| e.id == w.overdue).unwrap().agency,
+        "Amended Agency"
+    );
+
+    let prompts = s.prompts().unwrap();
+    let why: Vec<&str> = prompts.iter().map(|p| p.why.as_str()).collect();
+    assert!(
+        why.iter()
+            .any(|w| w.contains("Referral to Northshire Front Door")),
+        "{why:#?}"
+    );
+    assert!(
+        why.iter().any(|w| w.contains("with Amended Agency")),
+        "{why:#?}"
+    );
+    assert!(
+        why.iter().all(|w| !w.contains("with Testshire Police")),
+        "{why:#?}"
+    );
+    assert!(
+        prompts
+            .iter()
+            .all(|p| p.pupils.iter().all(|(_, n)| n == "Zed Nowak"))
+    );
+}
+
+#[test]
+fn search_finds_amended_values() {
+    let (_fx, mut s) = new_store();
+    let w = world(&mut s);
+    for (words, id) in [
+        ("Dining hall", w.concern),
+        ("Amended response", w.response),
+        ("Northshire", w.chased_referral),
+        ("Amended notes", w.decision),
+    ] {
+        let hits = s.search(words, 50).unwrap();
+        let hit = hits.iter().find(|h| h.record_id == id);
+        assert!(hit.is_some(), "{words}: {hits:#?}");
+        assert_eq!(
+            hit.unwrap().pupil_name.as_deref(),
+            Some("Zed Nowak"),
+            "{words}"
+        );
+    }
+}
+
+#[test]
+fn documents_show_amended_values_and_every_field_of_every_kind() {
+    let (fx, mut s) = new_store();
+    let w = world(&mut s);
+    let dir = fx.dir.parent().unwrap().to_path_buf();
+
+    let referral = s
+        .referral_pdf(&ReferralSelection {
+            pupil_id: w.zoe,
+            ..Default::default()
+        })
+        .unwrap();
+    let text = squash(&text_of(&dir, "referral.pdf", &referral.bytes));
+    for amended in [
+        "Referral: Zed Nowak",
+        "Where: Dining hall",
+        "Categories: Neglect",
+        "Wishes: Amended wishes",
+        "Amended circumstances.",
+    ] {
+        assert!(
+            text.contains(amended),
+            "{amended} missing from the referral:\n{text}"
+        );
+    }
+
+    let esc = s.escalations_pdf(None).unwrap();
+    let text = squash(&text_of(&dir, "escalations.pdf", &esc.bytes));
+    for amended in [
+        "Amended response.",
+        "Amended Worker",
+        "Amended Agency",
+        "Amended comment.",
+    ] {
+        assert!(
+            text.contains(amended),
+            "{amended} missing from the escalations:\n{text}"
+        );
+    }
+    assert!(
+        !text.contains("Decision stands."),
+        "the stored text, not the current one"
+    );
+
+    let chronology = s
+        .chronology_pdf(w.zoe, false, &ChronologyFilter::default())
+        .unwrap();
+    let text = squash(&text_of(&dir, "chronology.pdf", &chronology.bytes));
+    assert!(text.contains("Where: Dining hall"), "{text}");
+    assert!(!text.contains("Where: Hall"), "{text}");
+
+    // The whole file: every field each kind declares, with its current value.
+    let file = s.child_file_pdf(w.zoe).unwrap();
+    let text = squash(&text_of(&dir, "file.pdf", &file.bytes));
+    let entries = s
+        .pupil_chronology(w.zoe, &ChronologyFilter::default())
+        .unwrap();
+    let mut kinds_seen = std::collections::BTreeSet::new();
+    for e in &entries {
+        let labels: Vec<&str> = e.fields.iter().map(|f| f.label.as_str()).collect();
+        let mut declared = shown_labels(e.kind);
+        if e.kind == RecordKind::EncompassChild {
+            declared = [shown_labels(RecordKind::Encompass), declared].concat();
+        }
+        assert_eq!(labels, declared, "{:?} lists every declared field", e.kind);
+        for f in &e.fields {
+            let line = squash(&format!("{}: {}", f.label, f.value));
+            assert!(
+                text.contains(&line),
+                "{:?}: {line:?} missing from the file",
+                e.kind
+            );
+        }
+        kinds_seen.insert(e.kind);
+    }
+    // Nine kinds of entry; the notification's own fields are in its child's entry.
+    assert_eq!(kinds_seen.len(), 9, "{kinds_seen:?}");
+    // The child and the household: every declared label, and the values given above.
+    // (The contents page names the sections first.)
+    let parts: Vec<&str> = text.split("Household and family").collect();
+    assert_eq!(parts.len(), 3, "the contents and the section");
+    let child = parts[1];
+    let household = parts[2].split("Chronology").next().unwrap();
+    for label in shown_labels(RecordKind::Pupil) {
+        assert!(child.contains(label), "the child's {label} is missing");
+    }
+    for value in ["Zed", "Oak class", "Brook Surgery", "Z000000000001"] {
+        assert!(
+            child.contains(value),
+            "{value} missing from the child's section"
+        );
+    }
+    for label in [
+        shown_labels(RecordKind::Household),
+        shown_labels(RecordKind::HouseholdMember),
+    ]
+    .concat()
+    {
+        assert!(
+            household.contains(label),
+            "the household's {label} is missing"
+        );
+    }
+    for value in [
+        "Amended household",
+        "Amended risk",
+        "Via mother",
+        "Brook Academy",
+        "01/05/2012",
+    ] {
+        assert!(
+            household.contains(value),
+            "{value} missing from the household"
+        );
+    }
+}
+
+#[test]
+fn the_cli_shows_amended_values() {
+    let (fx, mut s) = new_store();
+    let w = world(&mut s);
+    drop(s);
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_sgd"))
+        .args(["pupils", fx.dir.to_str().unwrap()])
+        .env("SGD_USER", DSL)
+        .env("SGD_PASSPHRASE", DSL_PASS)
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        stdout.contains(&format!("{}\tZ000000000001\tZed Nowak", w.zoe)),
+        "{stdout}"
+    );
+}
