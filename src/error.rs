@@ -144,9 +144,7 @@ impl From<rusqlite::Error> for Error {
                 rusqlite::ErrorCode::NotADatabase | rusqlite::ErrorCode::DatabaseCorrupt => {
                     Error::damaged("the database file cannot be read with this key")
                 }
-                rusqlite::ErrorCode::ConstraintViolation => Error::Conflict {
-                    what: "a database constraint refused the change",
-                },
+                rusqlite::ErrorCode::ConstraintViolation => constraint(f.extended_code),
                 rusqlite::ErrorCode::DiskFull => Error::Io {
                     kind: "StorageFull".into(),
                 },
@@ -168,6 +166,29 @@ impl From<rusqlite::Error> for Error {
     }
 }
 
+/// A constraint failure, by which constraint. Only a uniqueness clash can follow from what a
+/// person did (the same thing recorded twice); the core checks everything else before it
+/// writes, so a foreign key, a check, a NOT NULL or an append-only trigger refusing a write is a
+/// bug, and is reported as one rather than as a conflict the user must resolve.
+fn constraint(extended_code: std::ffi::c_int) -> Error {
+    use rusqlite::ffi;
+    let which = match extended_code {
+        ffi::SQLITE_CONSTRAINT_UNIQUE | ffi::SQLITE_CONSTRAINT_PRIMARYKEY => {
+            return Error::Conflict {
+                what: "a database constraint refused the change",
+            };
+        }
+        ffi::SQLITE_CONSTRAINT_FOREIGNKEY => "a foreign key",
+        ffi::SQLITE_CONSTRAINT_CHECK => "a check",
+        ffi::SQLITE_CONSTRAINT_NOTNULL => "a NOT NULL",
+        ffi::SQLITE_CONSTRAINT_TRIGGER => "an append-only trigger",
+        _ => "a constraint",
+    };
+    Error::Internal {
+        detail: format!("{which} constraint refused a write (a bug: please report it)"),
+    }
+}
+
 fn variant_name(e: &rusqlite::Error) -> &'static str {
     match e {
         rusqlite::Error::FromSqlConversionFailure(..) => "conversion",
@@ -181,5 +202,42 @@ fn variant_name(e: &rusqlite::Error) -> &'static str {
 impl From<serde_json::Error> for Error {
     fn from(_: serde_json::Error) -> Self {
         Error::damaged("a stored record could not be decoded")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_a_uniqueness_clash_is_a_conflict_every_other_constraint_is_a_bug() {
+        let c = rusqlite::Connection::open_in_memory().unwrap();
+        c.execute_batch(
+            "PRAGMA foreign_keys = ON;
+             CREATE TABLE parent (id TEXT PRIMARY KEY);
+             CREATE TABLE child (id TEXT UNIQUE NOT NULL, parent TEXT REFERENCES parent(id),
+                                 n INTEGER CHECK (n > 0));
+             CREATE TRIGGER child_no_delete BEFORE DELETE ON child
+               BEGIN SELECT RAISE(ABORT, 'append-only: child'); END;
+             INSERT INTO parent VALUES ('p');
+             INSERT INTO child VALUES ('a', 'p', 1);",
+        )
+        .unwrap();
+        let code = |sql: &str| Error::from(c.execute(sql, []).unwrap_err()).code();
+        assert_eq!(
+            code("INSERT INTO child VALUES ('a', 'p', 1)"),
+            ErrorCode::Conflict
+        );
+        assert_eq!(code("INSERT INTO parent VALUES ('p')"), ErrorCode::Conflict);
+        for bug in [
+            "INSERT INTO child VALUES ('b', 'missing', 1)",
+            "INSERT INTO child VALUES ('c', 'p', 0)",
+            "INSERT INTO child VALUES (NULL, 'p', 1)",
+            "DELETE FROM child",
+        ] {
+            let e = Error::from(c.execute(bug, []).unwrap_err());
+            assert_eq!(e.code(), ErrorCode::Internal, "{bug}");
+            assert!(e.to_string().contains("a bug"), "{bug}: {e}");
+        }
     }
 }

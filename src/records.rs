@@ -154,6 +154,22 @@ pub enum RecordKind {
 }
 
 impl RecordKind {
+    pub const ALL: [RecordKind; 13] = [
+        RecordKind::Pupil,
+        RecordKind::Household,
+        RecordKind::HouseholdMember,
+        RecordKind::Concern,
+        RecordKind::Encompass,
+        RecordKind::EncompassChild,
+        RecordKind::Voice,
+        RecordKind::FollowUp,
+        RecordKind::Referral,
+        RecordKind::Decision,
+        RecordKind::Escalation,
+        RecordKind::EscalationStage,
+        RecordKind::EscalationEvent,
+    ];
+
     pub fn as_str(self) -> &'static str {
         match self {
             RecordKind::Pupil => "pupil",
@@ -185,6 +201,11 @@ impl RecordKind {
     /// The table holding this kind, with SQL for its author and its pupil.
     pub(crate) fn table(self) -> crate::kinds::Table {
         crate::kinds::with_body!(self, T => <T as crate::kinds::Body>::TABLE)
+    }
+
+    /// The table this kind is stored in.
+    pub fn table_name(self) -> &'static str {
+        self.table().name
     }
 
     /// Whether an amendment may change `field`. Links between records (which pupil, which

@@ -227,3 +227,57 @@ pub fn backup_into(conn: &Connection, dest: &Path, key: &DataKey) -> Result<()> 
     std::fs::File::open(dest)?.sync_all()?;
     Ok(())
 }
+
+#[cfg(test)]
+mod migration_tests {
+    use sha2::{Digest, Sha256};
+
+    use super::*;
+
+    /// A shipped migration is never edited (stores out there have run it): each is pinned by
+    /// its SHA-256. A new migration adds a line here.
+    const SHIPPED: &[&str] = &[
+        "876cb49e6f107f1af92db95aecfb580f89df5de8c6ffb2abd8d8594fc2baf68b",
+        "fe3da1917290d61976f52fef3f7f9963eaa63963304e020a69d339395611511f",
+        "7951a4fde949fb2b95e7d0c6290d3d420810f1704dd3615071024411e64a7545",
+        "4844cc1e48ee9956f3f77509949b0924aaf35f756c924c3718ed7b218a43c8ca",
+        "5c345869b879c0d4950e527282498e1428f1af20bb3b1dd4a6b99a1d313e8ebc",
+        "92789805f8c39d8af815c788c54f87d953ee74d343f69211deff84ed4e211b2f",
+        "a342d0f41a041e3cfaae5066ab7c9db5fe9e7def5dca36abde87a58ce58c97c1",
+    ];
+
+    #[test]
+    fn shipped_migrations_are_unchanged_and_every_migration_is_pinned() {
+        assert_eq!(
+            MIGRATIONS.len(),
+            SHIPPED.len(),
+            "pin the new migration's hash"
+        );
+        for (i, (sql, pinned)) in MIGRATIONS.iter().zip(SHIPPED).enumerate() {
+            assert_eq!(
+                &hex::encode(Sha256::digest(sql.as_bytes())),
+                pinned,
+                "migration {} was edited after shipping: add a new one instead",
+                i + 1
+            );
+        }
+    }
+
+    #[test]
+    fn the_migrations_validate_and_run_one_after_another() {
+        migrations()
+            .validate()
+            .expect("the migrations apply to an empty database");
+        // Each prefix applies on top of the one before: a store at any earlier version upgrades.
+        let mut conn = Connection::open_in_memory().unwrap();
+        for n in 1..=MIGRATIONS.len() {
+            Migrations::new(MIGRATIONS[..n].iter().map(|sql| M::up(sql)).collect())
+                .to_latest(&mut conn)
+                .unwrap_or_else(|e| panic!("upgrading to version {n}: {e}"));
+            let v: i64 = conn
+                .query_row("PRAGMA user_version", [], |r| r.get(0))
+                .unwrap();
+            assert_eq!(v, n as i64);
+        }
+    }
+}
