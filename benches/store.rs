@@ -6,13 +6,10 @@
 //! For the encrypted/unencrypted ratio the same queries also run against a plaintext copy made
 //! with `sqlcipher_export` (benchmarks only; the application never writes one).
 
-use std::sync::Arc;
-
 mod common;
 
 use common::{PASS, store};
 use criterion::{Criterion, criterion_group, criterion_main};
-use safeguard_core::clock::SystemClock;
 use safeguard_core::records::*;
 use safeguard_core::secret::Passphrase;
 use safeguard_core::session::{ChronologyFilter, PupilQuery};
@@ -23,7 +20,7 @@ fn session(dir: &std::path::Path) -> Session {
         dir,
         None,
         &Passphrase::new(PASS.into()),
-        StoreOptions::new(Arc::new(SystemClock)),
+        StoreOptions::new(common::clock()),
     )
     .unwrap()
 }

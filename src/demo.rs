@@ -9,7 +9,7 @@ use chrono::{DateTime, Duration, NaiveDate, TimeZone, Utc};
 use chrono_tz::Europe::London;
 
 use crate::calendar::{CalendarConfig, DateRange};
-use crate::clock::{Clock, ManualClock, SystemClock};
+use crate::clock::ManualClock;
 use crate::error::Result;
 use crate::keyring::KdfParams;
 use crate::records::*;
@@ -27,6 +27,8 @@ const SCANNED_FORM_PNG: &[u8] = include_bytes!("../assets/demo/staff-concern-for
 
 struct Timeline {
     clock: Arc<ManualClock>,
+    /// The moment the demo is made "as of": nothing is recorded after it.
+    end: DateTime<Utc>,
     today: NaiveDate,
 }
 
@@ -45,7 +47,7 @@ impl Timeline {
     }
     /// Moves the clock to a moment and returns it.
     fn now(&self, days_ago: i64, hh: u32, mm: u32) -> DateTime<Utc> {
-        let t = self.at(days_ago, hh, mm).min(SystemClock.now());
+        let t = self.at(days_ago, hh, mm).min(self.end);
         self.clock.set(t);
         t
     }
@@ -128,16 +130,18 @@ fn stage(
     }
 }
 
-/// Creates the demo store. Every demo user's passphrase is `passphrase`.
+/// Creates the demo store as of `now` (its history is dated back from then). Every demo
+/// user's passphrase is `passphrase`.
 pub fn create(
     dir: &Path,
     passphrase: &Passphrase,
     kdf: KdfParams,
+    now: DateTime<Utc>,
 ) -> Result<(String, RecoveryKey)> {
-    let today = crate::time::london_date(SystemClock.now());
     let tl = Timeline {
-        clock: Arc::new(ManualClock::new(SystemClock.now())),
-        today,
+        clock: Arc::new(ManualClock::new(now)),
+        end: now,
+        today: crate::time::london_date(now),
     };
     let mut opts = StoreOptions::new(tl.clock.clone());
     opts.kdf = kdf;
@@ -152,13 +156,21 @@ pub fn create(
     dsl.add_user(DEPUTY_NAME, Role::Deputy, passphrase)?;
     dsl.add_user(HEAD_NAME, Role::Head, passphrase)?;
     dsl.add_user(STAFF_NAME, Role::Staff, passphrase)?;
-    let year = today
+    let year = tl
+        .today
         .format("%Y")
         .to_string()
         .parse::<i32>()
         .unwrap_or(2026);
     let ymd = |y: i32, m: u32, d: u32| NaiveDate::from_ymd_opt(y, m, d).expect("valid");
-    let autumn = if today.format("%m").to_string().parse::<u32>().unwrap_or(1) >= 9 {
+    let autumn = if tl
+        .today
+        .format("%m")
+        .to_string()
+        .parse::<u32>()
+        .unwrap_or(1)
+        >= 9
+    {
         year
     } else {
         year - 1
@@ -796,7 +808,7 @@ pub fn create(
     let mut dsl = unlock(dir, Some(DSL_NAME), passphrase, opts.clone())?;
 
     // The DSL has considered one prompt and recorded why no further step is needed now.
-    tl.clock.set(SystemClock.now());
+    tl.clock.set(tl.end);
     if let Some(p) = dsl
         .prompts()?
         .into_iter()

@@ -9,7 +9,7 @@ use chrono::{DateTime, Duration, NaiveDate, Utc};
 use rand::rngs::ChaCha8Rng;
 use rand::{RngExt, SeedableRng};
 
-use crate::clock::{Clock, ManualClock, SystemClock};
+use crate::clock::ManualClock;
 use crate::error::Result;
 use crate::keyring::KdfParams;
 use crate::records::*;
@@ -21,6 +21,8 @@ pub struct SeedSpec {
     pub pupils: u32,
     pub years: u32,
     pub seed: u64,
+    /// The last day of the school's history.
+    pub today: chrono::NaiveDate,
 }
 
 const FIRST: &[&str] = &[
@@ -82,7 +84,8 @@ enum Ev {
 
 /// Creates the store and returns how many records were written.
 pub fn create(dir: &Path, spec: &SeedSpec, passphrase: &Passphrase, kdf: KdfParams) -> Result<u64> {
-    let end = SystemClock.now();
+    // The school's history ends at midday on `spec.today`: the same spec gives the same records.
+    let end = crate::time::noon_london(spec.today);
     let start = end - Duration::days(365 * spec.years.max(1) as i64);
     let clock = Arc::new(ManualClock::new(start));
     let mut opts = StoreOptions::new(clock.clone());

@@ -37,6 +37,7 @@ pub fn store() -> (PathBuf, u32) {
                 pupils,
                 years,
                 seed: 1,
+                today: today(),
             },
             &Passphrase::new(PASS.into()),
             safeguard_core::keyring::KdfParams::DEFAULT,
@@ -53,4 +54,20 @@ pub fn store() -> (PathBuf, u32) {
     }
     let _ = std::fs::remove_file(run.with_extension("plain.db"));
     (run, pupils)
+}
+
+/// The seeded school's last day: fixed, so every run measures the same school.
+pub fn today() -> chrono::NaiveDate {
+    chrono::NaiveDate::from_ymd_opt(2026, 12, 1).expect("valid")
+}
+
+/// The benchmarks' clock: the afternoon of the seeded school's last day (Today's due and
+/// overdue items are the same on every run).
+pub fn clock() -> std::sync::Arc<safeguard_core::clock::ManualClock> {
+    use chrono::TimeZone;
+    let t = chrono_tz::Europe::London
+        .with_ymd_and_hms(2026, 12, 1, 16, 0, 0)
+        .unwrap()
+        .with_timezone(&chrono::Utc);
+    std::sync::Arc::new(safeguard_core::clock::ManualClock::new(t))
 }

@@ -7,7 +7,7 @@ use std::process::ExitCode;
 use std::sync::Arc;
 
 use clap::{Parser, Subcommand};
-use safeguard_core::clock::SystemClock;
+use safeguard_core::clock::{Clock, SystemClock};
 use safeguard_core::records::{Role, SchoolDetails};
 use safeguard_core::secret::{Passphrase, RecoveryKey};
 use safeguard_core::session::{ChronologyFilter, PupilQuery, ReferralSelection};
@@ -47,6 +47,9 @@ enum Command {
         years: u32,
         #[arg(long, default_value_t = 1)]
         seed: u64,
+        /// The last day of the school's history, yyyy-mm-dd (default: today).
+        #[arg(long)]
+        today: Option<chrono::NaiveDate>,
     },
     /// Manage users.
     User {
@@ -251,7 +254,8 @@ fn run(cli: Cli) -> anyhow::Result<bool> {
         }
         Command::Demo { store } => {
             let pass = passphrase()?;
-            let (summary, key) = safeguard_core::demo::create(&store, &pass, opts().kdf)?;
+            let (summary, key) =
+                safeguard_core::demo::create(&store, &pass, opts().kdf, SystemClock.now())?;
             println!("{summary}");
             print_recovery_key(&key);
         }
@@ -260,6 +264,7 @@ fn run(cli: Cli) -> anyhow::Result<bool> {
             pupils,
             years,
             seed,
+            today,
         } => {
             let pass = passphrase()?;
             let started = std::time::Instant::now();
@@ -269,6 +274,8 @@ fn run(cli: Cli) -> anyhow::Result<bool> {
                     pupils,
                     years,
                     seed,
+                    today: today
+                        .unwrap_or_else(|| safeguard_core::time::london_date(SystemClock.now())),
                 },
                 &pass,
                 opts().kdf,
