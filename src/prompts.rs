@@ -34,6 +34,33 @@ pub enum PromptRule {
     ChildsVoiceAbsent,
 }
 
+impl PromptRule {
+    /// Every rule, most urgent first: the order Today ranks prompts in (police notifications
+    /// and escalation stages past their time before the patterns that build up over weeks).
+    pub const ALL: [PromptRule; 7] = [
+        PromptRule::EncompassOverdue,
+        PromptRule::EscalationStageOverdue,
+        PromptRule::NfaWhileConcernsContinue,
+        PromptRule::ReferralWithoutDecision,
+        PromptRule::EncompassSiblings,
+        PromptRule::AccumulatingConcerns,
+        PromptRule::ChildsVoiceAbsent,
+    ];
+
+    /// What Today calls a group of this rule's prompts.
+    pub fn label(self) -> &'static str {
+        match self {
+            PromptRule::EncompassOverdue => "Police notifications not yet acted on",
+            PromptRule::EscalationStageOverdue => "Escalation stages past their due date",
+            PromptRule::NfaWhileConcernsContinue => "No further action while concerns continue",
+            PromptRule::ReferralWithoutDecision => "Referrals waiting for a decision",
+            PromptRule::EncompassSiblings => "Siblings of children on a notification",
+            PromptRule::AccumulatingConcerns => "Concerns building up in a family",
+            PromptRule::ChildsVoiceAbsent => "The child's voice not recorded",
+        }
+    }
+}
+
 /// A record a prompt points at.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
 #[ts(export)]
@@ -215,6 +242,8 @@ pub struct NotificationFact {
 #[derive(Debug, Clone, Default)]
 pub struct Facts {
     pub names: HashMap<Id, String>,
+    /// Each pupil's year group (Today filters prompts by it; no rule reads it).
+    pub years: HashMap<Id, String>,
     /// Pupils of this school sharing a household with each pupil.
     pub siblings: HashMap<Id, BTreeSet<Id>>,
     /// Siblings at other schools or settings, as "Name (school)".
@@ -291,6 +320,7 @@ pub fn evaluate(
     escalation_stage_overdue(facts, cal, now, &mut out);
     voice_absent(facts, settings, now, &mut out);
     accumulating(facts, settings, now, &mut out);
+    // Most urgent rule first (the enum's order is `PromptRule::ALL`), then longest waiting.
     out.sort_by(|a, b| {
         a.rule
             .cmp(&b.rule)
@@ -675,6 +705,17 @@ mod tests {
 
     fn at(d: u32) -> DateTime<Utc> {
         Utc.with_ymd_and_hms(2026, 11, d, 10, 0, 0).unwrap()
+    }
+
+    #[test]
+    fn the_urgency_order_is_the_rules_own_order() {
+        let mut sorted = PromptRule::ALL;
+        sorted.sort();
+        assert_eq!(
+            sorted,
+            PromptRule::ALL,
+            "evaluate sorts by the enum: keep ALL in step"
+        );
     }
 
     #[test]

@@ -592,3 +592,106 @@ fn staff_see_no_prompts_and_the_head_cannot_dismiss() {
         Err(Error::Forbidden)
     ));
 }
+
+/// The demo school as of Monday 23 November 2026: it has a prompt of every rule.
+fn demo_school() -> (tempfile::TempDir, safeguard_core::Session) {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("demo");
+    let p = pass("demo passphrase");
+    safeguard_core::demo::create(
+        &dir,
+        &p,
+        safeguard_core::keyring::KdfParams::DEFAULT,
+        monday(),
+    )
+    .unwrap();
+    let clock = std::sync::Arc::new(safeguard_core::clock::ManualClock::new(monday()));
+    let s = safeguard_core::unlock(
+        &dir,
+        Some(safeguard_core::demo::DSL_NAME),
+        &p,
+        safeguard_core::StoreOptions::new(clock),
+    )
+    .unwrap();
+    (tmp, s)
+}
+
+#[test]
+fn today_pages_the_prompts_most_urgent_first_with_counts_by_rule_and_year() {
+    use safeguard_core::session::PromptQuery;
+    let (_tmp, s) = demo_school();
+    let all = s.prompts().unwrap();
+    assert!(all.len() >= 7, "{} prompts", all.len());
+    let ranks: Vec<usize> = all
+        .iter()
+        .map(|p| PromptRule::ALL.iter().position(|r| *r == p.rule).unwrap())
+        .collect();
+    assert!(
+        ranks.windows(2).all(|w| w[0] <= w[1]),
+        "most urgent rule first: {ranks:?}"
+    );
+
+    let first = s.prompt_page(&PromptQuery::default()).unwrap();
+    assert_eq!(first.all as usize, all.len());
+    assert_eq!(first.total as usize, all.len());
+    let counted: u32 = first.groups.iter().map(|g| g.count).sum();
+    assert_eq!(counted as usize, all.len(), "every prompt is in one group");
+    assert_eq!(first.groups[0].rule, all[0].rule);
+
+    let page = s
+        .prompt_page(&PromptQuery {
+            offset: 2,
+            limit: 3,
+            ..Default::default()
+        })
+        .unwrap();
+    let keys = |ps: &[safeguard_core::prompts::Prompt]| {
+        ps.iter().map(|p| p.key.clone()).collect::<Vec<_>>()
+    };
+    assert_eq!(keys(&page.items), keys(&all[2..5]));
+
+    for g in &first.groups {
+        let only = s
+            .prompt_page(&PromptQuery {
+                rule: Some(g.rule),
+                limit: 200,
+                ..Default::default()
+            })
+            .unwrap();
+        assert_eq!(only.total, g.count, "{:?}", g.rule);
+        assert!(only.items.iter().all(|p| p.rule == g.rule));
+        assert!(!g.label.is_empty());
+    }
+
+    assert!(first.year_groups.len() >= 2, "{:?}", first.year_groups);
+    let year = first.year_groups[0].clone();
+    let in_year = s
+        .prompt_page(&PromptQuery {
+            year_group: Some(year.clone()),
+            limit: 200,
+            ..Default::default()
+        })
+        .unwrap();
+    assert!(
+        in_year.total > 0 && in_year.total < first.total,
+        "{year}: {}",
+        in_year.total
+    );
+    let years = s
+        .list_pupils(&safeguard_core::session::PupilQuery {
+            year_group: Some(year.clone()),
+            limit: 1000,
+            ..Default::default()
+        })
+        .unwrap();
+    let here: std::collections::BTreeSet<Id> = years.items.iter().map(|p| p.id).collect();
+    for p in &in_year.items {
+        assert!(
+            p.pupils.iter().any(|(id, _)| here.contains(id)),
+            "{} names no child in {year}",
+            p.key
+        );
+    }
+    let counted: u32 = in_year.groups.iter().map(|g| g.count).sum();
+    assert_eq!(counted, in_year.total, "the counts follow the year filter");
+}

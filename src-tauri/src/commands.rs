@@ -20,6 +20,7 @@ use safeguard_core::session::{
     SearchHit,
 };
 use safeguard_core::session::{InboxReport, OwnConcern};
+use safeguard_core::session::{PromptPage, PromptQuery};
 use safeguard_core::{Error, Opened, Session, StaffSession, StoreOptions};
 use tauri::{AppHandle, Emitter, State};
 
@@ -260,6 +261,12 @@ pub fn dashboard(state: State<'_, AppState>) -> IpcResult<Dashboard> {
 #[tauri::command]
 pub fn prompts(state: State<'_, AppState>) -> IpcResult<Vec<Prompt>> {
     with_session(&state, |s| s.prompts())
+}
+
+/// Today's prompts: a page, ranked by urgency, with counts by rule, filtered by rule and year.
+#[tauri::command]
+pub fn prompt_page(state: State<'_, AppState>, query: PromptQuery) -> IpcResult<PromptPage> {
+    with_session(&state, |s| s.prompt_page(&query))
 }
 
 /// Dismisses a prompt with a reason; returns the prompts still open.

@@ -80,6 +80,7 @@ fn main() {
             commands::activity,
             commands::dashboard,
             commands::prompts,
+            commands::prompt_page,
             commands::dismiss_prompt,
             commands::list_pupils,
             commands::pupil_summary,

@@ -41,6 +41,7 @@ mod writes;
 pub use attachments::AttachmentView;
 pub use documents::{DocumentRequest, EmailDraft, FlaggedInRecord, ReferralSelection};
 pub use drafts::{Draft, MAX_DRAFT_BYTES};
+pub use prompts::{PromptGroup, PromptPage, PromptQuery};
 pub use queries::*;
 pub use settings::Settings;
 pub use staff::{OwnConcern, StaffSession};

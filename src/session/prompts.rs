@@ -3,6 +3,8 @@
 use std::collections::{BTreeSet, HashMap};
 
 use rusqlite::params;
+use serde::{Deserialize, Serialize};
+use ts_rs::TS;
 use uuid::Uuid;
 
 use super::queries::amended;
@@ -12,6 +14,57 @@ use crate::kinds::current;
 use crate::prompts::*;
 use crate::records::*;
 use crate::time::{fmt_utc, parse_date};
+
+/// Which prompts Today shows: a rule, a year group, a page.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[ts(export)]
+pub struct PromptQuery {
+    pub rule: Option<PromptRule>,
+    pub year_group: Option<String>,
+    pub offset: u32,
+    /// 0 for the default page (30); at most 200.
+    pub limit: u32,
+}
+
+/// How many prompts one rule has (in the chosen year group).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+#[ts(export)]
+pub struct PromptGroup {
+    pub rule: PromptRule,
+    pub label: String,
+    pub count: u32,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+#[ts(export)]
+pub struct PromptPage {
+    /// Prompts matching the query (every page).
+    pub total: u32,
+    /// Open prompts in the whole school, before any filter.
+    pub all: u32,
+    pub offset: u32,
+    /// Counts by rule, most urgent first, in the chosen year group.
+    pub groups: Vec<PromptGroup>,
+    /// The year groups of the children the open prompts name, in school order.
+    pub year_groups: Vec<String>,
+    pub items: Vec<Prompt>,
+}
+
+/// School order for year groups: Nursery, Reception, then Year 1, Year 2 … Year 13.
+fn year_order(y: &str) -> (u32, String) {
+    let lower = y.to_lowercase();
+    let rank = if lower.starts_with("nursery") {
+        0
+    } else if lower.starts_with("reception") {
+        1
+    } else {
+        y.split(|c: char| !c.is_ascii_digit())
+            .find(|d| !d.is_empty())
+            .and_then(|d| d.parse::<u32>().ok())
+            .map_or(100, |n| n + 2)
+    };
+    (rank, lower)
+}
 
 fn id_list(ids: &BTreeSet<Uuid>) -> String {
     serde_json::to_string(&ids.iter().map(|i| i.to_string()).collect::<Vec<_>>())
@@ -32,15 +85,20 @@ impl Session {
         })
     }
 
-    /// The open prompts, in Today's order, without the ones dismissed for the same records.
+    /// The open prompts, most urgent first, without the ones dismissed for the same records.
     /// The safeguarding team and the head see them; staff do not.
     pub fn prompts(&self) -> Result<Vec<Prompt>> {
+        Ok(self.open_prompts()?.0)
+    }
+
+    /// The open prompts and the year group of every pupil they name.
+    fn open_prompts(&self) -> Result<(Vec<Prompt>, HashMap<Id, String>)> {
         self.require(Role::reads_everything)?;
         let settings = self.prompt_settings()?;
         let facts = self.prompt_facts(&settings)?;
         let all = evaluate(&facts, &settings, &self.calendar()?, self.now());
         let dismissed = self.dismissals()?;
-        Ok(all
+        let open = all
             .into_iter()
             .filter(|p| {
                 let current = p.trigger_ids();
@@ -48,7 +106,56 @@ impl Session {
                     .get(&p.key)
                     .is_some_and(|sets| sets.iter().any(|d| current.is_subset(d)))
             })
-            .collect())
+            .collect();
+        Ok((open, facts.years))
+    }
+
+    /// Today's prompts a page at a time: ranked by urgency, counted by rule, filtered by rule
+    /// and by year group (a prompt is in a year when any child it names is).
+    pub fn prompt_page(&self, q: &PromptQuery) -> Result<PromptPage> {
+        let (open, years) = self.open_prompts()?;
+        let all = open.len() as u32;
+        let in_year = |p: &Prompt| {
+            q.year_group.as_deref().is_none_or(|y| {
+                p.pupils
+                    .iter()
+                    .any(|(id, _)| years.get(id).is_some_and(|py| py == y))
+            })
+        };
+        let mut year_groups: Vec<String> = open
+            .iter()
+            .flat_map(|p| p.pupils.iter().filter_map(|(id, _)| years.get(id).cloned()))
+            .collect::<BTreeSet<_>>()
+            .into_iter()
+            .collect();
+        year_groups.sort_by_key(|y| year_order(y));
+        let in_year: Vec<Prompt> = open.into_iter().filter(in_year).collect();
+        let groups = PromptRule::ALL
+            .iter()
+            .map(|&rule| PromptGroup {
+                rule,
+                label: rule.label().to_owned(),
+                count: in_year.iter().filter(|p| p.rule == rule).count() as u32,
+            })
+            .filter(|g| g.count > 0)
+            .collect();
+        let matching: Vec<Prompt> = in_year
+            .into_iter()
+            .filter(|p| q.rule.is_none_or(|r| p.rule == r))
+            .collect();
+        let limit = if q.limit == 0 { 30 } else { q.limit.min(200) };
+        Ok(PromptPage {
+            total: matching.len() as u32,
+            all,
+            offset: q.offset,
+            groups,
+            year_groups,
+            items: matching
+                .into_iter()
+                .skip(q.offset as usize)
+                .take(limit as usize)
+                .collect(),
+        })
     }
 
     /// The open prompts about one pupil (for their page).
@@ -364,7 +471,10 @@ impl Session {
             }
         }
         let everyone: Vec<Uuid> = family.iter().copied().collect();
-        facts.names = self.pupil_names(&everyone)?;
+        for (id, d) in self.pupil_details_map(Some(&everyone))? {
+            facts.names.insert(id, d.display_name());
+            facts.years.insert(id, d.year_group);
+        }
         Ok(facts)
     }
 }

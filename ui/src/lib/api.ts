@@ -7,6 +7,8 @@ import type { Dashboard } from "../bindings/Dashboard";
 import type { ErrorCode } from "../bindings/ErrorCode";
 import type { IpcError } from "../bindings/IpcError";
 import type { Prompt } from "../bindings/Prompt";
+import type { PromptPage } from "../bindings/PromptPage";
+import type { PromptQuery } from "../bindings/PromptQuery";
 import type { ChronologyEntry } from "../bindings/ChronologyEntry";
 import type { ChronologyFilter } from "../bindings/ChronologyFilter";
 import type { ConcernForm } from "../bindings/ConcernForm";
@@ -68,6 +70,8 @@ export type {
   Dashboard,
   LanguageFlag,
   Prompt,
+  PromptPage,
+  PromptQuery,
   PupilFile,
   PupilPage,
   SearchHit,
@@ -135,6 +139,7 @@ export const api = {
   activity: () => call<void>("activity"),
   dashboard: () => call<Dashboard>("dashboard"),
   prompts: () => call<Prompt[]>("prompts"),
+  promptPage: (query: PromptQuery) => call<PromptPage>("prompt_page", { query }),
   dismissPrompt: (key: string, reason: string) => call<Prompt[]>("dismiss_prompt", { key, reason }),
   listPupils: (query: PupilQuery) => call<PupilPage>("list_pupils", { query }),
   pupilSummary: (pupilId: string) => call<PupilSummary>("pupil_summary", { pupilId }),
