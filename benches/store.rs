@@ -12,7 +12,7 @@ use common::{PASS, store};
 use criterion::{Criterion, criterion_group, criterion_main};
 use safeguard_core::records::*;
 use safeguard_core::secret::Passphrase;
-use safeguard_core::session::{ChronologyFilter, PupilQuery};
+use safeguard_core::session::{ChronologyFilter, PromptQuery, PupilQuery};
 use safeguard_core::{Session, StoreOptions};
 
 fn session(dir: &std::path::Path) -> Session {
@@ -57,6 +57,16 @@ fn benches(c: &mut Criterion) {
     g.bench_function("dashboard", |b| b.iter(|| s.dashboard().unwrap()));
     g.bench_function("prompts (all rules)", |b| b.iter(|| s.prompts().unwrap()));
     eprintln!(
+        "open prompts: {}",
+        s.prompt_page(&PromptQuery::default()).unwrap().all
+    );
+    g.bench_function("Today (dashboard and the first page of prompts)", |b| {
+        b.iter(|| {
+            s.dashboard().unwrap();
+            s.prompt_page(&PromptQuery::default()).unwrap()
+        })
+    });
+    eprintln!(
         "open follow-ups: {}; escalations: {}",
         s.follow_ups().unwrap().open.len(),
         s.escalations(true).unwrap().len()
@@ -92,7 +102,7 @@ fn benches(c: &mut Criterion) {
         details: ConcernDetails {
             reporter_name: "Bench".into(),
             reporter_role: "Teacher".into(),
-            observed_at: chrono::Utc::now() - chrono::Duration::minutes(5),
+            observed_at: common::now() - chrono::Duration::minutes(5),
             location: "Classroom".into(),
             categories: vec![Category::Neglect],
             account: "The pupil arrived without a coat and said they had not had breakfast. "

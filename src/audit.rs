@@ -528,8 +528,211 @@ fn check_rows(
     Ok(())
 }
 
+/// What an audit event records was done: a closed set, so every action is named once and a
+/// reader of the chain (or a report) can match on it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Action {
+    AttachmentAdd,
+    ConcernRecord,
+    DocumentChildFile,
+    DocumentChronology,
+    DocumentEscalations,
+    DocumentFamilyChronology,
+    DocumentReferral,
+    EncompassAddChild,
+    EncompassRecord,
+    EscalationAdvance,
+    EscalationOpen,
+    EscalationRead,
+    EscalationResolved,
+    EscalationResponse,
+    EscalationReviewComment,
+    FamilyChronology,
+    FollowUpAdd,
+    FollowUpComplete,
+    FollowUpReassign,
+    HouseholdAdd,
+    HouseholdMemberAdd,
+    HouseholdMemberEnd,
+    InboxFileAttachment,
+    InboxFileConcern,
+    KeyringMigrate,
+    KeyringMigrateIntended,
+    KeyringRekeyStarted,
+    KeyringReseal,
+    KeyringSlotSet,
+    KeyringStaffRemoved,
+    KeyringTeamKeys,
+    KeyringTeamKeysMade,
+    KeyringTeamKeysRotated,
+    KeyringWritten,
+    PromptDismiss,
+    PupilAdd,
+    PupilChronology,
+    PupilOpen,
+    RecordAmend,
+    RecoveryRotate,
+    ReferralDecision,
+    ReferralRecord,
+    Search,
+    SessionUnlock,
+    SettingsChange,
+    StoreBackup,
+    StoreCreate,
+    StoreRekey,
+    UserAdd,
+    UserPassphraseChanged,
+    UserPassphraseRecovered,
+    UserRemove,
+    UserStaffKey,
+    VoiceRecord,
+}
+
+impl Action {
+    pub const ALL: &[Action] = &[
+        Action::AttachmentAdd,
+        Action::ConcernRecord,
+        Action::DocumentChildFile,
+        Action::DocumentChronology,
+        Action::DocumentEscalations,
+        Action::DocumentFamilyChronology,
+        Action::DocumentReferral,
+        Action::EncompassAddChild,
+        Action::EncompassRecord,
+        Action::EscalationAdvance,
+        Action::EscalationOpen,
+        Action::EscalationRead,
+        Action::EscalationResolved,
+        Action::EscalationResponse,
+        Action::EscalationReviewComment,
+        Action::FamilyChronology,
+        Action::FollowUpAdd,
+        Action::FollowUpComplete,
+        Action::FollowUpReassign,
+        Action::HouseholdAdd,
+        Action::HouseholdMemberAdd,
+        Action::HouseholdMemberEnd,
+        Action::InboxFileAttachment,
+        Action::InboxFileConcern,
+        Action::KeyringMigrate,
+        Action::KeyringMigrateIntended,
+        Action::KeyringRekeyStarted,
+        Action::KeyringReseal,
+        Action::KeyringSlotSet,
+        Action::KeyringStaffRemoved,
+        Action::KeyringTeamKeys,
+        Action::KeyringTeamKeysMade,
+        Action::KeyringTeamKeysRotated,
+        Action::KeyringWritten,
+        Action::PromptDismiss,
+        Action::PupilAdd,
+        Action::PupilChronology,
+        Action::PupilOpen,
+        Action::RecordAmend,
+        Action::RecoveryRotate,
+        Action::ReferralDecision,
+        Action::ReferralRecord,
+        Action::Search,
+        Action::SessionUnlock,
+        Action::SettingsChange,
+        Action::StoreBackup,
+        Action::StoreCreate,
+        Action::StoreRekey,
+        Action::UserAdd,
+        Action::UserPassphraseChanged,
+        Action::UserPassphraseRecovered,
+        Action::UserRemove,
+        Action::UserStaffKey,
+        Action::VoiceRecord,
+    ];
+
+    /// The name stored in the audit chain (hashed into it: never rename one).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Action::AttachmentAdd => "attachment.add",
+            Action::ConcernRecord => "concern.record",
+            Action::DocumentChildFile => "document.child_file",
+            Action::DocumentChronology => "document.chronology",
+            Action::DocumentEscalations => "document.escalations",
+            Action::DocumentFamilyChronology => "document.family_chronology",
+            Action::DocumentReferral => "document.referral",
+            Action::EncompassAddChild => "encompass.add_child",
+            Action::EncompassRecord => "encompass.record",
+            Action::EscalationAdvance => "escalation.advance",
+            Action::EscalationOpen => "escalation.open",
+            Action::EscalationRead => "escalation.read",
+            Action::EscalationResolved => "escalation.resolved",
+            Action::EscalationResponse => "escalation.response",
+            Action::EscalationReviewComment => "escalation.review_comment",
+            Action::FamilyChronology => "family.chronology",
+            Action::FollowUpAdd => "follow_up.add",
+            Action::FollowUpComplete => "follow_up.complete",
+            Action::FollowUpReassign => "follow_up.reassign",
+            Action::HouseholdAdd => "household.add",
+            Action::HouseholdMemberAdd => "household.member_add",
+            Action::HouseholdMemberEnd => "household.member_end",
+            Action::InboxFileAttachment => "inbox.file_attachment",
+            Action::InboxFileConcern => "inbox.file_concern",
+            Action::KeyringMigrate => "keyring.migrate",
+            Action::KeyringMigrateIntended => "keyring.migrate_intended",
+            Action::KeyringRekeyStarted => "keyring.rekey_started",
+            Action::KeyringReseal => "keyring.reseal",
+            Action::KeyringSlotSet => "keyring.slot_set",
+            Action::KeyringStaffRemoved => "keyring.staff_removed",
+            Action::KeyringTeamKeys => "keyring.team_keys",
+            Action::KeyringTeamKeysMade => "keyring.team_keys_made",
+            Action::KeyringTeamKeysRotated => "keyring.team_keys_rotated",
+            Action::KeyringWritten => "keyring.written",
+            Action::PromptDismiss => "prompt.dismiss",
+            Action::PupilAdd => "pupil.add",
+            Action::PupilChronology => "pupil.chronology",
+            Action::PupilOpen => "pupil.open",
+            Action::RecordAmend => "record.amend",
+            Action::RecoveryRotate => "recovery.rotate",
+            Action::ReferralDecision => "referral.decision",
+            Action::ReferralRecord => "referral.record",
+            Action::Search => "search",
+            Action::SessionUnlock => "session.unlock",
+            Action::SettingsChange => "settings.change",
+            Action::StoreBackup => "store.backup",
+            Action::StoreCreate => "store.create",
+            Action::StoreRekey => "store.rekey",
+            Action::UserAdd => "user.add",
+            Action::UserPassphraseChanged => "user.passphrase_changed",
+            Action::UserPassphraseRecovered => "user.passphrase_recovered",
+            Action::UserRemove => "user.remove",
+            Action::UserStaffKey => "user.staff_key",
+            Action::VoiceRecord => "voice.record",
+        }
+    }
+
+    /// Whether the roster staff read (pupils' names, settings) may have changed.
+    pub(crate) fn changes_roster(self) -> bool {
+        matches!(
+            self,
+            Action::PupilAdd | Action::RecordAmend | Action::SettingsChange
+        )
+    }
+}
+
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn every_action_has_its_own_dotted_name() {
+        let mut names: Vec<&str> = Action::ALL.iter().map(|a| a.as_str()).collect();
+        names.sort();
+        let n = names.len();
+        names.dedup();
+        assert_eq!(n, names.len(), "two actions share a name");
+        for name in names {
+            assert!(
+                name.chars()
+                    .all(|c| c.is_ascii_lowercase() || c == '.' || c == '_'),
+                "{name}"
+            );
+        }
+    }
+
     use super::*;
     use proptest::prelude::*;
 

@@ -27,7 +27,9 @@ pub mod sleep;
 pub mod store;
 pub mod time;
 
-#[doc(hidden)]
+/// Raw database access for attacker tests: only in builds that enable the `testing` feature
+/// (this crate's own tests and benchmarks), never in the app or the CLI.
+#[cfg(feature = "testing")]
 pub mod testing;
 
 pub use error::{Error, ErrorCode, Result};

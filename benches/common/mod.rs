@@ -61,13 +61,16 @@ pub fn today() -> chrono::NaiveDate {
     chrono::NaiveDate::from_ymd_opt(2026, 12, 1).expect("valid")
 }
 
-/// The benchmarks' clock: the afternoon of the seeded school's last day (Today's due and
-/// overdue items are the same on every run).
-pub fn clock() -> std::sync::Arc<safeguard_core::clock::ManualClock> {
+/// The moment the benchmarks run at: the evening of the seeded school's last day (after its
+/// last record), so Today's due and overdue items are the same on every run.
+pub fn now() -> chrono::DateTime<chrono::Utc> {
     use chrono::TimeZone;
-    let t = chrono_tz::Europe::London
-        .with_ymd_and_hms(2026, 12, 1, 16, 0, 0)
+    chrono_tz::Europe::London
+        .with_ymd_and_hms(2026, 12, 1, 21, 30, 0)
         .unwrap()
-        .with_timezone(&chrono::Utc);
-    std::sync::Arc::new(safeguard_core::clock::ManualClock::new(t))
+        .with_timezone(&chrono::Utc)
+}
+
+pub fn clock() -> std::sync::Arc<safeguard_core::clock::ManualClock> {
+    std::sync::Arc::new(safeguard_core::clock::ManualClock::new(now()))
 }

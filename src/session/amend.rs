@@ -7,6 +7,7 @@ use uuid::Uuid;
 use super::queries::AmendmentView;
 use super::writes::index_text;
 use super::{Session, parse_id};
+use crate::audit::Action;
 use crate::error::{Error, Result};
 use crate::kinds::{Body, current, current_json, with_body};
 use crate::records::*;
@@ -63,7 +64,7 @@ impl Session {
         });
         let now = self.now();
         with_body!(kind, T => check::<T>(&body, &amendments, now))?;
-        self.write("record.amend", |c, ctx| {
+        self.write(Action::RecordAmend, |c, ctx| {
             let id = ctx.new_id();
             c.execute(
                 "INSERT INTO amendments (id, device_id, at, by_user, record_kind, record_id, field, value, reason)

@@ -10,6 +10,7 @@ use uuid::Uuid;
 use super::queries::{ChronologyEntry, ChronologyFilter, PupilFile};
 use super::tracking::EscalationView;
 use super::{Session, parse_id};
+use crate::audit::Action;
 use crate::error::{Error, Result};
 use crate::kinds::{ShownField, current, shown_fields};
 use crate::language::{self, LanguageFlag};
@@ -89,7 +90,7 @@ impl Session {
     fn finish(
         &mut self,
         title: &str,
-        action: &str,
+        action: Action,
         blocks: Vec<Block>,
         ids: &[Uuid],
     ) -> Result<Pdf> {
@@ -475,7 +476,12 @@ impl Session {
 
         let mut ids: Vec<Uuid> = vec![sel.pupil_id];
         ids.extend(records.iter().map(|e| e.record_id));
-        self.finish(&format!("Referral — {name}"), "document.referral", b, &ids)
+        self.finish(
+            &format!("Referral — {name}"),
+            Action::DocumentReferral,
+            b,
+            &ids,
+        )
     }
 
     /// A child's chronology, or with `family` the family's (siblings merged), filtered.
@@ -524,9 +530,9 @@ impl Session {
         let mut ids = vec![pupil];
         ids.extend(entries.iter().map(|e| e.record_id));
         let action = if family {
-            "document.family_chronology"
+            Action::DocumentFamilyChronology
         } else {
-            "document.chronology"
+            Action::DocumentChronology
         };
         self.finish(&title, action, b, &ids)
     }
@@ -688,7 +694,7 @@ impl Session {
             Self::escalation_blocks(v, &mut b);
         }
         let ids: Vec<Uuid> = list.iter().map(|v| v.id).collect();
-        self.finish(&title, "document.escalations", b, &ids)
+        self.finish(&title, Action::DocumentEscalations, b, &ids)
     }
 
     /// The whole child protection file (a transfer to a new school, a court), with contents.
@@ -778,7 +784,7 @@ impl Session {
         ids.extend(entries.iter().map(|e| e.record_id));
         self.finish(
             &format!("Child protection file — {name}"),
-            "document.child_file",
+            Action::DocumentChildFile,
             blocks,
             &ids,
         )

@@ -12,6 +12,7 @@ use serde::de::DeserializeOwned;
 use ts_rs::TS;
 use uuid::Uuid;
 
+use crate::audit::Action;
 use crate::audit::{self, ChainReport};
 use crate::calendar::{CalendarConfig, WorkingCalendar};
 use crate::clock::Clock;
@@ -337,7 +338,7 @@ pub fn create_store(
                 &device_id,
                 now,
                 Some(user_id),
-                "store.create",
+                Action::StoreCreate.as_str(),
                 &[store_id, user_id],
                 &audit::Watermark::zero(),
             )?;
@@ -543,7 +544,7 @@ pub fn open_store(
         }
         Ok(user)
     })?;
-    session.write("session.unlock", |_, ctx| Ok(((), vec![ctx.user])))?;
+    session.write(Action::SessionUnlock, |_, ctx| Ok(((), vec![ctx.user])))?;
     Ok(Opened::Team(session))
 }
 
@@ -571,7 +572,7 @@ pub fn recover(
     )?;
     let target = session.user.clone();
     session.set_new_slot(&target, new_passphrase)?;
-    session.write("user.passphrase_recovered", |c, ctx| {
+    session.write(Action::UserPassphraseRecovered, |c, ctx| {
         insert_user_event(c, ctx, target.id, "passphrase_recovered")?;
         Ok(((), vec![target.id]))
     })
@@ -703,7 +704,7 @@ impl Session {
     /// Runs `f` and appends its audit event atomically (a savepoint, so batches nest).
     pub(crate) fn write<T>(
         &mut self,
-        action: &str,
+        action: Action,
         f: impl FnOnce(&Connection, &Ctx) -> Result<(T, Vec<Uuid>)>,
     ) -> Result<T> {
         let ctx = self.ctx();
@@ -715,12 +716,12 @@ impl Session {
             &ctx.device,
             ctx.now,
             Some(ctx.user),
-            action,
+            action.as_str(),
             &targets,
             &before,
         )?;
         sp.commit()?;
-        if matches!(action, "pupil.add" | "record.amend" | "settings.change") {
+        if action.changes_roster() {
             self.roster_dirty = true;
         }
         if self.roster_dirty && !self.in_batch {
@@ -734,7 +735,7 @@ impl Session {
     /// Appends an audit event for a read (opening a child's file, generating a document).
     /// A read writes no record row, so its event accounts for none: no watermarks to take (a
     /// chronology or a search is opened far more often than anything is written).
-    pub(crate) fn audit_read(&mut self, action: &str, targets: &[Uuid]) -> Result<()> {
+    pub(crate) fn audit_read(&mut self, action: Action, targets: &[Uuid]) -> Result<()> {
         let ctx = self.ctx();
         let sp = self.conn.savepoint()?;
         audit::append_content(
@@ -742,7 +743,7 @@ impl Session {
             &ctx.device,
             ctx.now,
             Some(ctx.user),
-            action,
+            action.as_str(),
             targets,
             &audit::Content::default(),
         )?;
@@ -786,7 +787,7 @@ impl Session {
 
     fn set_setting<T: Serialize>(&mut self, key: &'static str, value: &T) -> Result<()> {
         self.require(Role::is_safeguarding_lead)?;
-        self.write("settings.change", |c, ctx| {
+        self.write(Action::SettingsChange, |c, ctx| {
             put_setting(c, ctx, key, value)?;
             Ok(((), vec![]))
         })

@@ -9,6 +9,7 @@ use uuid::Uuid;
 
 use super::queries::amended;
 use super::{Session, keys, parse_id, parse_time};
+use crate::audit::Action;
 use crate::error::{Error, Result};
 use crate::kinds::current;
 use crate::prompts::*;
@@ -79,7 +80,7 @@ impl Session {
     pub fn set_prompt_settings(&mut self, s: &PromptSettings) -> Result<()> {
         s.validate()?;
         self.require(Role::is_safeguarding_lead)?;
-        self.write("settings.change", |c, ctx| {
+        self.write(Action::SettingsChange, |c, ctx| {
             super::put_setting(c, ctx, keys::PROMPTS, s)?;
             Ok(((), vec![]))
         })
@@ -180,7 +181,7 @@ impl Session {
         })?;
         let triggers = prompt.trigger_ids();
         let pupils: Vec<Uuid> = prompt.pupils.iter().map(|p| p.0).collect();
-        self.write("prompt.dismiss", |c, ctx| {
+        self.write(Action::PromptDismiss, |c, ctx| {
             let id = ctx.new_id();
             c.execute(
                 "INSERT INTO prompt_dismissals (id, device_id, at, by_user, prompt_key, trigger_ids, reason) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",

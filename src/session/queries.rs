@@ -10,6 +10,7 @@ use ts_rs::TS;
 use uuid::Uuid;
 
 use super::{Session, parse_id, parse_time};
+use crate::audit::Action;
 use crate::error::{Error, Result};
 use crate::kinds::{ShownField, current, shown_fields};
 use crate::records::*;
@@ -544,7 +545,7 @@ impl Session {
             .iter()
             .map(|(id, d)| self.summary(*id, d))
             .collect();
-        self.audit_read("pupil.open", &[pupil])?;
+        self.audit_read(Action::PupilOpen, &[pupil])?;
         Ok(PupilFile {
             id: pupil,
             fields: shown_fields(&details)?,
@@ -617,7 +618,7 @@ impl Session {
         filter: &ChronologyFilter,
     ) -> Result<Vec<ChronologyEntry>> {
         let entries = self.chronology_of(&[pupil], filter)?;
-        self.audit_read("pupil.chronology", &[pupil])?;
+        self.audit_read(Action::PupilChronology, &[pupil])?;
         Ok(entries)
     }
 
@@ -631,7 +632,7 @@ impl Session {
         let mut ids = vec![pupil];
         ids.extend(self.siblings_of(pupil)?);
         let entries = self.chronology_of(&ids, filter)?;
-        self.audit_read("family.chronology", &ids)?;
+        self.audit_read(Action::FamilyChronology, &ids)?;
         Ok(entries)
     }
 
@@ -979,7 +980,7 @@ impl Session {
                 })
             })
             .collect::<Result<_>>()?;
-        self.audit_read("search", &[])?;
+        self.audit_read(Action::Search, &[])?;
         Ok(hits)
     }
 }

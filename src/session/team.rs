@@ -12,6 +12,7 @@ use x25519_dalek::{PublicKey, StaticSecret};
 
 use super::writes::{check_attachment, check_concern, insert_attachment, insert_concern};
 use super::{Ctx, Session, parse_id};
+use crate::audit::Action;
 use crate::error::{Error, Result};
 use crate::inbox::{self, InboxDir, ItemBody, Receipt, Roster, SealedItem};
 
@@ -231,7 +232,7 @@ impl Session {
         if self.pending_key.is_some() {
             return Ok(()); // the move waits; no team key is written under a key staff hold
         }
-        self.write("keyring.team_keys_made", |c, ctx| {
+        self.write(Action::KeyringTeamKeysMade, |c, ctx| {
             if current_inbox_key(c)?.is_none() {
                 new_team_keys(c, ctx, true)?;
             }
@@ -250,7 +251,7 @@ impl Session {
         let mut next = self.keyring.clone();
         next.use_team_keys(&team_public);
         self.with_slot_keys(&self.data_key, None, |k| next.reseal_all(k))?;
-        self.save_keyring(next, "keyring.team_keys")?;
+        self.save_keyring(next, Action::KeyringTeamKeys)?;
         self.publish_roster()
     }
 
@@ -264,7 +265,7 @@ impl Session {
         }
         let (inbox, roster) = rotation_owed(&self.conn)?;
         if inbox || roster {
-            self.write("keyring.team_keys_rotated", |c, ctx| {
+            self.write(Action::KeyringTeamKeysRotated, |c, ctx| {
                 new_team_keys(c, ctx, inbox)?;
                 Ok(((), vec![]))
             })?;
@@ -448,7 +449,7 @@ impl Session {
         match body {
             ItemBody::Concern { concern } => {
                 check_concern(&concern, written)?;
-                self.write("inbox.file_concern", |c, ctx| {
+                self.write(Action::InboxFileConcern, |c, ctx| {
                     let targets = insert_concern(c, &as_author, item_id, &concern)?;
                     filed(c, ctx, "concern")?;
                     Ok((item_id, [targets, vec![author]].concat()))
@@ -480,7 +481,7 @@ impl Session {
                         "is for a concern its author did not write",
                     ));
                 }
-                self.write("inbox.file_attachment", |c, ctx| {
+                self.write(Action::InboxFileAttachment, |c, ctx| {
                     insert_attachment(
                         c,
                         &as_author,

@@ -12,6 +12,7 @@ use uuid::Uuid;
 
 use super::queries::{AmendmentView, FollowUpItem};
 use super::{Session, parse_id, parse_time};
+use crate::audit::Action;
 use crate::error::{Error, Result};
 use crate::kinds::current;
 use crate::records::*;
@@ -236,7 +237,7 @@ impl Session {
             .into_iter()
             .next()
             .ok_or(Error::NotFound { what: "escalation" })?;
-        self.audit_read("escalation.read", &[id, view.pupil_id])?;
+        self.audit_read(Action::EscalationRead, &[id, view.pupil_id])?;
         Ok(view)
     }
 

@@ -13,6 +13,7 @@ use super::{
     parse_id, removed, store_exists, validate_user_name,
 };
 use crate::audit;
+use crate::audit::Action;
 use crate::error::{Error, Result};
 use crate::keyring::{Anchor, KEYRING_FILE, Keyring, RecordedContents, TrustedFacts};
 use crate::records::{Id, Role};
@@ -259,7 +260,7 @@ impl Session {
             // Recorded as intended first: only this signed keyring is let through (by
             // `check_against`) before the database knows its authority.
             let intended = next.clone();
-            self.write("keyring.migrate_intended", |c, ctx| {
+            self.write(Action::KeyringMigrateIntended, |c, ctx| {
                 record_contents(c, ctx, &intended, false)?;
                 Ok(((), vec![]))
             })?;
@@ -277,7 +278,7 @@ impl Session {
             return Ok(());
         }
         let keyring = self.keyring.clone();
-        self.write("keyring.migrate", |c, ctx| {
+        self.write(Action::KeyringMigrate, |c, ctx| {
             c.execute(
                 "INSERT INTO store_meta (key, value) VALUES (?1, ?2)",
                 params![AUTHORITY_META, public],
@@ -296,7 +297,7 @@ impl Session {
     /// refused at unlock, and once written, the one before it is refused too. When an earlier
     /// change was intended and never written (its write failed), the keyring on disk is
     /// recorded as written first.
-    pub(super) fn save_keyring(&mut self, mut next: Keyring, action: &str) -> Result<()> {
+    pub(super) fn save_keyring(&mut self, mut next: Keyring, action: Action) -> Result<()> {
         next.sign(self.authority()?);
         let current = self.keyring.clone();
         self.write(action, |c, ctx| {
@@ -335,7 +336,7 @@ impl Session {
             return Ok(());
         }
         let keyring = self.keyring.clone();
-        self.write("keyring.written", |c, ctx| {
+        self.write(Action::KeyringWritten, |c, ctx| {
             record_contents(c, ctx, &keyring, true)?;
             Ok(((), vec![]))
         })
@@ -346,7 +347,7 @@ impl Session {
         let mut next = self.keyring.clone();
         let key = self.pending_key.as_ref().unwrap_or(&self.data_key);
         self.with_slot_keys(key, previous, |k| next.reseal_all(k))?;
-        self.save_keyring(next, "keyring.reseal")
+        self.save_keyring(next, Action::KeyringReseal)
     }
 
     /// Moves the database to the pending key (the keyring already holds it), proven before it
@@ -372,7 +373,7 @@ impl Session {
         if self.authority.is_some() {
             self.reseal_and_save(None)?;
         }
-        self.write("store.rekey", |_, _| Ok(((), vec![])))
+        self.write(Action::StoreRekey, |_, _| Ok(((), vec![])))
     }
 
     /// Deletes the slots of removed users and rekeys: a fresh key sealed (beside the old one)
@@ -411,7 +412,7 @@ impl Session {
             change(&mut next)?;
             let key = self.pending_key.as_ref().unwrap_or(&self.data_key);
             self.with_slot_keys(key, None, |k| next.reseal_all(k))?;
-            self.save_keyring(next, "keyring.staff_removed")?;
+            self.save_keyring(next, Action::KeyringStaffRemoved)?;
         }
         self.rotate_team_keys_if_owed()
     }
@@ -438,7 +439,7 @@ impl Session {
         let mut next = self.keyring.clone();
         change(&mut next)?;
         self.with_slot_keys(&new_key, Some(&self.data_key), |k| next.reseal_all(k))?;
-        self.save_keyring(next, "keyring.rekey_started")?;
+        self.save_keyring(next, Action::KeyringRekeyStarted)?;
         self.pending_key = Some(new_key);
         Ok(())
     }
@@ -460,12 +461,12 @@ impl Session {
         {
             // Recorded before the slot exists, so what they record is always filed.
             let public = hex::encode(public.as_bytes());
-            self.write("user.staff_key", |c, ctx| {
+            self.write(Action::UserStaffKey, |c, ctx| {
                 super::team::record_staff_key(c, ctx, user.id, &public)?;
                 Ok(((), vec![user.id]))
             })?;
         }
-        self.save_keyring(next, "keyring.slot_set")
+        self.save_keyring(next, Action::KeyringSlotSet)
     }
 
     /// Adds a user with their first passphrase (DSL only). The user is recorded first, then
@@ -485,7 +486,7 @@ impl Session {
                 what: "a user with that name already exists",
             });
         }
-        let user_id = self.write("user.add", |c, ctx| {
+        let user_id = self.write(Action::UserAdd, |c, ctx| {
             let user_id = ctx.new_id();
             c.execute(
                 "INSERT INTO users (id, device_id, created_at, created_by, name, role) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
@@ -518,7 +519,7 @@ impl Session {
         } else {
             return Err(Error::Forbidden);
         }
-        self.write("user.passphrase_changed", |c, ctx| {
+        self.write(Action::UserPassphraseChanged, |c, ctx| {
             insert_user_event(c, ctx, target.id, "passphrase_changed")?;
             Ok(((), vec![target.id]))
         })
@@ -532,7 +533,7 @@ impl Session {
         if target.id == self.user.id {
             return Err(Error::invalid("user", "you cannot remove yourself"));
         }
-        self.write("user.remove", |c, ctx| {
+        self.write(Action::UserRemove, |c, ctx| {
             insert_user_event(c, ctx, target.id, "removed")?;
             Ok(((), vec![target.id]))
         })?;
@@ -553,13 +554,13 @@ impl Session {
             *next = with_new;
             Ok(())
         })?;
-        self.write("recovery.rotate", |_, _| Ok(((), vec![])))?;
+        self.write(Action::RecoveryRotate, |_, _| Ok(((), vec![])))?;
         // The keyring holds only the new recovery slot now: the key is returned even if moving
         // the database has to wait (it is finished at the next unlock).
         if self.complete_rekey().is_ok() && self.keyring.has_team_keys() {
             // Whoever saw the old recovery key could have read the team's keys in the database.
             let _ = self
-                .write("keyring.team_keys_rotated", |c, ctx| {
+                .write(Action::KeyringTeamKeysRotated, |c, ctx| {
                     super::team::new_team_keys(c, ctx, true)?;
                     Ok(((), vec![]))
                 })
@@ -635,7 +636,7 @@ impl Session {
                 what: "backup file",
             });
         }
-        self.audit_read("store.backup", &[])?;
+        self.audit_read(Action::StoreBackup, &[])?;
         self.seal_anchor()?;
         let parent = crate::files::folder_of(dest);
         let tmp = parent.join(format!(".sgd-backup-{}.tmp", Uuid::now_v7()));

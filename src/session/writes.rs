@@ -8,6 +8,7 @@ use sha2::{Digest, Sha256};
 use uuid::Uuid;
 
 use super::{Ctx, Session, parse_id};
+use crate::audit::Action;
 use crate::error::{Error, Result};
 use crate::kinds::Body;
 use crate::records::*;
@@ -131,7 +132,7 @@ impl Session {
     pub fn add_pupil(&mut self, details: &PupilDetails) -> Result<Id> {
         self.require(Role::is_safeguarding_lead)?;
         details.validate(self.now())?;
-        self.write("pupil.add", |c, ctx| {
+        self.write(Action::PupilAdd, |c, ctx| {
             if let Some(upn) = &details.upn {
                 let taken: bool = c.query_row("SELECT EXISTS (SELECT 1 FROM pupils WHERE upn = ?1)", [upn], |r| r.get(0))?;
                 if taken {
@@ -151,7 +152,7 @@ impl Session {
     pub fn add_household(&mut self, details: &HouseholdDetails) -> Result<Id> {
         self.require(Role::is_safeguarding_lead)?;
         details.validate(self.now())?;
-        self.write("household.add", |c, ctx| {
+        self.write(Action::HouseholdAdd, |c, ctx| {
             let id = ctx.new_id();
             c.execute(
                 "INSERT INTO households (id, device_id, created_at, created_by, body) VALUES (?1, ?2, ?3, ?4, ?5)",
@@ -177,7 +178,7 @@ impl Session {
                 "is required for someone who is not a pupil here",
             ));
         }
-        self.write("household.member_add", |c, ctx| {
+        self.write(Action::HouseholdMemberAdd, |c, ctx| {
             let exists: bool = c.query_row(
                 "SELECT EXISTS (SELECT 1 FROM households WHERE id = ?1)",
                 [m.household_id.to_string()],
@@ -223,7 +224,7 @@ impl Session {
     pub fn end_household_member(&mut self, member_id: Id, reason: &str) -> Result<()> {
         self.require(Role::is_safeguarding_lead)?;
         required("reason", reason, MAX_TEXT)?;
-        self.write("household.member_end", |c, ctx| {
+        self.write(Action::HouseholdMemberEnd, |c, ctx| {
             let exists: bool = c.query_row(
                 "SELECT EXISTS (SELECT 1 FROM household_members WHERE id = ?1)",
                 [member_id.to_string()],
@@ -249,7 +250,7 @@ impl Session {
     /// Records a concern. Any member of staff may.
     pub fn record_concern(&mut self, n: &NewConcern) -> Result<Id> {
         check_concern(n, self.now())?;
-        self.write("concern.record", |c, ctx| {
+        self.write(Action::ConcernRecord, |c, ctx| {
             let id = ctx.new_id();
             let targets = insert_concern(c, ctx, id, n)?;
             Ok((id, targets))
@@ -270,7 +271,7 @@ impl Session {
         if !self.user.role.is_safeguarding_lead() && author != self.user.id {
             return Err(Error::Forbidden);
         }
-        self.write("attachment.add", |c, ctx| {
+        self.write(Action::AttachmentAdd, |c, ctx| {
             let id = ctx.new_id();
             insert_attachment(c, ctx, id, record_id, file_name, media_type, bytes)?;
             Ok((id, vec![id, record_id]))
@@ -322,7 +323,7 @@ impl Session {
                 "calendar",
                 "has no school day in the next three years",
             ))?;
-        self.write("encompass.record", |c, ctx| {
+        self.write(Action::EncompassRecord, |c, ctx| {
             let id = ctx.new_id();
             c.execute(
                 "INSERT INTO encompass_notifications (id, device_id, recorded_at, recorded_by, received_at, respond_by, body)
@@ -365,7 +366,7 @@ impl Session {
                 "calendar",
                 "has no school day in the next three years",
             ))?;
-        self.write("encompass.add_child", |c, ctx| {
+        self.write(Action::EncompassAddChild, |c, ctx| {
             pupil_exists(c, child.pupil_id)?;
             let exists: bool = c.query_row("SELECT EXISTS (SELECT 1 FROM encompass_notifications WHERE id = ?1)", [notification_id.to_string()], |r| r.get(0))?;
             if !exists {
@@ -392,7 +393,7 @@ impl Session {
     pub fn record_voice(&mut self, n: &NewVoice) -> Result<Id> {
         self.require(Role::is_safeguarding_lead)?;
         n.details.validate(self.now())?;
-        self.write("voice.record", |c, ctx| {
+        self.write(Action::VoiceRecord, |c, ctx| {
             pupil_exists(c, n.pupil_id)?;
             let id = ctx.new_id();
             c.prepare_cached(
@@ -414,7 +415,7 @@ impl Session {
         if n.due_on < self.now().date_naive() - chrono::Duration::days(366) {
             return Err(Error::invalid("due date", "is more than a year ago"));
         }
-        self.write("follow_up.add", |c, ctx| {
+        self.write(Action::FollowUpAdd, |c, ctx| {
             pupil_exists(c, n.pupil_id)?;
             let owner = n.owner_id.unwrap_or(ctx.user);
             active_user_exists(c, owner)?;
@@ -452,7 +453,7 @@ impl Session {
                 what: "that follow-up is already complete",
             });
         }
-        self.write("follow_up.complete", |c, ctx| {
+        self.write(Action::FollowUpComplete, |c, ctx| {
             let ev = ctx.new_id();
             c.prepare_cached(
                 "INSERT INTO follow_up_events (id, device_id, at, by_user, follow_up_id, event, owner_id, body)
@@ -472,7 +473,7 @@ impl Session {
                 what: "that follow-up is already complete",
             });
         }
-        self.write("follow_up.reassign", |c, ctx| {
+        self.write(Action::FollowUpReassign, |c, ctx| {
             active_user_exists(c, owner_id)?;
             c.execute(
                 "INSERT INTO follow_up_events (id, device_id, at, by_user, follow_up_id, event, owner_id, body)
@@ -492,7 +493,7 @@ impl Session {
         let due = self
             .calendar()?
             .add_working_days(london_date(n.details.made_at), days as i64);
-        self.write("referral.record", |c, ctx| {
+        self.write(Action::ReferralRecord, |c, ctx| {
             pupil_exists(c, n.pupil_id)?;
             let id = ctx.new_id();
             c.prepare_cached(
@@ -511,7 +512,7 @@ impl Session {
     pub fn record_decision(&mut self, referral_id: Id, d: &DecisionDetails) -> Result<Id> {
         self.require(Role::is_safeguarding_lead)?;
         d.validate(self.now())?;
-        self.write("referral.decision", |c, ctx| {
+        self.write(Action::ReferralDecision, |c, ctx| {
             let row: Option<(String, String)> = c
                 .query_row("SELECT pupil_id, made_at FROM referrals WHERE id = ?1", [referral_id.to_string()], |r| TryFrom::try_from(r))
                 .optional()?;
@@ -586,7 +587,7 @@ impl Session {
         n.details.validate(now)?;
         n.first_stage.validate(now)?;
         let (name, due) = self.stage_due(1, n.first_stage.raised_on)?;
-        self.write("escalation.open", |c, ctx| {
+        self.write(Action::EscalationOpen, |c, ctx| {
             pupil_exists(c, n.pupil_id)?;
             if let Some(r) = n.referral_id {
                 let ok: bool = c.query_row(
@@ -636,7 +637,7 @@ impl Session {
             });
         }
         let (name, due) = self.stage_due(current + 1, s.raised_on)?;
-        self.write("escalation.advance", |c, ctx| {
+        self.write(Action::EscalationAdvance, |c, ctx| {
             let stage = Self::insert_stage(c, ctx, id, current + 1, &name, due, s, pupil)?;
             Ok((stage, vec![id, stage, pupil]))
         })
@@ -646,6 +647,7 @@ impl Session {
         &mut self,
         id: Id,
         event: &'static str,
+        action: Action,
         text: &str,
         must_be_open: bool,
     ) -> Result<Id> {
@@ -659,8 +661,7 @@ impl Session {
                 what: "that escalation is resolved",
             });
         }
-        let action = format!("escalation.{event}");
-        self.write(&action, |c, ctx| {
+        self.write(action, |c, ctx| {
             let ev = ctx.new_id();
             c.execute(
                 "INSERT INTO escalation_events (id, device_id, at, by_user, escalation_id, stage_id, event, body) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
@@ -674,19 +675,25 @@ impl Session {
     /// Records the other agency's response at the current stage.
     pub fn record_escalation_response(&mut self, id: Id, response: &str) -> Result<Id> {
         self.require(Role::is_safeguarding_lead)?;
-        self.escalation_event(id, "response", response, true)
+        self.escalation_event(id, "response", Action::EscalationResponse, response, true)
     }
 
     /// Closes an escalation with its outcome.
     pub fn resolve_escalation(&mut self, id: Id, outcome: &str) -> Result<Id> {
         self.require(Role::is_safeguarding_lead)?;
-        self.escalation_event(id, "resolved", outcome, true)
+        self.escalation_event(id, "resolved", Action::EscalationResolved, outcome, true)
     }
 
     /// The head's review comment (the DSL may add one too). Allowed on resolved escalations.
     pub fn add_review_comment(&mut self, id: Id, comment: &str) -> Result<Id> {
         self.require(|r| matches!(r, Role::Head | Role::Dsl))?;
-        self.escalation_event(id, "review_comment", comment, false)
+        self.escalation_event(
+            id,
+            "review_comment",
+            Action::EscalationReviewComment,
+            comment,
+            false,
+        )
     }
 }
 
