@@ -215,3 +215,35 @@ fn every_path_architecture_md_names_exists() {
         "ARCHITECTURE.md names paths that do not exist: {missing:?}"
     );
 }
+
+#[test]
+fn raw_database_access_is_compiled_only_into_tests() {
+    // `safeguard_core::testing` opens the database with a raw key: only the crate's own
+    // dev-dependency enables it. The app, the CLI and the fuzz targets depend on the core
+    // without it, and it is no default feature.
+    let core = std::fs::read_to_string(root().join("Cargo.toml")).unwrap();
+    let features = core.split("[features]").nth(1).unwrap();
+    let features = features.split("\n[").next().unwrap();
+    assert!(
+        !features.contains("default"),
+        "the core has no default features: {features}"
+    );
+    let dev = core.split("[dev-dependencies]").nth(1).unwrap();
+    assert!(
+        dev.lines()
+            .any(|l| l.starts_with("safeguard-core") && l.contains("\"testing\""))
+    );
+    for other in ["src-tauri/Cargo.toml", "fuzz/Cargo.toml"] {
+        let text = std::fs::read_to_string(root().join(other)).unwrap();
+        let dep = text
+            .lines()
+            .find(|l| l.starts_with("safeguard-core"))
+            .unwrap_or_else(|| panic!("{other} depends on the core"));
+        assert!(!dep.contains("testing"), "{other}: {dep}");
+    }
+    let lib = std::fs::read_to_string(root().join("src/lib.rs")).unwrap();
+    assert!(
+        lib.contains("#[cfg(feature = \"testing\")]\npub mod testing;"),
+        "{lib}"
+    );
+}

@@ -449,8 +449,14 @@ impl Session {
             stmt.query_map([arg], |r| TryFrom::try_from(r))?
                 .collect::<rusqlite::Result<_>>()?
         };
-        let amendments =
-            self.load_amendments("record_kind = ?1", RecordKind::Pupil.as_str(), &names)?;
+        // Some pupils: their own amendments (by record, indexed); all: every pupil amendment.
+        let amendments = match ids {
+            Some(_) => self.amendments_for(
+                &rows.iter().map(|r| r.0.clone()).collect::<Vec<_>>(),
+                &names,
+            )?,
+            None => self.load_amendments("record_kind = ?1", RecordKind::Pupil.as_str(), &names)?,
+        };
         rows.into_iter()
             .map(|(id, body)| {
                 let a = amendments.get(&id).map(Vec::as_slice).unwrap_or(&[]);

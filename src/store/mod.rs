@@ -26,6 +26,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("migrations/005_trust_model.sql"),
     include_str!("migrations/006_team_keys.sql"),
     include_str!("migrations/007_keyring_contents.sql"),
+    include_str!("migrations/008_indexes_for_history.sql"),
 ];
 
 fn migrations() -> Migrations<'static> {
@@ -244,6 +245,7 @@ mod migration_tests {
         "5c345869b879c0d4950e527282498e1428f1af20bb3b1dd4a6b99a1d313e8ebc",
         "92789805f8c39d8af815c788c54f87d953ee74d343f69211deff84ed4e211b2f",
         "a342d0f41a041e3cfaae5066ab7c9db5fe9e7def5dca36abde87a58ce58c97c1",
+        "8cf0aee693251bc7c5ed3487b506a4bbf1068cf9d7a4ae8c0040a793af3af43c",
     ];
 
     #[test]
