@@ -533,6 +533,7 @@ fn check_rows(
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Action {
     AttachmentAdd,
+    AuditBaseline,
     ConcernRecord,
     DocumentChildFile,
     DocumentChronology,
@@ -591,6 +592,7 @@ pub enum Action {
 impl Action {
     pub const ALL: &[Action] = &[
         Action::AttachmentAdd,
+        Action::AuditBaseline,
         Action::ConcernRecord,
         Action::DocumentChildFile,
         Action::DocumentChronology,
@@ -650,6 +652,7 @@ impl Action {
     pub fn as_str(self) -> &'static str {
         match self {
             Action::AttachmentAdd => "attachment.add",
+            Action::AuditBaseline => "audit.baseline",
             Action::ConcernRecord => "concern.record",
             Action::DocumentChildFile => "document.child_file",
             Action::DocumentChronology => "document.chronology",

@@ -607,3 +607,73 @@ fn the_cli_shows_amended_values() {
         "{stdout}"
     );
 }
+
+#[test]
+fn one_unreadable_record_shows_as_such_and_hides_nothing_else() {
+    let (fx, mut s) = new_store();
+    let zoe = add_pupil(&mut s, "Zoë", 1);
+    s.record_concern(&concern_for(zoe, monday(), "The readable one.", None))
+        .unwrap();
+    drop(s);
+    // A body this build cannot read (an unknown field, as from a newer version's kind).
+    let conn = safeguard_core::testing::raw_connection(&fx.dir, DSL, &pass(DSL_PASS)).unwrap();
+    let user: String = conn
+        .query_row("SELECT id FROM users LIMIT 1", [], |r| r.get(0))
+        .unwrap();
+    conn.execute(
+        "INSERT INTO concerns (id, device_id, recorded_at, recorded_by, pupil_id, observed_at, body)
+         VALUES ('0190b9f0-0000-7000-8000-000000000001', 'x', '2026-11-23T09:00:00Z', ?1, ?2,
+                 '2026-11-23T09:00:00Z', '{\"from_the_future\": true}')",
+        rusqlite::params![user, zoe.to_string()],
+    )
+    .unwrap();
+    drop(conn);
+    let mut s = fx.dsl();
+    let entries = s
+        .pupil_chronology(zoe, &ChronologyFilter::default())
+        .unwrap();
+    assert_eq!(entries.len(), 2, "{entries:#?}");
+    assert!(entries.iter().any(|e| e.title == "Concern: Neglect"));
+    let bad = entries
+        .iter()
+        .find(|e| e.title == "A record that could not be read")
+        .unwrap();
+    assert!(bad.fields.is_empty() && bad.text.contains("Nothing has been changed"));
+    assert_eq!(bad.pupil_name, "Zoë Tester");
+}
+
+#[test]
+fn a_concern_that_names_another_child_shows_them_only_that_they_were_named() {
+    let (_fx, mut s) = new_store();
+    let zoe = add_pupil(&mut s, "Zoë", 1);
+    let sam = add_pupil(&mut s, "Sam", 2);
+    let mut c = concern_for(zoe, monday(), "Zoë's account of the playground.", None);
+    c.other_children = vec![OtherChild {
+        pupil_id: Some(sam),
+        name: "Sam Tester".into(),
+        role: "witness".into(),
+    }];
+    let id = s.record_concern(&c).unwrap();
+    s.amend(
+        RecordKind::Concern,
+        id,
+        "account",
+        json!("Zoë's corrected account."),
+        "Misheard",
+    )
+    .unwrap();
+    let entries = s
+        .pupil_chronology(sam, &ChronologyFilter::default())
+        .unwrap();
+    let named = entries.iter().find(|e| e.record_id == id).unwrap();
+    assert_eq!(
+        named.title,
+        "Named in a concern about another child, as: witness"
+    );
+    assert!(named.fields.is_empty(), "{:?}", named.fields);
+    assert!(
+        named.amendments.is_empty(),
+        "the other child's correction is not Sam's"
+    );
+    assert!(!format!("{named:?}").contains("account"), "{named:?}");
+}

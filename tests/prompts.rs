@@ -536,6 +536,65 @@ fn the_childs_voice_prompt_clears_when_their_words_are_recorded() {
 }
 
 #[test]
+fn the_prompts_read_amended_times_not_the_times_first_recorded() {
+    let (fx, mut s) = new_store();
+    let kids = family(&mut s, &["Ola"]);
+    let c = neglect(&mut s, &fx, kids[0], t(2026, 11, 16, 9, 0), "Hungry");
+    fx.clock.set(t(2026, 11, 23, 9, 0));
+    let v = s
+        .record_voice(&NewVoice {
+            pupil_id: kids[0],
+            details: VoiceDetails {
+                spoken_at: t(2026, 11, 23, 8, 50),
+                words: "I like breakfast club".into(),
+                wishes: None,
+                feelings: None,
+                non_verbal: None,
+                who_was_present: "DSL".into(),
+                context: None,
+            },
+        })
+        .unwrap();
+    assert!(!rules(&s).contains(&PromptRule::ChildsVoiceAbsent));
+    // The voice entry was in fact from last spring: the child has not been heard recently.
+    s.amend(
+        RecordKind::Voice,
+        v,
+        "spoken_at",
+        serde_json::json!("2026-04-01T09:00:00Z"),
+        "Typed on the wrong day",
+    )
+    .unwrap();
+    assert!(
+        rules(&s).contains(&PromptRule::ChildsVoiceAbsent),
+        "the amended time counts"
+    );
+    // And the concern was from last year: no recent concern, so no prompt about the voice.
+    s.amend(
+        RecordKind::Concern,
+        c,
+        "observed_at",
+        serde_json::json!("2025-06-02T09:00:00Z"),
+        "Entered from the paper file",
+    )
+    .unwrap();
+    assert!(
+        !rules(&s).contains(&PromptRule::ChildsVoiceAbsent),
+        "the amended concern is old"
+    );
+    // Brought back into the window, it counts again.
+    s.amend(
+        RecordKind::Concern,
+        c,
+        "observed_at",
+        serde_json::json!("2026-11-20T09:00:00Z"),
+        "The paper file was misread",
+    )
+    .unwrap();
+    assert!(rules(&s).contains(&PromptRule::ChildsVoiceAbsent));
+}
+
+#[test]
 fn accumulation_counts_across_the_family_and_respects_the_threshold() {
     let (fx, mut s) = new_store();
     let kids = family(&mut s, &["Pip", "Quin"]);

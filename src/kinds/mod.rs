@@ -118,9 +118,12 @@ pub(crate) fn current_json<T: Body>(stored: &str, amendments: &[AmendmentView]) 
     })?;
     let version = match obj.remove(VERSION_KEY) {
         None => 1,
-        Some(n) => n.as_u64().ok_or_else(|| Error::Internal {
-            detail: "a stored record body has a malformed schema version".into(),
-        })? as u32,
+        Some(n) => n
+            .as_u64()
+            .and_then(|n| u32::try_from(n).ok())
+            .ok_or_else(|| Error::Internal {
+                detail: "a stored record body has a malformed schema version".into(),
+            })?,
     };
     if version > T::VERSION {
         return Err(Error::Internal {
@@ -361,9 +364,14 @@ mod tests {
         assert_eq!(d.action, "Phone mum");
         let typo = r#"{"action":"Phone mum","actoin":"x"}"#;
         assert!(current::<follow_up::FollowUpDetails>(typo, &[]).is_err());
-        let newer = r#"{"action":"Phone mum","schema_version":99}"#;
-        let err = current::<follow_up::FollowUpDetails>(newer, &[]).unwrap_err();
-        assert_eq!(err.code(), crate::ErrorCode::Internal);
+        for newer in [
+            r#"{"action":"Phone mum","schema_version":99}"#,
+            r#"{"action":"Phone mum","schema_version":4294967297}"#,
+            r#"{"action":"Phone mum","schema_version":"1"}"#,
+        ] {
+            let err = current::<follow_up::FollowUpDetails>(newer, &[]).unwrap_err();
+            assert_eq!(err.code(), crate::ErrorCode::Internal, "{newer}");
+        }
         let stored = encode(&d).unwrap();
         assert!(stored.contains("\"schema_version\":1"), "{stored}");
     }

@@ -223,7 +223,11 @@ impl Session {
         let mut raw: Vec<(String, String, String)> = Vec::new();
         {
             let mut stmt = c.prepare_cached(
-                "SELECT id, pupil_id, body FROM concerns WHERE observed_at >= ?1",
+                // The column is the time as first recorded: a concern whose time was amended is
+                // read too, and kept or dropped by its current time below.
+                "SELECT id, pupil_id, body FROM concerns WHERE observed_at >= ?1
+                 UNION SELECT c.id, c.pupil_id, c.body FROM amendments a JOIN concerns c ON c.id = a.record_id
+                 WHERE a.record_kind = 'concern' AND a.field = 'observed_at'",
             )?;
             let mut rows = stmt.query([&cutoff])?;
             while let Some(r) = rows.next()? {
@@ -235,6 +239,9 @@ impl Session {
             self.amendments_for(&raw.iter().map(|r| r.0.clone()).collect::<Vec<_>>(), &names)?;
         for (id, pupil, body) in raw {
             let d: ConcernDetails = current(&body, amended(&amendments, &id))?;
+            if fmt_utc(d.observed_at) < cutoff {
+                continue;
+            }
             facts.concerns.push(ConcernFact {
                 id: parse_id(&id)?,
                 pupil: parse_id(&pupil)?,
@@ -459,9 +466,13 @@ impl Session {
             }
         }
         {
+            // The latest time each child was heard: from the column for entries whose time was
+            // never amended, and from the current body for those whose time was.
             let mut stmt = c.prepare_cached(
                 "SELECT pupil_id, max(spoken_at) FROM voice_entries
-                 WHERE pupil_id IN (SELECT value FROM json_each(?1)) GROUP BY pupil_id",
+                 WHERE pupil_id IN (SELECT value FROM json_each(?1))
+                   AND id NOT IN (SELECT record_id FROM amendments WHERE record_kind = 'voice' AND field = 'spoken_at')
+                 GROUP BY pupil_id",
             )?;
             let mut rows = stmt.query([&list])?;
             while let Some(r) = rows.next()? {
@@ -469,6 +480,24 @@ impl Session {
                     parse_id(&r.get::<_, String>(0)?)?,
                     parse_time(&r.get::<_, String>(1)?)?,
                 );
+            }
+            let mut stmt = c.prepare_cached(
+                "SELECT v.id, v.pupil_id, v.body FROM voice_entries v
+                 WHERE v.pupil_id IN (SELECT value FROM json_each(?1))
+                   AND v.id IN (SELECT record_id FROM amendments WHERE record_kind = 'voice' AND field = 'spoken_at')",
+            )?;
+            let retimed: Vec<(String, String, String)> = stmt
+                .query_map([&list], |r| TryFrom::try_from(r))?
+                .collect::<rusqlite::Result<_>>()?;
+            let ids: Vec<String> = retimed.iter().map(|r| r.0.clone()).collect();
+            let amendments = self.amendments_for(&ids, &names)?;
+            for (id, pupil, body) in retimed {
+                let v: VoiceDetails = current(&body, amended(&amendments, &id))?;
+                let last = facts
+                    .last_voice
+                    .entry(parse_id(&pupil)?)
+                    .or_insert(v.spoken_at);
+                *last = (*last).max(v.spoken_at);
             }
         }
         let everyone: Vec<Uuid> = family.iter().copied().collect();

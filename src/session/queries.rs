@@ -672,10 +672,28 @@ impl Session {
         let mut attachments = self.attachments_for(&ids)?;
         let mut out = Vec::with_capacity(raw.len());
         for r in raw {
-            let mut e = r.build(&amendments, &names, &pupil_names)?;
-            e.attachments = attachments
-                .remove(&e.record_id.to_string())
-                .unwrap_or_default();
+            // A concern about another child that names this one: what is shown is only that
+            // this child was named, never the other child's account, corrections or files.
+            let named_only = matches!(r.extra, Extra::NamedAs(_));
+            let row = (
+                r.kind,
+                r.record_id.clone(),
+                r.pupil_id.clone(),
+                r.recorded_at.clone(),
+                r.author.clone(),
+            );
+            let mut e = match r.build(&amendments, &names, &pupil_names) {
+                Ok(e) => e,
+                // One record this build cannot read must not hide the rest of the child's file.
+                Err(_) => unreadable(row, &names, &pupil_names)?,
+            };
+            if named_only {
+                e.amendments.clear();
+            } else {
+                e.attachments = attachments
+                    .remove(&e.record_id.to_string())
+                    .unwrap_or_default();
+            }
             if !filter.kinds.is_empty() && !filter.kinds.contains(&e.kind) {
                 continue;
             }
@@ -989,6 +1007,36 @@ impl Session {
         self.audit_read(Action::Search, &[])?;
         Ok(hits)
     }
+}
+
+/// The chronology entry of a record whose stored content cannot be read (damaged, or from a
+/// newer version): it says so, in its place and time, instead of failing the whole chronology.
+fn unreadable(
+    (kind, record_id, pupil_id, recorded_at, author): (RecordKind, String, String, String, String),
+    names: &Names,
+    pupils: &HashMap<Uuid, String>,
+) -> Result<ChronologyEntry> {
+    let recorded_at = parse_time(&recorded_at)?;
+    let pupil_id = parse_id(&pupil_id)?;
+    Ok(ChronologyEntry {
+        at: recorded_at,
+        kind,
+        record_id: parse_id(&record_id)?,
+        pupil_id,
+        pupil_name: pupils.get(&pupil_id).cloned().unwrap_or_default(),
+        title: "A record that could not be read".into(),
+        text: "This record's stored content could not be read by this version of Safeguard Desk. \
+               Nothing has been changed. Please report it (run `sgd verify` on the store)."
+            .into(),
+        child_words: None,
+        categories: Vec::new(),
+        fields: Vec::new(),
+        status: None,
+        author: names.user(&author),
+        recorded_at,
+        amendments: Vec::new(),
+        attachments: Vec::new(),
+    })
 }
 
 type ExtraFn = fn(&rusqlite::Row<'_>) -> rusqlite::Result<Extra>;

@@ -406,6 +406,11 @@ impl Session {
                     | Error::NotFound { .. }
                     | Error::Conflict { .. }),
                 ) => return Ok(Err(e.to_string())),
+                // A write the database refused for a reason the checks did not foresee: set this
+                // item aside (unchanged, to be looked at) rather than stop every later one.
+                Err(Error::Internal { .. }) => {
+                    return Ok(Err("the store refused it (reported as a bug)".into()));
+                }
                 Err(e) => return Err(e),
             },
         };
@@ -500,18 +505,21 @@ impl Session {
 }
 
 /// Whether any record (of any kind) already has this id.
+/// Whether any record already has this id: a staff item keeps its own id as its record's, and
+/// amendments and attachments find their record by id alone, so the id must be new in every
+/// record table (each kind's, the attachments and the users).
 fn record_id_taken(c: &Connection, id: Uuid) -> Result<bool> {
-    Ok(c.query_row(
-        "SELECT EXISTS (SELECT 1 FROM concerns WHERE id = ?1)
-             OR EXISTS (SELECT 1 FROM attachments WHERE id = ?1)
-             OR EXISTS (SELECT 1 FROM pupils WHERE id = ?1)
-             OR EXISTS (SELECT 1 FROM users WHERE id = ?1)
-             OR EXISTS (SELECT 1 FROM encompass_notifications WHERE id = ?1)
-             OR EXISTS (SELECT 1 FROM voice_entries WHERE id = ?1)
-             OR EXISTS (SELECT 1 FROM follow_ups WHERE id = ?1)
-             OR EXISTS (SELECT 1 FROM referrals WHERE id = ?1)
-             OR EXISTS (SELECT 1 FROM escalations WHERE id = ?1)",
-        [id.to_string()],
-        |r| r.get(0),
-    )?)
+    let tables = crate::records::RecordKind::ALL
+        .iter()
+        .map(|k| k.table_name())
+        .chain(["attachments", "users"]);
+    for t in tables {
+        let taken: bool = c
+            .prepare_cached(&format!("SELECT EXISTS (SELECT 1 FROM {t} WHERE id = ?1)"))?
+            .query_row([id.to_string()], |r| r.get(0))?;
+        if taken {
+            return Ok(true);
+        }
+    }
+    Ok(false)
 }

@@ -175,7 +175,7 @@ impl Session {
                 &ctx.device,
                 ctx.now,
                 Some(ctx.user),
-                "audit.baseline",
+                Action::AuditBaseline.as_str(),
                 &[],
                 &content,
             )?;
