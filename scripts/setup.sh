@@ -26,7 +26,10 @@ else
 fi
 
 command -v cargo >/dev/null || { echo "setup: Rust (cargo) is required: https://rustup.rs" >&2; exit 1; }
-command -v npm >/dev/null || { echo "setup: Node.js 20+ with npm is required" >&2; exit 1; }
+command -v npm >/dev/null || { echo "setup: Node.js 20.19+ with npm is required" >&2; exit 1; }
+# vite 8 and vitest 4 need Node 20.19 or later (Debian 12's own nodejs is 18: use NodeSource's 20).
+node -e 'const [a, b] = process.versions.node.split(".").map(Number); process.exit(a > 20 || (a === 20 && b >= 19) ? 0 : 1)' ||
+  { echo "setup: Node.js $(node --version) is too old: the UI tooling needs 20.19 or later" >&2; exit 1; }
 
 # The UI's packages, exactly as locked.
 if [ ! -d ui/node_modules ] || [ ui/package-lock.json -nt ui/node_modules/.package-lock.json ]; then

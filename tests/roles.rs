@@ -184,6 +184,10 @@ fn staff_record_concerns_into_the_inbox_and_read_only_their_own() {
         vec![mine],
         "her own, waiting; never the DSL's concern"
     );
+    assert!(
+        chron.iter().all(|e| e.may_attach && !e.may_amend),
+        "she may add a file to her concern; a correction is the team's"
+    );
     let hits = sue.search("concern", 50).unwrap();
     assert_eq!(
         hits.iter().map(|h| h.record_id).collect::<Vec<_>>(),
@@ -283,7 +287,21 @@ fn the_head_reads_everything_comments_on_escalations_and_cannot_amend_others_rec
             .referrals_awaiting_decision
             .is_empty()
     );
-    head.add_review_comment(w.escalation, "Reviewed").unwrap();
+    let comment = head.add_review_comment(w.escalation, "Reviewed").unwrap();
+    // What the window offers follows the same rule, decided by the core: the head's own
+    // comment may be amended; the DSL's records may not.
+    let entries = head.pupil_chronology(w.pupil, &Default::default()).unwrap();
+    for e in &entries {
+        let own = e.record_id == comment;
+        assert_eq!(
+            (e.may_amend, e.may_attach),
+            (own, own),
+            "{:?} {}",
+            e.kind,
+            e.title
+        );
+    }
+    assert!(entries.iter().any(|e| e.record_id == comment));
     forbidden(
         head.amend(
             RecordKind::Concern,
@@ -322,6 +340,12 @@ fn the_head_reads_everything_comments_on_escalations_and_cannot_amend_others_rec
         head.set_resolution_procedure(&ResolutionProcedure::default()),
         "head settings",
     );
+    drop(head);
+    let dsl =
+        w.fx.dsl()
+            .pupil_chronology(w.pupil, &Default::default())
+            .unwrap();
+    assert!(dsl.iter().all(|e| e.may_amend && e.may_attach));
 }
 
 #[test]

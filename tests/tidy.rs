@@ -247,3 +247,24 @@ fn raw_database_access_is_compiled_only_into_tests() {
         "{lib}"
     );
 }
+
+#[test]
+fn every_append_only_table_is_accounted_for_by_the_audit() {
+    // Every row of an append-only table must be listed by the audit event that wrote it, and
+    // `verify` checks only the tables in `audit::RECORD_TABLES`: a new one must be added there.
+    let (_fx, conn) = schema();
+    let audited: BTreeSet<&str> = safeguard_core::audit::RECORD_TABLES
+        .iter()
+        .map(|t| t.0)
+        .collect();
+    for t in tables(&conn) {
+        if MAY_CHANGE.contains(&t.as_str()) || ["audit_events", "store_meta"].contains(&t.as_str())
+        {
+            continue;
+        }
+        assert!(
+            audited.contains(t.as_str()),
+            "{t} is append-only but not in audit::RECORD_TABLES"
+        );
+    }
+}

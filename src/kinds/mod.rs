@@ -5,7 +5,8 @@
 //! form, documents, the chronology's field list — is derived from that declaration, and the only
 //! way to read a stored body is [`current`], which applies its amendments.
 //!
-//! Adding a kind: a file here, and one arm in [`with_body!`] (and in `RecordKind`).
+//! Adding a kind: a file here, an arm in [`with_body!`] and a `RecordKind` variant; the rest
+//! (a migration, the write, its chronology line) is in ARCHITECTURE.md's checklist.
 
 use serde::Serialize;
 use serde::de::DeserializeOwned;

@@ -158,6 +158,11 @@ pub struct ChronologyEntry {
     pub recorded_at: DateTime<Utc>,
     pub amendments: Vec<AmendmentView>,
     pub attachments: Vec<super::AttachmentView>,
+    /// What the person reading may do with this record (the core decides; the window only
+    /// shows or hides the buttons): the team amends and attaches to anything, others only to
+    /// what they wrote.
+    pub may_amend: bool,
+    pub may_attach: bool,
 }
 
 impl ChronologyEntry {
@@ -653,6 +658,7 @@ impl Session {
         let names = self.names()?;
         let pupil_names = self.pupil_names(pupils)?;
         let staff_only = !self.user().role.reads_everything();
+        let lead = self.user().role.is_safeguarding_lead();
         let me = self.user().id.to_string();
         let mut raw: Vec<RawEntry> = Vec::new();
         for p in pupils {
@@ -675,6 +681,7 @@ impl Session {
             // A concern about another child that names this one: what is shown is only that
             // this child was named, never the other child's account, corrections or files.
             let named_only = matches!(r.extra, Extra::NamedAs(_));
+            let author_id = r.author.clone();
             let row = (
                 r.kind,
                 r.record_id.clone(),
@@ -687,6 +694,9 @@ impl Session {
                 // One record this build cannot read must not hide the rest of the child's file.
                 Err(_) => unreadable(row, &names, &pupil_names)?,
             };
+            let yours = lead || author_id == me;
+            e.may_amend = yours && !named_only;
+            e.may_attach = yours && !named_only;
             if named_only {
                 e.amendments.clear();
             } else {
@@ -1036,6 +1046,8 @@ fn unreadable(
         recorded_at,
         amendments: Vec::new(),
         attachments: Vec::new(),
+        may_amend: false,
+        may_attach: false,
     })
 }
 
@@ -1298,6 +1310,8 @@ impl RawEntry {
             recorded_at,
             amendments: amendments.to_vec(),
             attachments: Vec::new(),
+            may_amend: false,
+            may_attach: false,
         })
     }
 }

@@ -344,6 +344,9 @@ impl StaffSession {
                 recorded_at: i.header.created()?,
                 amendments: Vec::new(),
                 attachments: attachments.remove(&i.header.item_id).unwrap_or_default(),
+                // A member of staff adds files to their own concern; a correction is the team's.
+                may_amend: false,
+                may_attach: true,
             };
             entries.push(OwnConcern {
                 entry,

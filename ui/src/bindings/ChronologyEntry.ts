@@ -22,4 +22,10 @@ fields: Array<ShownField>,
 /**
  * Where the record stands, for kinds with a status (a follow-up open or completed).
  */
-status: string | null, author: string, recorded_at: string, amendments: Array<AmendmentView>, attachments: Array<AttachmentView>, };
+status: string | null, author: string, recorded_at: string, amendments: Array<AmendmentView>, attachments: Array<AttachmentView>, 
+/**
+ * What the person reading may do with this record (the core decides; the window only
+ * shows or hides the buttons): the team amends and attaches to anything, others only to
+ * what they wrote.
+ */
+may_amend: boolean, may_attach: boolean, };
