@@ -252,7 +252,11 @@ pub struct Facts {
     /// Each pupil's most recent voice entry.
     pub last_voice: HashMap<Id, DateTime<Utc>>,
     pub referrals: Vec<ReferralFact>,
+    /// Open escalations of the children concerned (a resolved one asks nothing more).
     pub escalations: Vec<EscalationFact>,
+    /// When each of those children last had an escalation opened, resolved or not (a
+    /// challenge already raised answers the NFA prompt).
+    pub last_escalation: HashMap<Id, DateTime<Utc>>,
     pub notifications: Vec<NotificationFact>,
     pub partnership: String,
 }
@@ -498,7 +502,7 @@ fn nfa_while_concerns_continue(
         let e = last_referral.entry(o.pupil).or_insert(o.made_at);
         *e = (*e).max(o.made_at);
     }
-    let mut last_escalation: HashMap<Id, DateTime<Utc>> = HashMap::new();
+    let mut last_escalation: HashMap<Id, DateTime<Utc>> = facts.last_escalation.clone();
     for e in &facts.escalations {
         let x = last_escalation.entry(e.pupil).or_insert(e.opened_at);
         *x = (*x).max(e.opened_at);

@@ -222,16 +222,27 @@ impl Session {
 
         let mut raw: Vec<(String, String, String)> = Vec::new();
         {
+            // The column is the time as first recorded: a concern whose time was amended is
+            // read too (a few, found through the amendments), and kept or dropped by its
+            // current time below.
             let mut stmt = c.prepare_cached(
-                // The column is the time as first recorded: a concern whose time was amended is
-                // read too, and kept or dropped by its current time below.
-                "SELECT id, pupil_id, body FROM concerns WHERE observed_at >= ?1
-                 UNION SELECT c.id, c.pupil_id, c.body FROM amendments a JOIN concerns c ON c.id = a.record_id
-                 WHERE a.record_kind = 'concern' AND a.field = 'observed_at'",
+                "SELECT id, pupil_id, body FROM concerns WHERE observed_at >= ?1",
             )?;
             let mut rows = stmt.query([&cutoff])?;
             while let Some(r) = rows.next()? {
                 raw.push((r.get(0)?, r.get(1)?, r.get(2)?));
+            }
+            let seen: BTreeSet<String> = raw.iter().map(|r| r.0.clone()).collect();
+            let mut stmt = c.prepare_cached(
+                "SELECT DISTINCT c.id, c.pupil_id, c.body FROM amendments a JOIN concerns c ON c.id = a.record_id
+                 WHERE a.record_kind = 'concern' AND a.field = 'observed_at'",
+            )?;
+            let mut rows = stmt.query([])?;
+            while let Some(r) = rows.next()? {
+                let id: String = r.get(0)?;
+                if !seen.contains(&id) {
+                    raw.push((id, r.get(1)?, r.get(2)?));
+                }
             }
         }
         let names = self.names()?;
@@ -400,12 +411,26 @@ impl Session {
                     decision,
                 });
             }
+            // Only open escalations are read in full; of the rest, only when each child's
+            // latest was opened (history must not make Today slower).
+            let mut stmt = c.prepare_cached(
+                "SELECT pupil_id, max(opened_at) FROM escalations
+                 WHERE pupil_id IN (SELECT value FROM json_each(?1)) GROUP BY pupil_id",
+            )?;
+            let mut rows = stmt.query([&family_list])?;
+            while let Some(r) = rows.next()? {
+                facts.last_escalation.insert(
+                    parse_id(&r.get::<_, String>(0)?)?,
+                    parse_time(&r.get::<_, String>(1)?)?,
+                );
+            }
             let procedure = self.resolution_procedure()?;
             let mut stmt = c.prepare_cached(
                 "SELECT e.id, e.pupil_id, e.opened_at, e.body, s.id, s.stage_no, s.raised_on, s.due_on, s.body,
                         EXISTS (SELECT 1 FROM escalation_events v WHERE v.stage_id = s.id AND v.event = 'response'),
                         NOT EXISTS (SELECT 1 FROM open_escalations o WHERE o.escalation_id = e.id)
-                 FROM escalations e JOIN escalation_stages s ON s.escalation_id = e.id
+                 FROM open_escalations o JOIN escalations e ON e.id = o.escalation_id
+                 JOIN escalation_stages s ON s.escalation_id = e.id
                   AND s.stage_no = (SELECT max(stage_no) FROM escalation_stages x WHERE x.escalation_id = e.id)
                  WHERE e.pupil_id IN (SELECT value FROM json_each(?1))",
             )?;
@@ -466,13 +491,12 @@ impl Session {
             }
         }
         {
-            // The latest time each child was heard: from the column for entries whose time was
-            // never amended, and from the current body for those whose time was.
+            // The latest time each child was heard: from the column (its index answers it) and,
+            // for the few children with a voice entry whose time was amended, from their
+            // entries' current times instead.
             let mut stmt = c.prepare_cached(
                 "SELECT pupil_id, max(spoken_at) FROM voice_entries
-                 WHERE pupil_id IN (SELECT value FROM json_each(?1))
-                   AND id NOT IN (SELECT record_id FROM amendments WHERE record_kind = 'voice' AND field = 'spoken_at')
-                 GROUP BY pupil_id",
+                 WHERE pupil_id IN (SELECT value FROM json_each(?1)) GROUP BY pupil_id",
             )?;
             let mut rows = stmt.query([&list])?;
             while let Some(r) = rows.next()? {
@@ -491,6 +515,18 @@ impl Session {
                 .collect::<rusqlite::Result<_>>()?;
             let ids: Vec<String> = retimed.iter().map(|r| r.0.clone()).collect();
             let amendments = self.amendments_for(&ids, &names)?;
+            let mut unamended = c.prepare_cached(
+                "SELECT max(spoken_at) FROM voice_entries WHERE pupil_id = ?1
+                   AND id NOT IN (SELECT record_id FROM amendments WHERE record_kind = 'voice' AND field = 'spoken_at')",
+            )?;
+            for pupil in retimed.iter().map(|r| &r.1).collect::<BTreeSet<_>>() {
+                let latest: Option<String> = unamended.query_row([pupil], |r| r.get(0))?;
+                let pupil = parse_id(pupil)?;
+                match latest {
+                    Some(t) => facts.last_voice.insert(pupil, parse_time(&t)?),
+                    None => facts.last_voice.remove(&pupil),
+                };
+            }
             for (id, pupil, body) in retimed {
                 let v: VoiceDetails = current(&body, amended(&amendments, &id))?;
                 let last = facts
