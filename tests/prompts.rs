@@ -56,6 +56,22 @@ fn neglect(
         .unwrap()
 }
 
+/// The child's words, heard at 08:50 on Monday 23 November.
+fn breakfast_club(pupil: Id) -> NewVoice {
+    NewVoice {
+        pupil_id: pupil,
+        details: VoiceDetails {
+            spoken_at: t(2026, 11, 23, 8, 50),
+            words: "I like breakfast club".into(),
+            wishes: None,
+            feelings: None,
+            non_verbal: None,
+            who_was_present: "DSL".into(),
+            context: None,
+        },
+    }
+}
+
 fn referral(s: &mut safeguard_core::Session, fx: &Fixture, pupil: Id, at: DateTime<Utc>) -> Id {
     fx.clock.set(at + Duration::minutes(10));
     s.record_referral(&NewReferral {
@@ -519,19 +535,7 @@ fn the_childs_voice_prompt_clears_when_their_words_are_recorded() {
             .any(|p| p.rule == PromptRule::ChildsVoiceAbsent
                 && p.why.contains("never been recorded"))
     );
-    s.record_voice(&NewVoice {
-        pupil_id: kids[0],
-        details: VoiceDetails {
-            spoken_at: t(2026, 11, 23, 8, 50),
-            words: "I like breakfast club".into(),
-            wishes: None,
-            feelings: None,
-            non_verbal: None,
-            who_was_present: "DSL".into(),
-            context: None,
-        },
-    })
-    .unwrap();
+    s.record_voice(&breakfast_club(kids[0])).unwrap();
     assert!(!rules(&s).contains(&PromptRule::ChildsVoiceAbsent));
 }
 
@@ -541,20 +545,7 @@ fn the_prompts_read_amended_times_not_the_times_first_recorded() {
     let kids = family(&mut s, &["Ola"]);
     let c = neglect(&mut s, &fx, kids[0], t(2026, 11, 16, 9, 0), "Hungry");
     fx.clock.set(t(2026, 11, 23, 9, 0));
-    let v = s
-        .record_voice(&NewVoice {
-            pupil_id: kids[0],
-            details: VoiceDetails {
-                spoken_at: t(2026, 11, 23, 8, 50),
-                words: "I like breakfast club".into(),
-                wishes: None,
-                feelings: None,
-                non_verbal: None,
-                who_was_present: "DSL".into(),
-                context: None,
-            },
-        })
-        .unwrap();
+    let v = s.record_voice(&breakfast_club(kids[0])).unwrap();
     assert!(!rules(&s).contains(&PromptRule::ChildsVoiceAbsent));
     // The voice entry was in fact from last spring: the child has not been heard recently.
     s.amend(

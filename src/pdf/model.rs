@@ -2,7 +2,8 @@
 //! child's words set apart, and tables.
 
 /// Written wherever a field is empty, so the reader knows it was considered (DOMAIN.md).
-pub const NOT_KNOWN: &str = "Not known";
+/// What a document says for a value nobody knew (the one definition is `fields::NOT_KNOWN`).
+pub use crate::fields::NOT_KNOWN;
 
 #[derive(Debug, Clone, PartialEq)]
 pub enum Block {

@@ -67,6 +67,24 @@ fn year_order(y: &str) -> (u32, String) {
     (rank, lower)
 }
 
+/// A (pupil, time) query over a JSON list of pupils, as a map.
+fn latest_per_pupil(
+    c: &rusqlite::Connection,
+    sql: &str,
+    pupils: &str,
+) -> Result<HashMap<Id, chrono::DateTime<chrono::Utc>>> {
+    let mut stmt = c.prepare_cached(sql)?;
+    let mut rows = stmt.query([pupils])?;
+    let mut out = HashMap::new();
+    while let Some(r) = rows.next()? {
+        out.insert(
+            parse_id(&r.get::<_, String>(0)?)?,
+            parse_time(&r.get::<_, String>(1)?)?,
+        );
+    }
+    Ok(out)
+}
+
 fn id_list(ids: &BTreeSet<Uuid>) -> String {
     serde_json::to_string(&ids.iter().map(|i| i.to_string()).collect::<Vec<_>>())
         .unwrap_or_else(|_| "[]".into())
@@ -413,17 +431,12 @@ impl Session {
             }
             // Only open escalations are read in full; of the rest, only when each child's
             // latest was opened (history must not make Today slower).
-            let mut stmt = c.prepare_cached(
+            facts.last_escalation = latest_per_pupil(
+                c,
                 "SELECT pupil_id, max(opened_at) FROM escalations
                  WHERE pupil_id IN (SELECT value FROM json_each(?1)) GROUP BY pupil_id",
+                &family_list,
             )?;
-            let mut rows = stmt.query([&family_list])?;
-            while let Some(r) = rows.next()? {
-                facts.last_escalation.insert(
-                    parse_id(&r.get::<_, String>(0)?)?,
-                    parse_time(&r.get::<_, String>(1)?)?,
-                );
-            }
             let procedure = self.resolution_procedure()?;
             let mut stmt = c.prepare_cached(
                 "SELECT e.id, e.pupil_id, e.opened_at, e.body, s.id, s.stage_no, s.raised_on, s.due_on, s.body,
@@ -494,17 +507,12 @@ impl Session {
             // The latest time each child was heard: from the column (its index answers it) and,
             // for the few children with a voice entry whose time was amended, from their
             // entries' current times instead.
-            let mut stmt = c.prepare_cached(
+            facts.last_voice = latest_per_pupil(
+                c,
                 "SELECT pupil_id, max(spoken_at) FROM voice_entries
                  WHERE pupil_id IN (SELECT value FROM json_each(?1)) GROUP BY pupil_id",
+                &list,
             )?;
-            let mut rows = stmt.query([&list])?;
-            while let Some(r) = rows.next()? {
-                facts.last_voice.insert(
-                    parse_id(&r.get::<_, String>(0)?)?,
-                    parse_time(&r.get::<_, String>(1)?)?,
-                );
-            }
             let mut stmt = c.prepare_cached(
                 "SELECT v.id, v.pupil_id, v.body FROM voice_entries v
                  WHERE v.pupil_id IN (SELECT value FROM json_each(?1))

@@ -10,14 +10,9 @@ use uuid::Uuid;
 use super::{Ctx, Session, parse_id};
 use crate::audit::Action;
 use crate::error::{Error, Result};
-use crate::kinds::Body;
+use crate::kinds::{Body, encode};
 use crate::records::*;
 use crate::time::{fmt_date, fmt_utc, london_date};
-
-/// A record body as stored (with its schema version).
-pub(crate) fn json<T: Body>(v: &T) -> Result<String> {
-    crate::kinds::encode(v)
-}
 
 /// The body of an event row (not a record kind of its own).
 fn event_json<T: Serialize>(v: &T) -> Result<String> {
@@ -120,7 +115,7 @@ fn insert_follow_up(
         source_id.map(|s| s.to_string()),
         owner.to_string(),
         fmt_date(due_on),
-        json(details)?
+        encode(details)?
     ])?;
     index_body(c, ctx, id, Some(pupil_id), details)?;
     Ok(id)
@@ -143,7 +138,7 @@ impl Session {
             c.prepare_cached(
                 "INSERT INTO pupils (id, device_id, created_at, created_by, upn, body) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
             )?
-            .execute(params![id.to_string(), ctx.device, ctx.now_text(), ctx.user.to_string(), details.upn, json(details)?])?;
+            .execute(params![id.to_string(), ctx.device, ctx.now_text(), ctx.user.to_string(), details.upn, encode(details)?])?;
             index_body(c, ctx, id, Some(id), details)?;
             Ok((id, vec![id]))
         })
@@ -156,7 +151,7 @@ impl Session {
             let id = ctx.new_id();
             c.execute(
                 "INSERT INTO households (id, device_id, created_at, created_by, body) VALUES (?1, ?2, ?3, ?4, ?5)",
-                params![id.to_string(), ctx.device, ctx.now_text(), ctx.user.to_string(), json(details)?],
+                params![id.to_string(), ctx.device, ctx.now_text(), ctx.user.to_string(), encode(details)?],
             )?;
             Ok((id, vec![id]))
         })
@@ -210,7 +205,7 @@ impl Session {
                     ctx.user.to_string(),
                     m.household_id.to_string(),
                     m.pupil_id.map(|p| p.to_string()),
-                    json(&m.details)?
+                    encode(&m.details)?
                 ],
             )?;
             index_body(c, ctx, id, m.pupil_id, &m.details)?;
@@ -328,7 +323,7 @@ impl Session {
             c.execute(
                 "INSERT INTO encompass_notifications (id, device_id, recorded_at, recorded_by, received_at, respond_by, body)
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-                params![id.to_string(), ctx.device, ctx.now_text(), ctx.user.to_string(), fmt_utc(n.details.received_at), fmt_utc(respond_by), json(&n.details)?],
+                params![id.to_string(), ctx.device, ctx.now_text(), ctx.user.to_string(), fmt_utc(n.details.received_at), fmt_utc(respond_by), encode(&n.details)?],
             )?;
             index_body(c, ctx, id, None, &n.details)?;
             let mut targets = vec![id];
@@ -337,7 +332,7 @@ impl Session {
                 let child_row = ctx.new_id();
                 c.execute(
                     "INSERT INTO encompass_children (id, notification_id, pupil_id, body) VALUES (?1, ?2, ?3, ?4)",
-                    params![child_row.to_string(), id.to_string(), ch.pupil_id.to_string(), json(ch)?],
+                    params![child_row.to_string(), id.to_string(), ch.pupil_id.to_string(), encode(ch)?],
                 )?;
                 index_body(c, ctx, child_row, Some(ch.pupil_id), ch)?;
                 let action = FollowUpDetails {
@@ -375,7 +370,7 @@ impl Session {
             let row = ctx.new_id();
             c.execute(
                 "INSERT INTO encompass_children (id, notification_id, pupil_id, body) VALUES (?1, ?2, ?3, ?4)",
-                params![row.to_string(), notification_id.to_string(), child.pupil_id.to_string(), json(child)?],
+                params![row.to_string(), notification_id.to_string(), child.pupil_id.to_string(), encode(child)?],
             )
             .map_err(|e| match Error::from(e) {
                 Error::Conflict { .. } => Error::Conflict { what: "that child is already on the notification" },
@@ -400,7 +395,7 @@ impl Session {
                 "INSERT INTO voice_entries (id, device_id, recorded_at, recorded_by, pupil_id, spoken_at, body)
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
             )?
-            .execute(params![id.to_string(), ctx.device, ctx.now_text(), ctx.user.to_string(), n.pupil_id.to_string(), fmt_utc(n.details.spoken_at), json(&n.details)?])?;
+            .execute(params![id.to_string(), ctx.device, ctx.now_text(), ctx.user.to_string(), n.pupil_id.to_string(), fmt_utc(n.details.spoken_at), encode(&n.details)?])?;
             let d = &n.details;
             index_body(c, ctx, id, Some(n.pupil_id), d)?;
             Ok((id, vec![id, n.pupil_id]))
@@ -500,7 +495,7 @@ impl Session {
                 "INSERT INTO referrals (id, device_id, recorded_at, recorded_by, pupil_id, made_at, decision_due_on, body)
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
             )?
-            .execute(params![id.to_string(), ctx.device, ctx.now_text(), ctx.user.to_string(), n.pupil_id.to_string(), fmt_utc(n.details.made_at), fmt_date(due), json(&n.details)?])?;
+            .execute(params![id.to_string(), ctx.device, ctx.now_text(), ctx.user.to_string(), n.pupil_id.to_string(), fmt_utc(n.details.made_at), fmt_date(due), encode(&n.details)?])?;
             let d = &n.details;
             index_body(c, ctx, id, Some(n.pupil_id), d)?;
             Ok((id, vec![id, n.pupil_id]))
@@ -532,7 +527,7 @@ impl Session {
             c.execute(
                 "INSERT INTO referral_decisions (id, device_id, recorded_at, recorded_by, referral_id, received_on, outcome, body)
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
-                params![id.to_string(), ctx.device, ctx.now_text(), ctx.user.to_string(), referral_id.to_string(), fmt_date(d.received_on), d.outcome.as_str(), json(d)?],
+                params![id.to_string(), ctx.device, ctx.now_text(), ctx.user.to_string(), referral_id.to_string(), fmt_date(d.received_on), d.outcome.as_str(), encode(d)?],
             )?;
             let pupil = parse_id(&pupil)?;
             index_body(c, ctx, id, Some(pupil), d)?;
@@ -574,7 +569,7 @@ impl Session {
         c.execute(
             "INSERT INTO escalation_stages (id, device_id, recorded_at, recorded_by, escalation_id, stage_no, raised_on, due_on, body)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
-            params![id.to_string(), ctx.device, ctx.now_text(), ctx.user.to_string(), escalation_id.to_string(), stage_no as i64, fmt_date(s.raised_on), fmt_date(due), json(&body)?],
+            params![id.to_string(), ctx.device, ctx.now_text(), ctx.user.to_string(), escalation_id.to_string(), stage_no as i64, fmt_date(s.raised_on), fmt_date(due), encode(&body)?],
         )?;
         index_body(c, ctx, id, Some(pupil), &body)?;
         Ok(id)
@@ -602,7 +597,7 @@ impl Session {
             let id = ctx.new_id();
             c.execute(
                 "INSERT INTO escalations (id, device_id, opened_at, opened_by, pupil_id, referral_id, body) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-                params![id.to_string(), ctx.device, ctx.now_text(), ctx.user.to_string(), n.pupil_id.to_string(), n.referral_id.map(|r| r.to_string()), json(&n.details)?],
+                params![id.to_string(), ctx.device, ctx.now_text(), ctx.user.to_string(), n.pupil_id.to_string(), n.referral_id.map(|r| r.to_string()), encode(&n.details)?],
             )?;
             index_body(c, ctx, id, Some(n.pupil_id), &n.details)?;
             let stage = Self::insert_stage(c, ctx, id, 1, &name, due, &n.first_stage, n.pupil_id)?;
@@ -665,7 +660,7 @@ impl Session {
             let ev = ctx.new_id();
             c.execute(
                 "INSERT INTO escalation_events (id, device_id, at, by_user, escalation_id, stage_id, event, body) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
-                params![ev.to_string(), ctx.device, ctx.now_text(), ctx.user.to_string(), id.to_string(), stage.to_string(), event, json(&body)?],
+                params![ev.to_string(), ctx.device, ctx.now_text(), ctx.user.to_string(), id.to_string(), stage.to_string(), event, encode(&body)?],
             )?;
             index_body(c, ctx, ev, Some(pupil), &body)?;
             Ok((ev, vec![ev, id, pupil]))
@@ -735,7 +730,7 @@ pub(crate) fn insert_concern(
         ctx.user.to_string(),
         n.pupil_id.to_string(),
         fmt_utc(n.details.observed_at),
-        json(&n.details)?
+        encode(&n.details)?
     ])?;
     let mut targets = vec![id, n.pupil_id];
     for o in &n.other_children {
