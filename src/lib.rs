@@ -11,6 +11,7 @@ pub mod error;
 pub mod faults;
 pub mod fields;
 pub mod files;
+pub mod forms;
 pub mod idle;
 pub mod inbox;
 pub mod keyring;
@@ -26,6 +27,7 @@ pub mod session;
 pub mod sleep;
 pub mod store;
 pub mod time;
+pub mod vocabulary;
 
 /// Raw database access for attacker tests: only in builds that enable the `testing` feature
 /// (this crate's own tests and benchmarks), never in the app or the CLI.

@@ -60,6 +60,64 @@ impl Role {
     pub fn reads_everything(self) -> bool {
         !matches!(self, Role::Staff)
     }
+
+    /// The DSL alone adds and removes users, sets their passphrases and holds the recovery key.
+    pub fn manages_users(self) -> bool {
+        matches!(self, Role::Dsl)
+    }
+
+    /// The head and the DSL comment on the escalation history (the head's review).
+    pub fn reviews_escalations(self) -> bool {
+        matches!(self, Role::Head | Role::Dsl)
+    }
+
+    /// Holds the database key: removing this user moves the store to a new key (staff hold
+    /// only their inbox key, so removing them re-encrypts nothing).
+    pub fn holds_data_key(self) -> bool {
+        !matches!(self, Role::Staff)
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            Role::Dsl => "DSL",
+            Role::Deputy => "Deputy DSL",
+            Role::Head => "Headteacher",
+            Role::Staff => "Staff",
+        }
+    }
+
+    pub const ALL: [Role; 4] = [Role::Dsl, Role::Deputy, Role::Head, Role::Staff];
+
+    /// What this role may do, for the window to show or hide (the core still checks each call).
+    pub fn capabilities(self) -> Capabilities {
+        Capabilities {
+            role_label: self.label().to_owned(),
+            reads_everything: self.reads_everything(),
+            leads: self.is_safeguarding_lead(),
+            manages_users: self.manages_users(),
+            reviews_escalations: self.reviews_escalations(),
+            reviews_only: self == Role::Head,
+        }
+    }
+}
+
+/// What the signed-in user may do, decided by the core from their role. The window reads these
+/// instead of comparing role names; every command is still checked by the core.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+#[ts(export)]
+pub struct Capabilities {
+    pub role_label: String,
+    /// Reads every record (the team and the head); staff see only what they wrote.
+    pub reads_everything: bool,
+    /// The safeguarding team (DSL, deputies): records, referrals, escalations, follow-ups,
+    /// dismissing prompts, settings.
+    pub leads: bool,
+    /// The DSL: users, passphrases, the recovery key.
+    pub manages_users: bool,
+    /// Comments on the escalation history (the head and the DSL).
+    pub reviews_escalations: bool,
+    /// The head: reads and reviews, records nothing (their escalation page is a review).
+    pub reviews_only: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
@@ -191,6 +249,38 @@ impl RecordKind {
     pub fn parse(s: &str) -> Result<Self> {
         serde_json::from_value(serde_json::Value::String(s.to_owned()))
             .map_err(|_| Error::invalid("record kind", "is not a known kind of record"))
+    }
+
+    /// The kinds a chronology lists (and filters by), in the order the filter offers them.
+    pub const IN_CHRONOLOGY: [RecordKind; 9] = [
+        RecordKind::Concern,
+        RecordKind::EncompassChild,
+        RecordKind::Voice,
+        RecordKind::FollowUp,
+        RecordKind::Referral,
+        RecordKind::Decision,
+        RecordKind::Escalation,
+        RecordKind::EscalationStage,
+        RecordKind::EscalationEvent,
+    ];
+
+    /// What the records of this kind are called together (a filter, a search result).
+    pub fn label(self) -> &'static str {
+        match self {
+            RecordKind::Pupil => "Pupils",
+            RecordKind::Household => "Households",
+            RecordKind::HouseholdMember => "Family members",
+            RecordKind::Concern => "Concerns",
+            RecordKind::Encompass => "Operation Encompass notifications",
+            RecordKind::EncompassChild => "Operation Encompass",
+            RecordKind::Voice => "Child's voice",
+            RecordKind::FollowUp => "Follow-ups",
+            RecordKind::Referral => "Referrals",
+            RecordKind::Decision => "Decisions",
+            RecordKind::Escalation => "Escalations",
+            RecordKind::EscalationStage => "Escalation stages",
+            RecordKind::EscalationEvent => "Escalation responses and reviews",
+        }
     }
 
     /// Every field of this kind's body, as its definition in `src/kinds/` declares them.

@@ -268,3 +268,62 @@ fn every_append_only_table_is_accounted_for_by_the_audit() {
         );
     }
 }
+
+/// The UI's own sources (not the generated bindings).
+fn ui_sources() -> Vec<(PathBuf, String)> {
+    fn walk(dir: &Path, out: &mut Vec<PathBuf>) {
+        for e in std::fs::read_dir(dir).expect("ui/src").flatten() {
+            let p = e.path();
+            let name = p.file_name().and_then(|n| n.to_str()).unwrap_or("");
+            if p.is_dir() {
+                if name != "bindings" && name != "__tests__" {
+                    walk(&p, out);
+                }
+            } else if name.ends_with(".svelte") || name.ends_with(".ts") {
+                out.push(p);
+            }
+        }
+    }
+    let mut files = Vec::new();
+    walk(&root().join("ui/src"), &mut files);
+    files
+        .into_iter()
+        .map(|p| {
+            let text = std::fs::read_to_string(&p).expect("read");
+            (p, text)
+        })
+        .collect()
+}
+
+#[test]
+fn the_ui_calls_the_shell_only_through_the_generated_client() {
+    let mut offenders = Vec::new();
+    for (path, text) in ui_sources() {
+        if path.ends_with("lib/ipc.ts") {
+            continue;
+        }
+        if text.contains("@tauri-apps/api/core") || text.contains("invoke(") {
+            offenders.push(path.display().to_string());
+        }
+    }
+    assert!(
+        offenders.is_empty(),
+        "call the shell through `api` (ui/src/bindings/commands.ts, generated from src-tauri/src/ipc.rs), not `invoke`: {offenders:?}"
+    );
+}
+
+#[test]
+fn the_ui_decides_nothing_by_comparing_role_names() {
+    let mut offenders = Vec::new();
+    for (path, text) in ui_sources() {
+        for (n, line) in text.lines().enumerate() {
+            if line.contains("role ===") || line.contains("role !==") || line.contains("_LABELS") {
+                offenders.push(format!("{}:{}", path.display(), n + 1));
+            }
+        }
+    }
+    assert!(
+        offenders.is_empty(),
+        "read `session.can` and the core's vocabulary instead: {offenders:?}"
+    );
+}

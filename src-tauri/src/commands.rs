@@ -1,26 +1,15 @@
-//! Tauri commands: convert the DTO, call one core function, map the error. No SQL, crypto or
-//! business rule here.
+//! The shell's state (the session, its idle clock, files picked to attach) and what the
+//! commands in `ipc.rs` share: running a call on the open session, opening and creating a store.
 
 use std::collections::HashMap;
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Instant;
 
-use safeguard_core::idle::IdleLock;
-
 use safeguard_core::clock::SystemClock;
-use safeguard_core::language::LanguageFlag;
-use safeguard_core::prompts::Prompt;
-use safeguard_core::records::{
-    DecisionDetails, EncompassChild, Id, NewConcern, NewReferral, NewVoice, SchoolDetails,
-};
+use safeguard_core::idle::IdleLock;
+use safeguard_core::records::SchoolDetails;
 use safeguard_core::secret::Passphrase;
-use safeguard_core::session::{
-    ChronologyEntry, ChronologyFilter, Dashboard, PupilFile, PupilPage, PupilQuery, PupilSummary,
-    SearchHit,
-};
-use safeguard_core::session::{InboxReport, OwnConcern};
-use safeguard_core::session::{PromptPage, PromptQuery};
 use safeguard_core::{Error, Opened, Session, StaffSession, StoreOptions};
 use tauri::{AppHandle, Emitter, State};
 
@@ -79,6 +68,14 @@ impl AppState {
         Ok(())
     }
 
+    /// The person did something in the window: the idle clock starts again.
+    pub(crate) fn activity(&self) -> IpcResult<()> {
+        if let Some(i) = self.idle.lock().map_err(|_| poisoned())?.as_mut() {
+            i.activity(Instant::now());
+        }
+        Ok(())
+    }
+
     /// Whether the idle time has passed (checked by the shell's watcher thread).
     pub fn idle_due(&self) -> bool {
         self.idle
@@ -123,18 +120,15 @@ fn info(opened: &Opened) -> Result<SessionInfo, Error> {
             user: s.user().clone(),
             school: s.school()?.name,
             idle_lock_minutes: s.idle_lock_minutes()?,
+            can: s.user().role.capabilities(),
         },
         Opened::Staff(s) => SessionInfo {
             user: s.user().clone(),
             school: s.school_name().to_owned(),
             idle_lock_minutes: s.idle_lock_minutes(),
+            can: s.user().role.capabilities(),
         },
     })
-}
-
-#[tauri::command]
-pub fn app_status(state: State<'_, AppState>) -> IpcResult<AppStatus> {
-    app_status_of(&state)
 }
 
 pub(crate) fn app_status_of(state: &AppState) -> IpcResult<AppStatus> {
@@ -155,8 +149,7 @@ pub(crate) fn app_status_of(state: &AppState) -> IpcResult<AppStatus> {
     })
 }
 
-#[tauri::command]
-pub async fn create_store(
+pub(crate) fn create_store(
     app: AppHandle,
     state: State<'_, AppState>,
     request: CreateStoreRequest,
@@ -184,9 +177,7 @@ pub async fn create_store(
     Ok(created)
 }
 
-/// Async so the key derivation runs off the UI thread and the window can show progress.
-#[tauri::command]
-pub async fn unlock(
+pub(crate) fn unlock(
     app: AppHandle,
     state: State<'_, AppState>,
     request: UnlockRequest,
@@ -201,22 +192,6 @@ pub async fn unlock(
     let i = info(&session)?;
     state.open(session, i.idle_lock_minutes)?;
     Ok(i)
-}
-
-/// Drops the session and with it the data key.
-#[tauri::command]
-pub fn lock(state: State<'_, AppState>) -> IpcResult<()> {
-    state.lock_now().map(|_| ())
-}
-
-/// The person did something in the window (reported at most every few seconds). Without these
-/// reports the shell locks by itself after the idle time, even if the window has frozen.
-#[tauri::command]
-pub fn activity(state: State<'_, AppState>) -> IpcResult<()> {
-    if let Some(i) = state.idle.lock().map_err(|_| poisoned())?.as_mut() {
-        i.activity(Instant::now());
-    }
-    Ok(())
 }
 
 /// Runs `f` on the team's unlocked session, or answers `Locked` (or `Forbidden` to staff).
@@ -238,150 +213,4 @@ pub(crate) fn with_either<T>(
         Opened::Team(s) => Ok(team(s)?),
         Opened::Staff(s) => Ok(staff(s)?),
     }
-}
-
-/// What filing the staff inbox did when this DSL or deputy unlocked.
-#[tauri::command]
-pub fn inbox_report(state: State<'_, AppState>) -> IpcResult<InboxReport> {
-    with_session(&state, |s| s.inbox_report())
-}
-
-/// A member of staff's own concerns, newest first (waiting, or filed by the team).
-#[tauri::command]
-pub fn my_concerns(state: State<'_, AppState>) -> IpcResult<Vec<OwnConcern>> {
-    with_either(&state, |_| Err(Error::Forbidden), |s| s.my_concerns())
-}
-
-#[tauri::command]
-pub fn dashboard(state: State<'_, AppState>) -> IpcResult<Dashboard> {
-    with_session(&state, |s| s.dashboard())
-}
-
-/// The open practice prompts, in Today's order.
-#[tauri::command]
-pub fn prompts(state: State<'_, AppState>) -> IpcResult<Vec<Prompt>> {
-    with_session(&state, |s| s.prompts())
-}
-
-/// Today's prompts: a page, ranked by urgency, with counts by rule, filtered by rule and year.
-#[tauri::command]
-pub fn prompt_page(state: State<'_, AppState>, query: PromptQuery) -> IpcResult<PromptPage> {
-    with_session(&state, |s| s.prompt_page(&query))
-}
-
-/// Dismisses a prompt with a reason; returns the prompts still open.
-#[tauri::command]
-pub fn dismiss_prompt(
-    state: State<'_, AppState>,
-    key: String,
-    reason: String,
-) -> IpcResult<Vec<Prompt>> {
-    with_session(&state, |s| s.dismiss_prompt(&key, &reason))
-}
-
-#[tauri::command]
-pub fn list_pupils(state: State<'_, AppState>, query: PupilQuery) -> IpcResult<PupilPage> {
-    with_either(&state, |s| s.list_pupils(&query), |s| s.list_pupils(&query))
-}
-
-#[tauri::command]
-pub fn pupil_summary(state: State<'_, AppState>, pupil_id: Id) -> IpcResult<PupilSummary> {
-    with_either(
-        &state,
-        |s| s.pupil_summary(pupil_id),
-        |s| s.pupil_summary(pupil_id),
-    )
-}
-
-#[tauri::command]
-pub fn pupil_file(state: State<'_, AppState>, pupil_id: Id) -> IpcResult<PupilFile> {
-    with_session(&state, |s| s.pupil_file(pupil_id))
-}
-
-/// A child's chronology, or with `family` the family's (siblings merged).
-#[tauri::command]
-pub fn chronology(
-    state: State<'_, AppState>,
-    pupil_id: Id,
-    family: bool,
-    filter: ChronologyFilter,
-) -> IpcResult<Vec<ChronologyEntry>> {
-    with_either(
-        &state,
-        |s| match family {
-            true => s.family_chronology(pupil_id, &filter),
-            false => s.pupil_chronology(pupil_id, &filter),
-        },
-        // Staff see only what they wrote, about this child.
-        |s| s.chronology(pupil_id),
-    )
-}
-
-#[tauri::command]
-pub fn pupil_prompts(state: State<'_, AppState>, pupil_id: Id) -> IpcResult<Vec<Prompt>> {
-    with_session(&state, |s| s.prompts_for_pupil(pupil_id))
-}
-
-#[tauri::command]
-pub fn record_concern(state: State<'_, AppState>, form: ConcernForm) -> IpcResult<Id> {
-    let concern = NewConcern::try_from(form)?;
-    with_either(
-        &state,
-        |s| s.record_concern(&concern),
-        |s| s.record_concern(&concern),
-    )
-}
-
-#[tauri::command]
-pub fn record_voice(state: State<'_, AppState>, form: VoiceForm) -> IpcResult<Id> {
-    let voice = NewVoice::try_from(form)?;
-    with_session(&state, |s| s.record_voice(&voice))
-}
-
-#[tauri::command]
-pub fn record_referral(state: State<'_, AppState>, form: ReferralForm) -> IpcResult<Id> {
-    let referral = NewReferral::try_from(form)?;
-    with_session(&state, |s| s.record_referral(&referral))
-}
-
-#[tauri::command]
-pub fn record_decision(
-    state: State<'_, AppState>,
-    referral_id: Id,
-    form: DecisionForm,
-) -> IpcResult<Id> {
-    let decision = DecisionDetails::try_from(form)?;
-    with_session(&state, |s| s.record_decision(referral_id, &decision))
-}
-
-/// The one step for a sibling not on a notification: add them to it (with their own
-/// follow-up; presence and words "not known" until amended). Returns the prompts still open.
-#[tauri::command]
-pub fn add_sibling_to_notification(
-    state: State<'_, AppState>,
-    notification_id: Id,
-    pupil_id: Id,
-) -> IpcResult<Vec<Prompt>> {
-    let child = EncompassChild {
-        pupil_id,
-        present: None,
-        where_during: None,
-        spoken_to: None,
-        what_they_said: None,
-    };
-    with_session(&state, |s| {
-        s.add_encompass_child(notification_id, &child)?;
-        s.prompts()
-    })
-}
-
-/// The factual-language check of a text as it is typed (no store needed, nothing recorded).
-#[tauri::command]
-pub fn check_language(text: String) -> Vec<LanguageFlag> {
-    safeguard_core::language::check(&text)
-}
-
-#[tauri::command]
-pub fn search(state: State<'_, AppState>, text: String) -> IpcResult<Vec<SearchHit>> {
-    with_either(&state, |s| s.search(&text, 50), |s| s.search(&text, 50))
 }

@@ -11,8 +11,7 @@ use tauri_plugin_dialog::{DialogExt, FileDialogBuilder};
 use ts_rs::TS;
 
 use crate::commands::{AppState, app_status_of, opts, with_either, with_session};
-use crate::dto::{AppStatus, IpcError, IpcResult, Restored};
-use crate::forms::SavedDocument;
+use crate::dto::{AppStatus, IpcError, IpcResult, Restored, SavedDocument};
 
 /// A file the person picked: a token for `attach_file` and the name to show.
 #[derive(Debug, Serialize, TS)]
@@ -58,8 +57,7 @@ fn ask_save_path(
 const MAX_PICKED: usize = 200;
 
 /// Asks for another store folder; locks any open store first. Unchanged when cancelled.
-#[tauri::command]
-pub async fn choose_store_dir(
+pub(crate) fn choose_store_dir(
     window: WebviewWindow,
     state: State<'_, AppState>,
 ) -> IpcResult<AppStatus> {
@@ -72,8 +70,7 @@ pub async fn choose_store_dir(
 }
 
 /// Asks for scanned forms or photographs to attach; returns a token and a name for each.
-#[tauri::command]
-pub async fn pick_attachments(
+pub(crate) fn pick_attachments(
     window: WebviewWindow,
     state: State<'_, AppState>,
     multiple: bool,
@@ -113,8 +110,7 @@ pub async fn pick_attachments(
 }
 
 /// Attaches a file picked with `pick_attachments` (its token is used up).
-#[tauri::command]
-pub fn attach_file(
+pub(crate) fn attach_file(
     state: State<'_, AppState>,
     record_id: safeguard_core::records::Id,
     token: String,
@@ -135,8 +131,7 @@ pub fn attach_file(
 
 /// Asks where to save the document (the core suggests the name), generates it and writes it
 /// there; with `open`, hands it to the system's viewer to print. None when cancelled.
-#[tauri::command]
-pub async fn save_document(
+pub(crate) fn save_document(
     app: tauri::AppHandle,
     window: WebviewWindow,
     state: State<'_, AppState>,
@@ -167,8 +162,7 @@ pub async fn save_document(
 
 /// Asks where to save an email draft (`.eml`, the referral attached, to the referral
 /// address), writes it and opens it in the mail client. None when cancelled.
-#[tauri::command]
-pub async fn save_referral_email(
+pub(crate) fn save_referral_email(
     app: tauri::AppHandle,
     window: WebviewWindow,
     state: State<'_, AppState>,
@@ -216,8 +210,7 @@ const BACKUPS: &[&str] = &["sgdbackup"];
 /// Asks where to save a backup of the store (DSL and deputies) and writes it there: still
 /// encrypted, with the keyring and the audit head. A backup is never written over another
 /// file. Returns the path saved, or None when cancelled.
-#[tauri::command]
-pub async fn backup_store(
+pub(crate) fn backup_store(
     window: WebviewWindow,
     state: State<'_, AppState>,
 ) -> IpcResult<Option<String>> {
@@ -233,8 +226,7 @@ pub async fn backup_store(
 /// Restores a backup into a new folder: asks for the backup, then for the new folder's name
 /// and place; the backup is verified (as `user_name`) before the folder appears. The window
 /// then shows that store's unlock screen. None when either dialog is cancelled.
-#[tauri::command]
-pub async fn restore_backup(
+pub(crate) fn restore_backup(
     app: tauri::AppHandle,
     window: WebviewWindow,
     state: State<'_, AppState>,

@@ -1,14 +1,14 @@
-//! Safeguard Desk window. A thin shell: registers the commands, the dialog plugin and the state;
-//! every command lives in `commands.rs` or `desk.rs` and calls one core function.
+//! Safeguard Desk window. A thin shell: registers the commands (declared once in `ipc.rs`), the
+//! dialog plugin and the state; every command calls one core function.
 #![forbid(unsafe_code)]
 #![cfg_attr(not(debug_assertions), windows_subsystem = "windows")]
 
 mod commands;
-mod desk;
 mod desktop_lock;
 mod dialogs;
 mod dto;
-mod forms;
+mod ipc;
+mod ipc_macro;
 mod window;
 
 use std::time::{Duration, SystemTime};
@@ -65,69 +65,7 @@ fn main() {
             app.manage(profile);
             Ok(())
         })
-        .invoke_handler(tauri::generate_handler![
-            commands::app_status,
-            dialogs::choose_store_dir,
-            dialogs::pick_attachments,
-            dialogs::attach_file,
-            dialogs::save_document,
-            dialogs::save_referral_email,
-            dialogs::backup_store,
-            dialogs::restore_backup,
-            commands::create_store,
-            commands::unlock,
-            commands::lock,
-            commands::activity,
-            commands::dashboard,
-            commands::prompts,
-            commands::prompt_page,
-            commands::dismiss_prompt,
-            commands::list_pupils,
-            commands::pupil_summary,
-            commands::pupil_file,
-            commands::chronology,
-            commands::pupil_prompts,
-            commands::record_concern,
-            commands::record_voice,
-            commands::record_referral,
-            commands::record_decision,
-            commands::add_sibling_to_notification,
-            commands::check_language,
-            commands::search,
-            commands::inbox_report,
-            commands::my_concerns,
-            desk::follow_ups,
-            desk::assignees,
-            desk::add_follow_up,
-            desk::complete_follow_up,
-            desk::reassign_follow_up,
-            desk::record_notification,
-            desk::escalations,
-            desk::pupil_escalations,
-            desk::escalation,
-            desk::open_escalation,
-            desk::advance_escalation,
-            desk::escalation_response,
-            desk::resolve_escalation,
-            desk::add_review_comment,
-            desk::amendable_fields,
-            desk::amend,
-            desk::save_draft,
-            desk::draft,
-            desk::discard_draft,
-            desk::settings,
-            desk::save_settings,
-            desk::users,
-            desk::add_user,
-            desk::remove_user,
-            desk::set_passphrase,
-            desk::recovery_rotation_suggested,
-            desk::rotate_recovery_key,
-            desk::add_pupil,
-            desk::add_family_member,
-            desk::document_file_name,
-            desk::referral_flags,
-        ])
+        .invoke_handler(ipc::handler())
         .build(tauri::generate_context!())
         .unwrap_or_else(|_| {
             eprintln!("Safeguard Desk could not start its window");

@@ -42,6 +42,20 @@ pub struct EncompassChild {
     pub what_they_said: Option<String>,
 }
 
+impl EncompassChild {
+    /// A child added to a notification after it was recorded (a sibling the police did not
+    /// name): whether they were there and what they said are not known until amended.
+    pub fn not_yet_known(pupil_id: Id) -> Self {
+        EncompassChild {
+            pupil_id,
+            present: None,
+            where_during: None,
+            spoken_to: None,
+            what_they_said: None,
+        }
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
 #[ts(export)]
 pub struct NewEncompass {

@@ -133,6 +133,16 @@ impl ProtectionStatus {
             ProtectionStatus::ChildProtectionPlan => "Child protection plan",
         }
     }
+
+    /// The status in a list of pupils, where space is short ("CP plan").
+    pub fn short_label(self) -> &'static str {
+        match self {
+            ProtectionStatus::None => "",
+            ProtectionStatus::EarlyHelp => "Early help",
+            ProtectionStatus::ChildInNeed => "CIN",
+            ProtectionStatus::ChildProtectionPlan => "CP plan",
+        }
+    }
 }
 
 impl Body for PupilDetails {

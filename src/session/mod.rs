@@ -102,6 +102,8 @@ pub struct UserSummary {
     /// A member of staff whose passphrase was set before this version: the DSL must set a new
     /// one before they can record anything.
     pub needs_new_passphrase: bool,
+    /// Removing them moves the store to a new key (they hold the database key).
+    pub removal_rekeys: bool,
 }
 
 /// Numbers per record type, for `sgd stats`.
@@ -884,12 +886,14 @@ impl Session {
         rows.map(|r| {
             let (id, name, role, active) = r?;
             let id = parse_id(&id)?;
+            let role = Role::parse(&role)?;
             Ok(UserSummary {
                 id,
                 name,
-                role: Role::parse(&role)?,
+                role,
                 active,
                 needs_new_passphrase: active && reset.contains(&id),
+                removal_rekeys: role.holds_data_key(),
             })
         })
         .collect()

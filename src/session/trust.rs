@@ -398,7 +398,7 @@ impl Session {
             return self.complete_rekey();
         }
         let rekey =
-            removed.iter().any(|(_, role)| *role != Role::Staff) || !self.keyring.has_team_keys();
+            removed.iter().any(|(_, role)| role.holds_data_key()) || !self.keyring.has_team_keys();
         let change = |next: &mut Keyring| {
             for (id, _) in &removed {
                 next.remove_user_slot(*id);
@@ -473,7 +473,7 @@ impl Session {
     /// their slot: a crash in between leaves a user who cannot yet unlock (the DSL resets their
     /// passphrase), never a slot the database does not know.
     pub fn add_user(&mut self, name: &str, role: Role, passphrase: &Passphrase) -> Result<Id> {
-        self.require(|r| r == Role::Dsl)?;
+        self.require(Role::manages_users)?;
         validate_user_name(name)?;
         passphrase.check_new()?;
         let exists: bool = self.conn.query_row(
@@ -528,7 +528,7 @@ impl Session {
     /// Removes a user: records it, deletes their key slot and moves the database to a fresh
     /// data key sealed to the remaining slots, so a copy of the old key opens nothing new.
     pub fn remove_user(&mut self, user_name: &str) -> Result<()> {
-        self.require(|r| r == Role::Dsl)?;
+        self.require(Role::manages_users)?;
         let target = active_user_by_name(&self.conn, user_name)?;
         if target.id == self.user.id {
             return Err(Error::invalid("user", "you cannot remove yourself"));
@@ -543,7 +543,7 @@ impl Session {
     /// A new recovery key (DSL only): the old recovery slot goes and the database moves to a new
     /// key, so the old recovery key (and any copy of the old keyring) then opens nothing.
     pub fn rotate_recovery_key(&mut self) -> Result<RecoveryKey> {
-        self.require(|r| r == Role::Dsl)?;
+        self.require(Role::manages_users)?;
         let recovery = RecoveryKey::generate()?;
         let kdf = self.opts.kdf;
         let mut with_new = self.keyring.clone();
@@ -572,7 +572,7 @@ impl Session {
     /// Whether a DSL has been removed since the recovery key was last rotated: the window then
     /// suggests rotating it (whoever held the old one may have seen the key).
     pub fn recovery_rotation_suggested(&self) -> Result<bool> {
-        self.require(|r| r == Role::Dsl)?;
+        self.require(Role::manages_users)?;
         Ok(self.conn.query_row(
             "SELECT EXISTS (
                  SELECT 1 FROM user_events e JOIN users u ON u.id = e.user_id

@@ -681,7 +681,7 @@ impl Session {
 
     /// The head's review comment (the DSL may add one too). Allowed on resolved escalations.
     pub fn add_review_comment(&mut self, id: Id, comment: &str) -> Result<Id> {
-        self.require(|r| matches!(r, Role::Head | Role::Dsl))?;
+        self.require(Role::reviews_escalations)?;
         self.escalation_event(
             id,
             "review_comment",

@@ -3,4 +3,4 @@
 /**
  * The newest event of a device's chain: printed on documents and by `sgd verify`.
  */
-export type ChainHead = { device_id: string, seq: bigint, hash: string, };
+export type ChainHead = { device_id: string, seq: number, hash: string, };

@@ -4,11 +4,11 @@ import type { ChainHead } from "./ChainHead";
 /**
  * The result of walking every chain and checking what each event accounts for.
  */
-export type ChainReport = { heads: Array<ChainHead>, events: bigint, 
+export type ChainReport = { heads: Array<ChainHead>, events: number, 
 /**
  * The first event that does not verify: (device id, sequence number).
  */
-first_bad: [string, bigint] | null, 
+first_bad: [string, number] | null, 
 /**
  * Each content problem, named (table, key, event); never record content.
  */

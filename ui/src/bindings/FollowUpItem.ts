@@ -4,4 +4,4 @@ export type FollowUpItem = { id: string, pupil_id: string, pupil_name: string, a
 /**
  * Working days until due (negative: overdue by that many).
  */
-working_days_left: bigint, source_id: string | null, };
+working_days_left: number, source_id: string | null, };

@@ -6,7 +6,7 @@ export type StageView = { id: string, stage_no: number, stage_name: string, rais
 /**
  * Working days from raising the stage to the first response (or to today while waiting).
  */
-working_days_taken: bigint, 
+working_days_taken: number, 
 /**
  * Answered (or the escalation resolved) by the due date; `None` while waiting and not
  * yet due.

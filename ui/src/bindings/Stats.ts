@@ -3,4 +3,4 @@
 /**
  * Numbers per record type, for `sgd stats`.
  */
-export type Stats = { counts: Array<[string, bigint]>, };
+export type Stats = { counts: Array<[string, number]>, };

@@ -6,4 +6,8 @@ export type UserSummary = { id: string, name: string, role: Role, active: boolea
  * A member of staff whose passphrase was set before this version: the DSL must set a new
  * one before they can record anything.
  */
-needs_new_passphrase: boolean, };
+needs_new_passphrase: boolean, 
+/**
+ * Removing them moves the store to a new key (they hold the database key).
+ */
+removal_rekeys: boolean, };

@@ -39,33 +39,3 @@ export function isoFromUkDate(typed: string): string | null {
   const m = /^\s*(\d{1,2})\/(\d{1,2})\/(\d{4})\s*$/.exec(typed);
   return m ? `${m[3]}-${m[2].padStart(2, "0")}-${m[1].padStart(2, "0")}` : null;
 }
-
-export const CATEGORY_LABELS: Record<string, string> = {
-  physical_abuse: "Physical abuse",
-  emotional_abuse: "Emotional abuse",
-  sexual_abuse: "Sexual abuse",
-  neglect: "Neglect",
-  domestic_abuse: "Domestic abuse",
-  child_on_child: "Child-on-child abuse",
-  online: "Online safety",
-  exploitation: "Exploitation (CSE/CCE)",
-  fgm: "FGM",
-  radicalisation: "Radicalisation (Prevent)",
-  self_harm: "Self-harm",
-  mental_health: "Mental health",
-  attendance: "Attendance / missing education",
-  young_carer: "Young carer",
-  other: "Other",
-};
-
-export const KIND_LABELS: Record<string, string> = {
-  concern: "Concerns",
-  encompass_child: "Operation Encompass",
-  voice: "Child's voice",
-  follow_up: "Follow-ups",
-  referral: "Referrals",
-  decision: "Decisions",
-  escalation: "Escalations",
-  escalation_stage: "Escalation stages",
-  escalation_event: "Escalation responses and reviews",
-};
