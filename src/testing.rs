@@ -17,6 +17,13 @@ pub fn raw_connection(dir: &Path, user: &str, passphrase: &Passphrase) -> Result
     store::open(&store::db_path(dir), &key, store::Mode::Existing)
 }
 
+/// The raw connection, read-only and as the file is (no migration runs).
+pub fn raw_read_only(dir: &Path, user: &str, passphrase: &Passphrase) -> Result<Connection> {
+    let unlocked = Keyring::load(dir)?.unlock_user(Some(user), passphrase)?;
+    let key = unlocked.data_key.ok_or(crate::Error::Forbidden)?;
+    store::open(&store::db_path(dir), &key, store::Mode::ReadOnly)
+}
+
 /// The data key itself (to check that an old key no longer opens a rekeyed store).
 pub fn data_key(dir: &Path, user: &str, passphrase: &Passphrase) -> Result<DataKey> {
     Keyring::load(dir)?
