@@ -116,7 +116,8 @@ pub struct Capabilities {
     pub manages_users: bool,
     /// Comments on the escalation history (the head and the DSL).
     pub reviews_escalations: bool,
-    /// The head: reads and reviews, records nothing (their escalation page is a review).
+    /// The head: reviews the escalation history rather than leading it (their escalations page
+    /// is a review, resolved ones shown). Like anyone, they may still record a concern.
     pub reviews_only: bool,
 }
 

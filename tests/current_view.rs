@@ -677,3 +677,62 @@ fn a_concern_that_names_another_child_shows_them_only_that_they_were_named() {
     );
     assert!(!format!("{named:?}").contains("account"), "{named:?}");
 }
+
+/// Today's prompts read each concern's time and categories from `concern_facts`, kept on write.
+/// What the writes kept must be what a rebuild from the records makes, amendments applied.
+#[test]
+fn the_concern_facts_kept_on_write_are_the_current_view_and_a_rebuild_makes_the_same() {
+    let (f, mut s) = new_store();
+    let amy = add_pupil(&mut s, "Amy", 1);
+    let ben = add_pupil(&mut s, "Ben", 2);
+    let first = s
+        .record_concern(&concern_for(amy, monday(), "Bruise on arm", None))
+        .unwrap();
+    s.record_concern(&concern_for(ben, monday(), "Late again", None))
+        .unwrap();
+    s.amend(
+        RecordKind::Concern,
+        first,
+        "categories",
+        json!(["neglect", "attendance"]),
+        "Recorded under the wrong heading",
+    )
+    .unwrap();
+    let retimed = monday() - Duration::days(3);
+    s.amend(
+        RecordKind::Concern,
+        first,
+        "observed_at",
+        json!(retimed),
+        "The time was when it was reported, not seen",
+    )
+    .unwrap();
+    drop(s);
+
+    let read = |dir: &std::path::Path| -> Vec<(String, String, String, String)> {
+        let conn = safeguard_core::testing::raw_connection(dir, DSL, &pass(DSL_PASS)).unwrap();
+        let mut stmt = conn
+            .prepare("SELECT concern_id, pupil_id, observed_at, categories FROM concern_facts ORDER BY concern_id")
+            .unwrap();
+        stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))
+            .unwrap()
+            .collect::<rusqlite::Result<_>>()
+            .unwrap()
+    };
+    let kept = read(&f.dir);
+    assert_eq!(kept.len(), 2);
+    let row = kept.iter().find(|r| r.0 == first.to_string()).unwrap();
+    assert_eq!(row.2, safeguard_core::time::fmt_utc(retimed));
+    assert_eq!(row.3, r#"["neglect","attendance"]"#);
+
+    // A store whose facts are missing (one from before them) gets them back at the next unlock.
+    let conn = safeguard_core::testing::raw_connection(&f.dir, DSL, &pass(DSL_PASS)).unwrap();
+    conn.execute("DELETE FROM concern_facts", []).unwrap();
+    drop(conn);
+    drop(f.unlock(DSL, DSL_PASS).unwrap());
+    assert_eq!(
+        read(&f.dir),
+        kept,
+        "rebuilt from the records, amendments applied"
+    );
+}

@@ -16,6 +16,7 @@ const MAY_CHANGE: &[&str] = &[
     "open_follow_ups",
     "open_referrals",
     "open_escalations",
+    "concern_facts",
     "drafts",
 ];
 

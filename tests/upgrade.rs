@@ -1,5 +1,5 @@
 //! A store made by the release at each earlier schema version (committed in
-//! `tests/fixtures/store-schema{5,6,7}`, made with that commit's own `sgd demo`; schema 4 is the
+//! `tests/fixtures/store-schema{5,6,7,8}`, made with that commit's own `sgd demo`; schema 4 is the
 //! 0.1 store `tests/migration.rs` covers in depth) upgrades with this version: read-only verify
 //! passes on the old file without changing it, the first DSL unlock brings the schema to exactly
 //! what the migrations make on an empty database, no row of any table is lost, every record
@@ -18,6 +18,7 @@ const FIXTURES: &[(&str, i64, &str)] = &[
     ("store-schema5", 5, "3230605"),
     ("store-schema6", 6, "c600922"),
     ("store-schema7", 7, "8531e63"),
+    ("store-schema8", 8, "3e8c58b"),
 ];
 
 fn opts() -> StoreOptions {

@@ -64,7 +64,15 @@ impl Session {
         });
         let now = self.now();
         with_body!(kind, T => check::<T>(&body, &amendments, now))?;
+        // The concern's derived facts follow its current view (Today's prompts read them).
+        let concern_now: Option<(Id, ConcernDetails)> = match (kind, pupil) {
+            (RecordKind::Concern, Some(p)) => Some((p, current(&body, &amendments)?)),
+            _ => None,
+        };
         self.write(Action::RecordAmend, |c, ctx| {
+            if let Some((p, d)) = &concern_now {
+                super::derived::put_concern_facts(c, record_id, *p, d)?;
+            }
             let id = ctx.new_id();
             c.execute(
                 "INSERT INTO amendments (id, device_id, at, by_user, record_kind, record_id, field, value, reason)

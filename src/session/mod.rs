@@ -26,6 +26,7 @@ use zeroize::Zeroizing;
 
 mod amend;
 mod attachments;
+mod derived;
 mod documents;
 mod drafts;
 mod family;

@@ -238,46 +238,23 @@ impl Session {
             ..Default::default()
         };
 
-        let mut raw: Vec<(String, String, String)> = Vec::new();
         {
-            // The column is the time as first recorded: a concern whose time was amended is
-            // read too (a few, found through the amendments), and kept or dropped by its
-            // current time below.
+            // Each concern's current time and categories, kept on write (`concern_facts`):
+            // amendments are applied already, so the window is one range of an index.
             let mut stmt = c.prepare_cached(
-                "SELECT id, pupil_id, body FROM concerns WHERE observed_at >= ?1",
+                "SELECT concern_id, pupil_id, observed_at, categories FROM concern_facts WHERE observed_at >= ?1",
             )?;
             let mut rows = stmt.query([&cutoff])?;
             while let Some(r) = rows.next()? {
-                raw.push((r.get(0)?, r.get(1)?, r.get(2)?));
-            }
-            let seen: BTreeSet<String> = raw.iter().map(|r| r.0.clone()).collect();
-            let mut stmt = c.prepare_cached(
-                "SELECT DISTINCT c.id, c.pupil_id, c.body FROM amendments a JOIN concerns c ON c.id = a.record_id
-                 WHERE a.record_kind = 'concern' AND a.field = 'observed_at'",
-            )?;
-            let mut rows = stmt.query([])?;
-            while let Some(r) = rows.next()? {
-                let id: String = r.get(0)?;
-                if !seen.contains(&id) {
-                    raw.push((id, r.get(1)?, r.get(2)?));
-                }
+                facts.concerns.push(ConcernFact {
+                    id: parse_id(&r.get::<_, String>(0)?)?,
+                    pupil: parse_id(&r.get::<_, String>(1)?)?,
+                    observed_at: parse_time(&r.get::<_, String>(2)?)?,
+                    categories: serde_json::from_str(&r.get::<_, String>(3)?)?,
+                });
             }
         }
         let names = self.names()?;
-        let amendments =
-            self.amendments_for(&raw.iter().map(|r| r.0.clone()).collect::<Vec<_>>(), &names)?;
-        for (id, pupil, body) in raw {
-            let d: ConcernDetails = current(&body, amended(&amendments, &id))?;
-            if fmt_utc(d.observed_at) < cutoff {
-                continue;
-            }
-            facts.concerns.push(ConcernFact {
-                id: parse_id(&id)?,
-                pupil: parse_id(&pupil)?,
-                observed_at: d.observed_at,
-                categories: d.categories,
-            });
-        }
 
         // Notifications that are open, or recent enough for their siblings to be listed.
         let recent = fmt_utc(now - chrono::Duration::days(settings.encompass_sibling_days as i64));
@@ -386,11 +363,15 @@ impl Session {
         let family_list = id_list(&family);
         {
             let mut stmt = c.prepare_cached(
+                // Each child's latest referral, found through the (pupil, made_at) index one
+                // child at a time (never their history), and every referral still open.
                 "SELECT r.id, r.pupil_id, r.made_at, r.decision_due_on, r.body, d.id, d.outcome, d.received_on
                  FROM referrals r LEFT JOIN referral_decisions d ON d.referral_id = r.id
-                 WHERE r.pupil_id IN (SELECT value FROM json_each(?1))
-                   AND (r.id IN (SELECT referral_id FROM open_referrals)
-                        OR r.made_at = (SELECT max(x.made_at) FROM referrals x WHERE x.pupil_id = r.pupil_id))",
+                 WHERE r.id IN (
+                     SELECT (SELECT x.id FROM referrals x WHERE x.pupil_id = p.value ORDER BY x.made_at DESC LIMIT 1)
+                     FROM json_each(?1) p
+                     UNION SELECT o.referral_id FROM open_referrals o JOIN referrals y ON y.id = o.referral_id
+                     WHERE y.pupil_id IN (SELECT value FROM json_each(?1)))",
             )?;
             type ReferralRow = (
                 String,
@@ -433,8 +414,8 @@ impl Session {
             // latest was opened (history must not make Today slower).
             facts.last_escalation = latest_per_pupil(
                 c,
-                "SELECT pupil_id, max(opened_at) FROM escalations
-                 WHERE pupil_id IN (SELECT value FROM json_each(?1)) GROUP BY pupil_id",
+                "SELECT p.value, (SELECT max(opened_at) FROM escalations WHERE pupil_id = p.value) AS t
+                 FROM json_each(?1) p WHERE t IS NOT NULL",
                 &family_list,
             )?;
             let procedure = self.resolution_procedure()?;
@@ -509,8 +490,8 @@ impl Session {
             // entries' current times instead.
             facts.last_voice = latest_per_pupil(
                 c,
-                "SELECT pupil_id, max(spoken_at) FROM voice_entries
-                 WHERE pupil_id IN (SELECT value FROM json_each(?1)) GROUP BY pupil_id",
+                "SELECT p.value, (SELECT max(spoken_at) FROM voice_entries WHERE pupil_id = p.value) AS t
+                 FROM json_each(?1) p WHERE t IS NOT NULL",
                 &list,
             )?;
             let mut stmt = c.prepare_cached(

@@ -201,6 +201,14 @@ impl Session {
         // Before any removal is finished or key rotated: what was waiting was written under the
         // keys of now, so after a rotation anything under an old key is suspect.
         self.file_inbox();
+        // Derived state only: a busy database or a full disk must not keep anyone out (it is
+        // tried again at the next unlock).
+        match self.rebuild_derived_if_missing() {
+            Err(Error::StoreBusy | Error::DiskFull { .. }) => {}
+            other => {
+                other?;
+            }
+        }
         // Finishing an interrupted rekey is worth doing, but a busy database or a full disk must
         // not keep anyone out: the database is whole under the old key, the new one stays
         // pending and is tried again at the next unlock.

@@ -732,6 +732,7 @@ pub(crate) fn insert_concern(
         fmt_utc(n.details.observed_at),
         encode(&n.details)?
     ])?;
+    super::derived::put_concern_facts(c, id, n.pupil_id, &n.details)?;
     let mut targets = vec![id, n.pupil_id];
     for o in &n.other_children {
         if let Some(p) = o.pupil_id {

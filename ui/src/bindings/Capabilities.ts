@@ -23,6 +23,7 @@ manages_users: boolean,
  */
 reviews_escalations: boolean, 
 /**
- * The head: reads and reviews, records nothing (their escalation page is a review).
+ * The head: reviews the escalation history rather than leading it (their escalations page
+ * is a review, resolved ones shown). Like anyone, they may still record a concern.
  */
 reviews_only: boolean, };
