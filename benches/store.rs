@@ -9,25 +9,38 @@
 mod common;
 
 use common::{PASS, store};
-use criterion::{Criterion, criterion_group, criterion_main};
+use std::sync::Arc;
+
+use criterion::{BatchSize, Criterion, criterion_group, criterion_main};
+use safeguard_core::clock::ManualClock;
 use safeguard_core::records::*;
 use safeguard_core::secret::Passphrase;
 use safeguard_core::session::{ChronologyFilter, PromptQuery, PupilQuery};
 use safeguard_core::{Session, StoreOptions};
 
-fn session(dir: &std::path::Path) -> Session {
-    safeguard_core::unlock(
+fn session(dir: &std::path::Path) -> (Session, Arc<ManualClock>) {
+    let clock = common::clock();
+    let s = safeguard_core::unlock(
         dir,
         None,
         &Passphrase::new(PASS.into()),
-        StoreOptions::new(common::clock()),
+        StoreOptions::new(clock.clone()),
     )
-    .unwrap()
+    .unwrap();
+    (s, clock)
+}
+
+/// Moves the clock by more than the prompts are kept, to and fro, so each call works them out
+/// anew (as the first Today after a write does) without the school changing under the bench.
+fn forget_prompts(clock: &ManualClock, flip: &mut bool) {
+    *flip = !*flip;
+    let late = if *flip { 61 } else { 0 };
+    clock.set(common::now() + chrono::Duration::seconds(late));
 }
 
 fn benches(c: &mut Criterion) {
     let (dir, _) = store();
-    let mut s = session(&dir);
+    let (mut s, clock) = session(&dir);
     let page = s
         .list_pupils(&PupilQuery {
             limit: 1000,
@@ -55,7 +68,18 @@ fn benches(c: &mut Criterion) {
         })
     });
     g.bench_function("dashboard", |b| b.iter(|| s.dashboard().unwrap()));
-    g.bench_function("prompts (all rules)", |b| b.iter(|| s.prompts().unwrap()));
+    let mut flip = false;
+    g.bench_function("prompts (all rules, worked out)", |b| {
+        b.iter_batched(
+            || forget_prompts(&clock, &mut flip),
+            |_| s.prompts().unwrap(),
+            BatchSize::PerIteration,
+        )
+    });
+    clock.set(common::now());
+    g.bench_function("prompts (all rules, as kept)", |b| {
+        b.iter(|| s.prompts().unwrap())
+    });
     eprintln!(
         "open prompts: {}",
         s.prompt_page(&PromptQuery::default()).unwrap().all
@@ -66,6 +90,17 @@ fn benches(c: &mut Criterion) {
             s.prompt_page(&PromptQuery::default()).unwrap()
         })
     });
+    g.bench_function("Today after a write (prompts worked out)", |b| {
+        b.iter_batched(
+            || forget_prompts(&clock, &mut flip),
+            |_| {
+                s.dashboard().unwrap();
+                s.prompt_page(&PromptQuery::default()).unwrap()
+            },
+            BatchSize::PerIteration,
+        )
+    });
+    clock.set(common::now());
     eprintln!(
         "open follow-ups: {}; escalations: {}",
         s.follow_ups().unwrap().open.len(),

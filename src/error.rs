@@ -28,6 +28,7 @@ pub enum ErrorCode {
     DiskFull,
     NotReady,
     PassphraseResetNeeded,
+    DerivedNotRebuilt,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -87,6 +88,19 @@ pub enum Error {
         "your passphrase was set before this version of Safeguard Desk and cannot be trusted on its own: ask the DSL to set you a new one"
     )]
     PassphraseResetNeeded,
+    #[error(
+        "the store's working tables (what Today's prompts read) could not be rebuilt at this unlock (a full disk, another program holding the store, or a damaged record); nothing was lost: free some space or close the other program, then lock and unlock again, and if this persists run `sgd verify`"
+    )]
+    DerivedNotRebuilt,
+}
+
+impl Error {
+    /// A condition that passes (a busy database, a full disk): a step that only tidies or
+    /// derives must not keep anyone out because of it.
+    pub(crate) fn is_transient(&self) -> bool {
+        matches!(self, Error::StoreBusy | Error::DiskFull { .. })
+            || matches!(self, Error::Io { kind } if kind == "StorageFull")
+    }
 }
 
 pub type Result<T, E = Error> = std::result::Result<T, E>;
@@ -114,6 +128,7 @@ impl Error {
             Error::DiskFull { .. } => ErrorCode::DiskFull,
             Error::NotReady => ErrorCode::NotReady,
             Error::PassphraseResetNeeded => ErrorCode::PassphraseResetNeeded,
+            Error::DerivedNotRebuilt => ErrorCode::DerivedNotRebuilt,
         }
     }
 

@@ -215,3 +215,65 @@ fn seed_is_deterministic_in_its_counts() {
     };
     assert_eq!(counts("a"), counts("b"));
 }
+
+/// When the derived tables cannot be rebuilt at an unlock (a full disk), nobody is kept out: the
+/// pupil list falls back to reading every record, and Today's prompts say why they cannot be
+/// worked out rather than leaving prompts out. The next unlock with space rebuilds them.
+#[test]
+fn a_derived_rebuild_that_cannot_finish_keeps_nobody_out_and_hides_no_prompt() {
+    let tmp = tempfile::tempdir().unwrap();
+    let store = tmp.path().join("demo");
+    let s = store.to_str().unwrap();
+    assert!(sgd(&["demo", s], &[PASS]).status.success());
+    let dsl = ("SGD_USER", "Rachel Adeyemi");
+    let pupils = text(&sgd(&["pupils", s], &[PASS, dsl]));
+    let prompts = sgd(&["prompts", s], &[PASS, dsl]);
+    assert!(prompts.status.success(), "{}", text(&prompts));
+    let raw = || {
+        safeguard_core::testing::raw_connection(
+            &store,
+            "Rachel Adeyemi",
+            &safeguard_core::secret::Passphrase::new(PASS.1.to_owned()),
+        )
+        .unwrap()
+    };
+    let emptied = |c: &rusqlite::Connection| {
+        for t in [
+            "concern_facts",
+            "voice_facts",
+            "referral_facts",
+            "pupil_facts",
+            "member_facts",
+        ] {
+            c.execute(&format!("DELETE FROM {t}"), []).unwrap();
+        }
+    };
+    emptied(&raw());
+
+    let full = ("SGD_FAULT", "derived.rebuild:diskfull");
+    let listed = sgd(&["pupils", s], &[PASS, dsl, full]);
+    assert!(listed.status.success(), "{}", text(&listed));
+    assert_eq!(text(&listed), pupils, "every pupil, read from the records");
+    let refused = sgd(&["prompts", s], &[PASS, dsl, full]);
+    assert!(!refused.status.success());
+    assert!(
+        text(&refused).contains("working tables") && text(&refused).contains("nothing was lost"),
+        "{}",
+        text(&refused)
+    );
+    let count = |t: &str| -> i64 {
+        raw()
+            .query_row(&format!("SELECT count(*) FROM {t}"), [], |r| r.get(0))
+            .unwrap()
+    };
+    assert_eq!(
+        count("pupil_facts"),
+        0,
+        "the cut-short rebuild left nothing half-done"
+    );
+
+    let again = sgd(&["prompts", s], &[PASS, dsl]);
+    assert_eq!(text(&again), text(&prompts), "rebuilt at the next unlock");
+    assert_eq!(count("pupil_facts"), count("pupils"));
+    assert_eq!(count("referral_facts"), count("referrals"));
+}

@@ -12,7 +12,7 @@ use common::*;
 use safeguard_core::Session;
 use safeguard_core::kinds::shown_labels;
 use safeguard_core::records::*;
-use safeguard_core::session::{ChronologyFilter, PupilQuery, ReferralSelection};
+use safeguard_core::session::{ChronologyFilter, PromptQuery, PupilQuery, ReferralSelection};
 use serde_json::json;
 
 struct World {
@@ -640,6 +640,26 @@ fn one_unreadable_record_shows_as_such_and_hides_nothing_else() {
         .unwrap();
     assert!(bad.fields.is_empty() && bad.text.contains("Nothing has been changed"));
     assert_eq!(bad.pupil_name, "Zoë Tester");
+    // Today still works it out, and says that one record could not be read.
+    let page = s.prompt_page(&PromptQuery::default()).unwrap();
+    assert_eq!(page.unreadable, 1);
+    // A write after it (an amendment of the readable one) is not stopped by it.
+    let readable = entries
+        .iter()
+        .find(|e| e.title == "Concern: Neglect")
+        .unwrap();
+    s.amend(
+        RecordKind::Concern,
+        readable.record_id,
+        "location",
+        json!("Hall"),
+        "Checked",
+    )
+    .unwrap();
+    assert_eq!(
+        s.prompt_page(&PromptQuery::default()).unwrap().unreadable,
+        1
+    );
 }
 
 #[test]
@@ -676,6 +696,163 @@ fn a_concern_that_names_another_child_shows_them_only_that_they_were_named() {
         "the other child's correction is not Sam's"
     );
     assert!(!format!("{named:?}").contains("account"), "{named:?}");
+}
+
+/// Every derived table (concern, voice, referral and pupil facts), read whole through raw
+/// SQLCipher.
+fn derived_tables(dir: &std::path::Path) -> Vec<(&'static str, Vec<Vec<String>>)> {
+    let conn = safeguard_core::testing::raw_connection(dir, DSL, &pass(DSL_PASS)).unwrap();
+    [
+        "concern_facts",
+        "voice_facts",
+        "referral_facts",
+        "pupil_facts",
+        "member_facts",
+    ]
+    .into_iter()
+    .map(|t| {
+        let mut stmt = conn
+            .prepare(&format!("SELECT * FROM {t} ORDER BY 1"))
+            .unwrap();
+        let n = stmt.column_count();
+        let rows = stmt
+            .query_map([], |r| {
+                (0..n)
+                    .map(|i| {
+                        Ok(match r.get_ref(i)? {
+                            rusqlite::types::ValueRef::Null => "NULL".to_owned(),
+                            rusqlite::types::ValueRef::Integer(v) => v.to_string(),
+                            v => v.as_str().unwrap().to_owned(),
+                        })
+                    })
+                    .collect::<rusqlite::Result<Vec<String>>>()
+            })
+            .unwrap()
+            .collect::<rusqlite::Result<_>>()
+            .unwrap();
+        (t, rows)
+    })
+    .collect()
+}
+
+/// The reads that name a child, list pupils or work out Today read derived rows kept on write.
+/// After a record of every kind is amended, those rows hold the current view, and a rebuild from
+/// the records (a store from before them) makes exactly the same rows.
+#[test]
+fn the_derived_facts_kept_on_write_are_the_current_view_and_a_rebuild_makes_the_same() {
+    let (f, mut s) = new_store();
+    let w = world(&mut s);
+    let voice_time = monday() - Duration::days(40);
+    s.amend(
+        RecordKind::Voice,
+        w.voice,
+        "spoken_at",
+        json!(voice_time),
+        "It was last half term",
+    )
+    .unwrap();
+    let page = s.list_pupils(&PupilQuery::default()).unwrap();
+    drop(s);
+
+    let kept = derived_tables(&f.dir);
+    let table = |t: &str| kept.iter().find(|k| k.0 == t).unwrap().1.clone();
+    let zoe = table("pupil_facts")
+        .into_iter()
+        .find(|r| r[0] == w.zoe.to_string())
+        .unwrap();
+    assert_eq!(zoe[2], "Zed Nowak", "the amended preferred name");
+    assert_eq!(zoe[3], "zed nowak");
+    let voice = table("voice_facts")
+        .into_iter()
+        .find(|r| r[0] == w.voice.to_string())
+        .unwrap();
+    assert_eq!(voice[2], safeguard_core::time::fmt_utc(voice_time));
+    let chased = table("referral_facts")
+        .into_iter()
+        .find(|r| r[0] == w.chased_referral.to_string())
+        .unwrap();
+    assert_eq!(
+        chased[5], "Northshire Front Door",
+        "the amended agency name"
+    );
+    let concern = table("concern_facts")
+        .into_iter()
+        .find(|r| r[0] == w.concern.to_string())
+        .unwrap();
+    assert_eq!(concern[3], r#"["neglect"]"#);
+    assert_eq!(page.items[0].name, "Zed Nowak");
+    let brother = table("member_facts")
+        .into_iter()
+        .find(|r| r[0] == w.brother.to_string())
+        .unwrap();
+    assert_eq!(
+        brother[3], "Tom Nowak (Brook Academy)",
+        "a sibling at another school, named as the prompts name them"
+    );
+    assert_eq!(brother[4], "0", "not left");
+
+    // A store whose derived rows are missing gets them back at the next unlock, the same.
+    let conn = safeguard_core::testing::raw_connection(&f.dir, DSL, &pass(DSL_PASS)).unwrap();
+    for (t, _) in &kept {
+        conn.execute(&format!("DELETE FROM {t}"), []).unwrap();
+    }
+    drop(conn);
+    let s = f.unlock(DSL, DSL_PASS).unwrap();
+    assert_eq!(
+        s.list_pupils(&PupilQuery::default()).unwrap(),
+        page,
+        "the list reads the rebuilt rows"
+    );
+    drop(s);
+    assert_eq!(
+        derived_tables(&f.dir),
+        kept,
+        "rebuilt from the records, amendments applied"
+    );
+    let verify = || {
+        safeguard_core::verify_store(&f.dir, Some(DSL), &pass(DSL_PASS), &f.opts(), &[]).unwrap()
+    };
+    assert!(verify().all_ok(), "{:?}", verify().problems());
+
+    // Someone with the raw key makes a concern's categories lie (Today would stop counting it):
+    // the rows still account for every record, so no unlock rebuilds them, but verify names it.
+    let conn = safeguard_core::testing::raw_connection(&f.dir, DSL, &pass(DSL_PASS)).unwrap();
+    conn.execute(
+        "UPDATE concern_facts SET categories = '[]' WHERE concern_id = ?1",
+        [w.concern.to_string()],
+    )
+    .unwrap();
+    drop(conn);
+    let report = verify();
+    assert_eq!(report.derived_problems.len(), 1, "{:?}", report.problems());
+    assert!(
+        report.derived_problems[0].starts_with("1 row(s) of concern_facts differ"),
+        "{:?}",
+        report.derived_problems
+    );
+    assert!(
+        report.all_ok(),
+        "a warning, not a problem: derived rows are not records (a backup still restores)"
+    );
+    // The DSL makes them again from the records.
+    let mut s = f.unlock(DSL, DSL_PASS).unwrap();
+    assert!(s.rebuild_derived_tables().unwrap() > 0);
+    drop(s);
+    assert!(verify().derived_problems.is_empty());
+    assert_eq!(derived_tables(&f.dir), kept);
+
+    // Rows made by another version of the derivation are all made again at the next unlock.
+    let conn = safeguard_core::testing::raw_connection(&f.dir, DSL, &pass(DSL_PASS)).unwrap();
+    conn.execute(
+        "UPDATE pupil_facts SET name = 'Old Name' WHERE pupil_id = ?1",
+        [w.zoe.to_string()],
+    )
+    .unwrap();
+    conn.execute("UPDATE derived_state SET version = 0", [])
+        .unwrap();
+    drop(conn);
+    drop(f.unlock(DSL, DSL_PASS).unwrap());
+    assert_eq!(derived_tables(&f.dir), kept);
 }
 
 /// Today's prompts read each concern's time and categories from `concern_facts`, kept on write.

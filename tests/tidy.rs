@@ -17,6 +17,12 @@ const MAY_CHANGE: &[&str] = &[
     "open_referrals",
     "open_escalations",
     "concern_facts",
+    "voice_facts",
+    "referral_facts",
+    "pupil_facts",
+    "member_facts",
+    "derived_state",
+    "derived_unreadable",
     "drafts",
 ];
 

@@ -1,5 +1,5 @@
 //! A store made by the release at each earlier schema version (committed in
-//! `tests/fixtures/store-schema{5,6,7,8}`, made with that commit's own `sgd demo`; schema 4 is the
+//! `tests/fixtures/store-schema{5,6,7,8,9}`, made with that commit's own `sgd demo`; schema 4 is the
 //! 0.1 store `tests/migration.rs` covers in depth) upgrades with this version: read-only verify
 //! passes on the old file without changing it, the first DSL unlock brings the schema to exactly
 //! what the migrations make on an empty database, no row of any table is lost, every record
@@ -19,6 +19,7 @@ const FIXTURES: &[(&str, i64, &str)] = &[
     ("store-schema6", 6, "c600922"),
     ("store-schema7", 7, "8531e63"),
     ("store-schema8", 8, "3e8c58b"),
+    ("store-schema9", 9, "7cf6854"),
 ];
 
 fn opts() -> StoreOptions {
@@ -124,6 +125,21 @@ fn a_store_of_every_earlier_schema_version_upgrades_without_losing_a_row() {
                 .map_or(0, |(_, n)| *n);
             assert!(now >= *n, "{name}: {table} had {n} rows, has {now}");
         }
+        let rows_in = |t: &str| after.iter().find(|(n, _)| n == t).map(|(_, n)| *n);
+        for (records, derived) in [
+            ("concerns", "concern_facts"),
+            ("voice_entries", "voice_facts"),
+            ("referrals", "referral_facts"),
+            ("pupils", "pupil_facts"),
+            ("household_members", "member_facts"),
+        ] {
+            assert_eq!(
+                rows_in(records),
+                rows_in(derived),
+                "{name}: {derived} was built at the first unlock"
+            );
+        }
+        assert_eq!(Some(pupils.total as i64), rows_in("pupils"));
 
         for user in ["Tom Whitfield", "Priya Shah"] {
             match safeguard_core::open_store(&dir, Some(user), &pass, opts()) {

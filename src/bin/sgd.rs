@@ -72,6 +72,9 @@ enum Command {
     Pupils { store: PathBuf },
     /// Counts per record type.
     Stats { store: PathBuf },
+    /// Makes the derived tables (what Today and the pupil list read) again from the records,
+    /// after `verify` warned that they differ. Changes no record. DSL only.
+    RebuildDerived { store: PathBuf },
     /// The open practice prompts, in the same order as Today (a morning digest for a scheduled task).
     Prompts {
         store: PathBuf,
@@ -374,6 +377,11 @@ fn run(cli: Cli) -> anyhow::Result<bool> {
                 }
             }
         }
+        Command::RebuildDerived { store } => {
+            let mut s = open(&store)?;
+            let n = s.rebuild_derived_tables()?;
+            println!("Made the derived tables again from {n} records.");
+        }
         Command::Stats { store } => {
             let s = open(&store)?;
             for (label, n) in s.stats()?.counts {
@@ -464,11 +472,22 @@ fn run(cli: Cli) -> anyhow::Result<bool> {
                 ok(r.foreign_key_problems.is_empty())
             );
             println!(
+                "derived tables:         {}",
+                if r.derived_problems.is_empty() {
+                    "ok"
+                } else {
+                    "WARNING (not records: nothing is lost, a rebuild mends them)"
+                }
+            );
+            println!(
                 "anchors:                {}",
                 ok(r.anchor_problems.is_empty())
             );
             for p in r.problems() {
                 println!("PROBLEM: {p}");
+            }
+            for w in &r.derived_problems {
+                println!("WARNING: {w}");
             }
             return Ok(r.all_ok());
         }

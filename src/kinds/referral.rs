@@ -115,6 +115,15 @@ pub struct DecisionDetails {
     pub notes: String,
 }
 
+impl ReferralDetails {
+    /// The agency as shown: its name when one was given, otherwise the kind of agency.
+    pub fn agency_shown(&self) -> String {
+        self.agency_name
+            .clone()
+            .unwrap_or_else(|| self.agency.label().to_owned())
+    }
+}
+
 impl Validate for ReferralDetails {
     fn validate(&self, now: DateTime<Utc>) -> Result<()> {
         past_time("made at", self.made_at, now)?;

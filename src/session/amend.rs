@@ -64,21 +64,15 @@ impl Session {
         });
         let now = self.now();
         with_body!(kind, T => check::<T>(&body, &amendments, now))?;
-        // The concern's derived facts follow its current view (Today's prompts read them).
-        let concern_now: Option<(Id, ConcernDetails)> = match (kind, pupil) {
-            (RecordKind::Concern, Some(p)) => Some((p, current(&body, &amendments)?)),
-            _ => None,
-        };
         self.write(Action::RecordAmend, |c, ctx| {
-            if let Some((p, d)) = &concern_now {
-                super::derived::put_concern_facts(c, record_id, *p, d)?;
-            }
             let id = ctx.new_id();
             c.execute(
                 "INSERT INTO amendments (id, device_id, at, by_user, record_kind, record_id, field, value, reason)
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
                 params![id.to_string(), ctx.device, ctx.now_text(), ctx.user.to_string(), kind.as_str(), record_id.to_string(), field, encoded, reason],
             )?;
+            // Derived state follows the record's current view, in the same transaction.
+            super::derived::refresh(c, kind, record_id)?;
             let text = value.as_str().map(str::to_owned);
             index_text(c, ctx, kind, record_id, pupil, &[text.as_deref(), Some(reason)])?;
             let mut targets = vec![id, record_id];

@@ -127,6 +127,10 @@ pub struct VerifyReport {
     pub foreign_key_problems: Vec<String>,
     /// The chain does not hold a head recorded outside the database (keyring, backup, --expect).
     pub anchor_problems: Vec<String>,
+    /// Derived tables (what Today and the pupil list read) short of rows or differing from the
+    /// records: warnings, not problems (they are not records; a rebuild mends them, so a
+    /// backup whose only finding is here still restores).
+    pub derived_problems: Vec<String>,
 }
 
 impl VerifyReport {
@@ -207,6 +211,11 @@ pub struct Session {
     in_batch: bool,
     /// What filing the staff inbox did at this unlock.
     inbox_report: team::InboxReport,
+    /// The derived tables account for every record (false when their rebuild at this unlock
+    /// could not finish: reads that depend on them fall back or say so).
+    derived_ready: bool,
+    /// The open prompts as last worked out, and the database's write stamp then.
+    prompt_cache: std::cell::RefCell<Option<prompts::PromptCache>>,
     user: User,
     device_id: String,
     opts: StoreOptions,
@@ -336,6 +345,7 @@ pub fn create_store(
             team::insert_inbox_key(&tx, &ctx, &inbox_secret)?;
             team::new_team_keys(&tx, &ctx, false)?;
             trust::record_generation(&tx, &ctx, &keyring)?;
+            derived::mark_current(&tx)?;
             audit::append(
                 &tx,
                 &device_id,
@@ -360,6 +370,8 @@ pub fn create_store(
             roster_dirty: false,
             in_batch: false,
             inbox_report: team::InboxReport::default(),
+            derived_ready: true,
+            prompt_cache: Default::default(),
             user: User {
                 id: user_id,
                 name: first_user.to_owned(),
@@ -659,6 +671,8 @@ impl Session {
             roster_dirty: false,
             in_batch: false,
             inbox_report: team::InboxReport::default(),
+            derived_ready: true,
+            prompt_cache: Default::default(),
             user,
             device_id,
             opts,
@@ -771,6 +785,8 @@ impl Session {
             }
             Err(e) => {
                 let _ = self.conn.execute_batch("ROLLBACK");
+                // Prompts worked out inside the batch may name what was rolled back.
+                self.prompt_cache.get_mut().take();
                 Err(e)
             }
         }

@@ -49,6 +49,43 @@ pub struct PromptPage {
     /// The year groups of the children the open prompts name, in school order.
     pub year_groups: Vec<String>,
     pub items: Vec<Prompt>,
+    /// Records this version could not read: the prompts may miss what they hold (Today says so).
+    pub unreadable: u32,
+}
+
+/// How long the open prompts, once worked out, are shown again without working them out anew
+/// while nothing is written: a prompt that falls due with the clock (a notification's deadline
+/// passing) shows up to this late; every write shows its effect at once.
+const PROMPTS_KEPT_SECONDS: i64 = 60;
+
+/// The open prompts and the year group of each pupil they name.
+pub(super) struct OpenPrompts {
+    prompts: Vec<Prompt>,
+    years: HashMap<Id, String>,
+}
+
+/// What the database had been through when the prompts were worked out: rows changed by this
+/// connection (every write, whether it committed or not) and commits by any other.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) struct WriteStamp {
+    changes: u64,
+    data_version: i64,
+}
+
+impl WriteStamp {
+    fn of(c: &rusqlite::Connection) -> Result<WriteStamp> {
+        Ok(WriteStamp {
+            changes: c.total_changes(),
+            data_version: c.query_row("PRAGMA data_version", [], |r| r.get(0))?,
+        })
+    }
+}
+
+/// The open prompts as last worked out (`Session::prompt_cache`).
+pub(super) struct PromptCache {
+    stamp: WriteStamp,
+    at: chrono::DateTime<chrono::Utc>,
+    open: std::sync::Arc<OpenPrompts>,
 }
 
 /// School order for year groups: Nursery, Reception, then Year 1, Year 2 … Year 13.
@@ -107,12 +144,33 @@ impl Session {
     /// The open prompts, most urgent first, without the ones dismissed for the same records.
     /// The safeguarding team and the head see them; staff do not.
     pub fn prompts(&self) -> Result<Vec<Prompt>> {
-        Ok(self.open_prompts()?.0)
+        Ok(self.open_prompts()?.prompts.clone())
     }
 
-    /// The open prompts and the year group of every pupil they name.
-    fn open_prompts(&self) -> Result<(Vec<Prompt>, HashMap<Id, String>)> {
+    /// The open prompts and the year group of every pupil they name: worked out again when
+    /// anything was written since (by this connection or another) or a minute has passed, else
+    /// as last worked out (Today's pages and filters, a pupil's page and a dismissal read them).
+    fn open_prompts(&self) -> Result<std::sync::Arc<OpenPrompts>> {
         self.require(Role::reads_everything)?;
+        let now = self.now();
+        let stamp = WriteStamp::of(self.conn())?;
+        if let Some(cached) = self.prompt_cache.borrow().as_ref()
+            && cached.stamp == stamp
+            && cached.at <= now
+            && now - cached.at < chrono::Duration::seconds(PROMPTS_KEPT_SECONDS)
+        {
+            return Ok(cached.open.clone());
+        }
+        let open = std::sync::Arc::new(self.work_out_prompts()?);
+        *self.prompt_cache.borrow_mut() = Some(PromptCache {
+            stamp,
+            at: now,
+            open: open.clone(),
+        });
+        Ok(open)
+    }
+
+    fn work_out_prompts(&self) -> Result<OpenPrompts> {
         let settings = self.prompt_settings()?;
         let facts = self.prompt_facts(&settings)?;
         let all = evaluate(&facts, &settings, &self.calendar()?, self.now());
@@ -126,13 +184,17 @@ impl Session {
                     .is_some_and(|sets| sets.iter().any(|d| current.is_subset(d)))
             })
             .collect();
-        Ok((open, facts.years))
+        Ok(OpenPrompts {
+            prompts: open,
+            years: facts.years,
+        })
     }
 
     /// Today's prompts a page at a time: ranked by urgency, counted by rule, filtered by rule
     /// and by year group (a prompt is in a year when any child it names is).
     pub fn prompt_page(&self, q: &PromptQuery) -> Result<PromptPage> {
-        let (open, years) = self.open_prompts()?;
+        let open_prompts = self.open_prompts()?;
+        let (open, years) = (&open_prompts.prompts, &open_prompts.years);
         let all = open.len() as u32;
         let in_year = |p: &Prompt| {
             q.year_group.as_deref().is_none_or(|y| {
@@ -148,7 +210,7 @@ impl Session {
             .into_iter()
             .collect();
         year_groups.sort_by_key(|y| year_order(y));
-        let in_year: Vec<Prompt> = open.into_iter().filter(in_year).collect();
+        let in_year: Vec<&Prompt> = open.iter().filter(|p| in_year(p)).collect();
         let groups = PromptRule::ALL
             .iter()
             .map(|&rule| PromptGroup {
@@ -158,7 +220,7 @@ impl Session {
             })
             .filter(|g| g.count > 0)
             .collect();
-        let matching: Vec<Prompt> = in_year
+        let matching: Vec<&Prompt> = in_year
             .into_iter()
             .filter(|p| q.rule.is_none_or(|r| p.rule == r))
             .collect();
@@ -173,16 +235,20 @@ impl Session {
                 .into_iter()
                 .skip(q.offset as usize)
                 .take(limit as usize)
+                .cloned()
                 .collect(),
+            unreadable: self.unreadable_records()?,
         })
     }
 
     /// The open prompts about one pupil (for their page).
     pub fn prompts_for_pupil(&self, pupil: Id) -> Result<Vec<Prompt>> {
         Ok(self
-            .prompts()?
-            .into_iter()
+            .open_prompts()?
+            .prompts
+            .iter()
             .filter(|p| p.pupils.iter().any(|(id, _)| *id == pupil))
+            .cloned()
             .collect())
     }
 
@@ -230,6 +296,10 @@ impl Session {
     /// per child, referrals and escalations of the children concerned, notifications that are
     /// open or recent, and families.
     fn prompt_facts(&self, settings: &PromptSettings) -> Result<Facts> {
+        // A prompt left out because its facts were not derived would be silent: say so instead.
+        if !self.derived_ready {
+            return Err(Error::DerivedNotRebuilt);
+        }
         let now = self.now();
         let cutoff = fmt_utc(now - settings.window());
         let c = self.conn();
@@ -300,7 +370,7 @@ impl Session {
         );
         {
             let mut stmt = c.prepare_cached(
-                "SELECT pupil_id FROM referrals r JOIN open_referrals o ON o.referral_id = r.id",
+                "SELECT pupil_id FROM open_referrals o CROSS JOIN referrals r ON r.id = o.referral_id",
             )?;
             let ids = stmt
                 .query_map([], |r| r.get::<_, String>(0))?
@@ -308,7 +378,7 @@ impl Session {
             for i in ids {
                 pupils.insert(parse_id(&i)?);
             }
-            let mut stmt = c.prepare_cached("SELECT pupil_id FROM escalations e JOIN open_escalations o ON o.escalation_id = e.id")?;
+            let mut stmt = c.prepare_cached("SELECT pupil_id FROM open_escalations o CROSS JOIN escalations e ON e.id = o.escalation_id")?;
             let ids = stmt
                 .query_map([], |r| r.get::<_, String>(0))?
                 .collect::<rusqlite::Result<Vec<_>>>()?;
@@ -316,43 +386,39 @@ impl Session {
                 pupils.insert(parse_id(&i)?);
             }
         }
-        // Families of those pupils.
+        // Families of those pupils: the other current members of each one's households, from
+        // the members' derived facts (no bodies read).
         let list = id_list(&pupils);
         {
             let mut stmt = c.prepare_cached(
-                "SELECT me.pupil_id, other.pupil_id, other.body, other.id FROM household_members me
-                 JOIN household_members other ON other.household_id = me.household_id AND other.id != me.id
-                 WHERE me.pupil_id IN (SELECT value FROM json_each(?1))
-                   AND NOT EXISTS (SELECT 1 FROM household_member_ends e WHERE e.member_id IN (me.id, other.id))",
+                "SELECT me.pupil_id, other.pupil_id, other.elsewhere FROM member_facts me
+                 JOIN member_facts other ON other.household_id = me.household_id AND other.member_id != me.member_id
+                 WHERE me.pupil_id IN (SELECT value FROM json_each(?1)) AND me.ended = 0 AND other.ended = 0",
             )?;
-            let mut elsewhere: Vec<(Uuid, String, String)> = Vec::new();
             let mut rows = stmt.query([&list])?;
             while let Some(r) = rows.next()? {
                 let me = parse_id(&r.get::<_, String>(0)?)?;
-                match r.get::<_, Option<String>>(1)? {
-                    Some(other) => {
+                match (
+                    r.get::<_, Option<String>>(1)?,
+                    r.get::<_, Option<String>>(2)?,
+                ) {
+                    (Some(other), _) => {
                         facts
                             .siblings
                             .entry(me)
                             .or_default()
                             .insert(parse_id(&other)?);
                     }
-                    None => elsewhere.push((me, r.get(3)?, r.get(2)?)),
-                }
-            }
-            let ids: Vec<String> = elsewhere.iter().map(|e| e.1.clone()).collect();
-            let amendments = self.amendments_for(&ids, &names)?;
-            for (me, id, body) in elsewhere {
-                let m: MemberDetails = current(&body, amended(&amendments, &id))?;
-                if let (true, Some(school), Some(name)) =
-                    (m.is_child, m.school_or_setting, m.full_name)
-                {
-                    facts
+                    (None, Some(elsewhere)) => facts
                         .siblings_elsewhere
                         .entry(me)
                         .or_default()
-                        .push(format!("{name} ({school})"));
+                        .push(elsewhere),
+                    (None, None) => {}
                 }
+            }
+            for names in facts.siblings_elsewhere.values_mut() {
+                names.sort();
             }
         }
         let family: BTreeSet<Uuid> = pupils
@@ -363,34 +429,24 @@ impl Session {
         let family_list = id_list(&family);
         {
             let mut stmt = c.prepare_cached(
-                // Each child's latest referral, found through the (pupil, made_at) index one
-                // child at a time (never their history), and every referral still open.
-                "SELECT r.id, r.pupil_id, r.made_at, r.decision_due_on, r.body, d.id, d.outcome, d.received_on
-                 FROM referrals r LEFT JOIN referral_decisions d ON d.referral_id = r.id
-                 WHERE r.id IN (
-                     SELECT (SELECT x.id FROM referrals x WHERE x.pupil_id = p.value ORDER BY x.made_at DESC LIMIT 1)
+                // Each child's latest referral, found through the (pupil, made_at) index of the
+                // referral facts one child at a time (never their history; a tie on the time
+                // goes to the one recorded last), and every referral still open.
+                // (Every open referral's child is among the pupils already.)
+                "SELECT referral_id, pupil_id, made_at, decision_due_on, agency, decision_id, outcome, received_on
+                 FROM referral_facts WHERE referral_id IN (
+                     SELECT (SELECT x.referral_id FROM referral_facts x WHERE x.pupil_id = p.value
+                             ORDER BY x.made_at DESC, x.seq DESC LIMIT 1)
                      FROM json_each(?1) p
-                     UNION SELECT o.referral_id FROM open_referrals o JOIN referrals y ON y.id = o.referral_id
-                     WHERE y.pupil_id IN (SELECT value FROM json_each(?1)))",
+                     UNION SELECT referral_id FROM open_referrals)",
             )?;
-            type ReferralRow = (
-                String,
-                String,
-                String,
-                String,
-                String,
-                Option<String>,
-                Option<String>,
-                Option<String>,
-            );
-            let rows: Vec<ReferralRow> = stmt
-                .query_map([&family_list], |r| TryFrom::try_from(r))?
-                .collect::<rusqlite::Result<_>>()?;
-            let ids: Vec<String> = rows.iter().map(|r| r.0.clone()).collect();
-            let amendments = self.amendments_for(&ids, &names)?;
-            for (id, pupil, made, due, body, did, outcome, received) in rows {
-                let body: ReferralDetails = current(&body, amended(&amendments, &id))?;
-                let decision = match (did, outcome, received) {
+            let mut rows = stmt.query([&family_list])?;
+            while let Some(r) = rows.next()? {
+                let decision = match (
+                    r.get::<_, Option<String>>(5)?,
+                    r.get::<_, Option<String>>(6)?,
+                    r.get::<_, Option<String>>(7)?,
+                ) {
                     (Some(did), Some(outcome), Some(received)) => {
                         let outcome: DecisionOutcome =
                             serde_json::from_value(serde_json::Value::String(outcome))?;
@@ -399,14 +455,11 @@ impl Session {
                     _ => None,
                 };
                 facts.referrals.push(ReferralFact {
-                    id: parse_id(&id)?,
-                    pupil: parse_id(&pupil)?,
-                    agency: body
-                        .agency_name
-                        .clone()
-                        .unwrap_or_else(|| body.agency.label().to_owned()),
-                    made_at: parse_time(&made)?,
-                    decision_due_on: parse_date(&due)?,
+                    id: parse_id(&r.get::<_, String>(0)?)?,
+                    pupil: parse_id(&r.get::<_, String>(1)?)?,
+                    agency: r.get(4)?,
+                    made_at: parse_time(&r.get::<_, String>(2)?)?,
+                    decision_due_on: parse_date(&r.get::<_, String>(3)?)?,
                     decision,
                 });
             }
@@ -423,8 +476,8 @@ impl Session {
                 "SELECT e.id, e.pupil_id, e.opened_at, e.body, s.id, s.stage_no, s.raised_on, s.due_on, s.body,
                         EXISTS (SELECT 1 FROM escalation_events v WHERE v.stage_id = s.id AND v.event = 'response'),
                         NOT EXISTS (SELECT 1 FROM open_escalations o WHERE o.escalation_id = e.id)
-                 FROM open_escalations o JOIN escalations e ON e.id = o.escalation_id
-                 JOIN escalation_stages s ON s.escalation_id = e.id
+                 FROM open_escalations o CROSS JOIN escalations e ON e.id = o.escalation_id
+                 CROSS JOIN escalation_stages s ON s.escalation_id = e.id
                   AND s.stage_no = (SELECT max(stage_no) FROM escalation_stages x WHERE x.escalation_id = e.id)
                  WHERE e.pupil_id IN (SELECT value FROM json_each(?1))",
             )?;
@@ -484,51 +537,21 @@ impl Session {
                 });
             }
         }
-        {
-            // The latest time each child was heard: from the column (its index answers it) and,
-            // for the few children with a voice entry whose time was amended, from their
-            // entries' current times instead.
-            facts.last_voice = latest_per_pupil(
-                c,
-                "SELECT p.value, (SELECT max(spoken_at) FROM voice_entries WHERE pupil_id = p.value) AS t
-                 FROM json_each(?1) p WHERE t IS NOT NULL",
-                &list,
-            )?;
-            let mut stmt = c.prepare_cached(
-                "SELECT v.id, v.pupil_id, v.body FROM voice_entries v
-                 WHERE v.pupil_id IN (SELECT value FROM json_each(?1))
-                   AND v.id IN (SELECT record_id FROM amendments WHERE record_kind = 'voice' AND field = 'spoken_at')",
-            )?;
-            let retimed: Vec<(String, String, String)> = stmt
-                .query_map([&list], |r| TryFrom::try_from(r))?
-                .collect::<rusqlite::Result<_>>()?;
-            let ids: Vec<String> = retimed.iter().map(|r| r.0.clone()).collect();
-            let amendments = self.amendments_for(&ids, &names)?;
-            let mut unamended = c.prepare_cached(
-                "SELECT max(spoken_at) FROM voice_entries WHERE pupil_id = ?1
-                   AND id NOT IN (SELECT record_id FROM amendments WHERE record_kind = 'voice' AND field = 'spoken_at')",
-            )?;
-            for pupil in retimed.iter().map(|r| &r.1).collect::<BTreeSet<_>>() {
-                let latest: Option<String> = unamended.query_row([pupil], |r| r.get(0))?;
-                let pupil = parse_id(pupil)?;
-                match latest {
-                    Some(t) => facts.last_voice.insert(pupil, parse_time(&t)?),
-                    None => facts.last_voice.remove(&pupil),
-                };
-            }
-            for (id, pupil, body) in retimed {
-                let v: VoiceDetails = current(&body, amended(&amendments, &id))?;
-                let last = facts
-                    .last_voice
-                    .entry(parse_id(&pupil)?)
-                    .or_insert(v.spoken_at);
-                *last = (*last).max(v.spoken_at);
-            }
-        }
-        let everyone: Vec<Uuid> = family.iter().copied().collect();
-        for (id, d) in self.pupil_details_map(Some(&everyone))? {
-            facts.names.insert(id, d.display_name());
-            facts.years.insert(id, d.year_group);
+        // The latest time each child was heard, amendments applied, from the voice facts' index.
+        facts.last_voice = latest_per_pupil(
+            c,
+            "SELECT p.value, (SELECT max(spoken_at) FROM voice_facts WHERE pupil_id = p.value) AS t
+             FROM json_each(?1) p WHERE t IS NOT NULL",
+            &list,
+        )?;
+        let mut stmt = c.prepare_cached(
+            "SELECT pupil_id, name, year_group FROM pupil_facts WHERE pupil_id IN (SELECT value FROM json_each(?1))",
+        )?;
+        let mut rows = stmt.query([&family_list])?;
+        while let Some(r) = rows.next()? {
+            let id = parse_id(&r.get::<_, String>(0)?)?;
+            facts.names.insert(id, r.get(1)?);
+            facts.years.insert(id, r.get(2)?);
         }
         Ok(facts)
     }

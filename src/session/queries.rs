@@ -74,6 +74,31 @@ pub enum StatusFlag {
 }
 
 impl StatusFlag {
+    /// Every flag, in the order of their bits in `pupil_facts.flags`.
+    pub(crate) const ALL: [StatusFlag; 7] = [
+        StatusFlag::AnyPlan,
+        StatusFlag::EarlyHelp,
+        StatusFlag::ChildInNeed,
+        StatusFlag::ChildProtectionPlan,
+        StatusFlag::LookedAfter,
+        StatusFlag::YoungCarer,
+        StatusFlag::AttendanceConcern,
+    ];
+
+    /// This flag's bit in `pupil_facts.flags`.
+    pub(crate) fn bit(self) -> i64 {
+        1 << StatusFlag::ALL.iter().position(|f| *f == self).unwrap_or(0)
+    }
+
+    /// The bits of every flag that matches the pupil.
+    pub(crate) fn bits(d: &PupilDetails) -> i64 {
+        StatusFlag::ALL
+            .iter()
+            .filter(|f| f.matches(d))
+            .map(|f| f.bit())
+            .fold(0, |a, b| a | b)
+    }
+
     fn matches(self, d: &PupilDetails) -> bool {
         use ProtectionStatus as P;
         match self {
@@ -296,6 +321,20 @@ pub(crate) fn pupil_summary(id: Uuid, d: &PupilDetails, full: bool) -> PupilSumm
     }
 }
 
+impl PupilSummary {
+    /// What staff see: names and years, no status.
+    pub(crate) fn names_only(self) -> PupilSummary {
+        PupilSummary {
+            date_of_birth: None,
+            protection_status: None,
+            looked_after: None,
+            young_carer: None,
+            attendance_concern: None,
+            ..self
+        }
+    }
+}
+
 /// A page of pupils matching the query's name/UPN text and year, by name (the team's list and
 /// a member of staff's roster alike).
 pub(crate) fn page_of_pupils(mut all: Vec<PupilSummary>, q: &PupilQuery) -> PupilPage {
@@ -470,13 +509,25 @@ impl Session {
             .collect()
     }
 
-    /// Display names of the given pupils (amendments applied).
+    /// Display names of the given pupils (amendments applied), from their derived facts.
     pub(crate) fn pupil_names(&self, ids: &[Uuid]) -> Result<HashMap<Uuid, String>> {
-        Ok(self
-            .pupil_details_map(Some(ids))?
-            .into_iter()
-            .map(|(id, d)| (id, d.display_name()))
-            .collect())
+        if !self.derived_ready {
+            return Ok(self
+                .pupil_details_map(Some(ids))?
+                .into_iter()
+                .map(|(id, d)| (id, d.display_name()))
+                .collect());
+        }
+        let list = serde_json::to_string(&ids.iter().map(Uuid::to_string).collect::<Vec<_>>())?;
+        let mut stmt = self.conn().prepare_cached(
+            "SELECT pupil_id, name FROM pupil_facts WHERE pupil_id IN (SELECT value FROM json_each(?1))",
+        )?;
+        let mut rows = stmt.query([list])?;
+        let mut out = HashMap::with_capacity(ids.len());
+        while let Some(r) = rows.next()? {
+            out.insert(parse_id(&r.get::<_, String>(0)?)?, r.get(1)?);
+        }
+        Ok(out)
     }
 
     fn summary(&self, id: Uuid, d: &PupilDetails) -> PupilSummary {
@@ -489,6 +540,9 @@ impl Session {
         if q.flag.is_some() {
             self.require(Role::reads_everything)?;
         }
+        if self.derived_ready {
+            return self.page_of_pupil_facts(q);
+        }
         let matching: Vec<PupilSummary> = self
             .pupil_details_map(None)?
             .iter()
@@ -496,6 +550,41 @@ impl Session {
             .map(|(id, d)| self.summary(*id, d))
             .collect();
         Ok(page_of_pupils(matching, q))
+    }
+
+    /// The pupil list from the derived facts: filtered, counted and paged by SQL through the
+    /// name index, the same filters and order as `page_of_pupils` (lowercase by Rust, compared
+    /// bytewise; ties in school order), only the page's summaries parsed.
+    fn page_of_pupil_facts(&self, q: &PupilQuery) -> Result<PupilPage> {
+        let text = q
+            .text
+            .as_deref()
+            .map(|t| t.trim().to_lowercase())
+            .filter(|t| !t.is_empty());
+        let filter = "(?1 IS NULL OR year_group = ?1)
+             AND (?2 IS NULL OR instr(sort_name, ?2) > 0 OR instr(legal_name, ?2) > 0 OR upn = ?2)
+             AND (?3 = 0 OR flags & ?3 != 0)";
+        let flag = q.flag.map_or(0, StatusFlag::bit);
+        let args = params![q.year_group, text, flag];
+        let total: u32 = self
+            .conn()
+            .prepare_cached(&format!("SELECT count(*) FROM pupil_facts WHERE {filter}"))?
+            .query_row(args, |r| r.get(0))?;
+        let limit = if q.limit == 0 { 100 } else { q.limit.min(1000) };
+        let mut stmt = self.conn().prepare_cached(&format!(
+            "SELECT summary FROM pupil_facts WHERE {filter} ORDER BY sort_name, seq LIMIT ?4 OFFSET ?5"
+        ))?;
+        let full = self.user().role.reads_everything();
+        let items = stmt
+            .query_map(params![q.year_group, text, flag, limit, q.offset], |r| {
+                r.get::<_, String>(0)
+            })?
+            .map(|s| {
+                let summary: PupilSummary = serde_json::from_str(&s?)?;
+                Ok(if full { summary } else { summary.names_only() })
+            })
+            .collect::<Result<_>>()?;
+        Ok(PupilPage { total, items })
     }
 
     /// One pupil's name and year (every role; the flags only for those who read everything).
@@ -826,8 +915,10 @@ impl Session {
         let mut stage_rows: Vec<(String, String, i64, String, String, bool, String)> = Vec::new();
         if lead {
             let mut stmt = self.conn().prepare_cached(
+                // CROSS JOIN: the few open items first (the planner, without statistics, would
+                // scan every referral or stage and look each up in the small table).
                 "SELECT r.id, r.pupil_id, r.made_at, o.decision_due_on, r.body FROM open_referrals o
-                 JOIN referrals r ON r.id = o.referral_id ORDER BY o.decision_due_on",
+                 CROSS JOIN referrals r ON r.id = o.referral_id ORDER BY o.decision_due_on",
             )?;
             referral_rows = stmt
                 .query_map([], |r| TryFrom::try_from(r))?
@@ -836,8 +927,8 @@ impl Session {
                 "SELECT e.id, e.pupil_id, s.stage_no, s.due_on, s.body,
                         EXISTS (SELECT 1 FROM escalation_events v WHERE v.stage_id = s.id AND v.event = 'response'),
                         s.id
-                 FROM open_escalations o JOIN escalations e ON e.id = o.escalation_id
-                 JOIN escalation_stages s ON s.escalation_id = e.id
+                 FROM open_escalations o CROSS JOIN escalations e ON e.id = o.escalation_id
+                 CROSS JOIN escalation_stages s ON s.escalation_id = e.id
                  AND s.stage_no = (SELECT max(stage_no) FROM escalation_stages x WHERE x.escalation_id = e.id)
                  ORDER BY s.due_on",
             )?;
@@ -1227,12 +1318,7 @@ impl RawEntry {
                 fields = shown_fields(&d)?;
                 (
                     d.made_at,
-                    format!(
-                        "Referral to {}",
-                        d.agency_name
-                            .clone()
-                            .unwrap_or_else(|| d.agency.label().to_owned())
-                    ),
+                    format!("Referral to {}", d.agency_shown()),
                     d.what_was_shared.clone(),
                 )
             }

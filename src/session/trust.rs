@@ -189,13 +189,13 @@ impl Session {
         // user's slot is sealed nothing (so it would keep the shape of the old format).
         if self.authority.is_some() && !self.keyring.has_team_keys() && self.removals_pending()? {
             match self.finish_removals() {
-                Err(Error::StoreBusy | Error::DiskFull { .. }) => {}
+                Err(e) if e.is_transient() => {}
                 other => other?,
             }
         }
         // Like a rekey, the move to format 3 must not keep anyone out when it cannot finish.
         match self.move_to_team_keys() {
-            Err(Error::StoreBusy | Error::DiskFull { .. }) => {}
+            Err(e) if e.is_transient() => {}
             other => other?,
         }
         // Before any removal is finished or key rotated: what was waiting was written under the
@@ -203,17 +203,17 @@ impl Session {
         self.file_inbox();
         // Derived state only: a busy database or a full disk must not keep anyone out (it is
         // tried again at the next unlock).
-        match self.rebuild_derived_if_missing() {
-            Err(Error::StoreBusy | Error::DiskFull { .. }) => {}
-            other => {
-                other?;
-            }
+        // Derived state only: no failure to rebuild it (a full disk, a busy store, a damaged
+        // record) keeps anyone out. Reads that need it fall back or say so; the next unlock
+        // tries again.
+        if self.rebuild_derived(false).is_err() {
+            self.derived_ready = false;
         }
         // Finishing an interrupted rekey is worth doing, but a busy database or a full disk must
         // not keep anyone out: the database is whole under the old key, the new one stays
         // pending and is tried again at the next unlock.
         match self.complete_rekey() {
-            Err(Error::StoreBusy | Error::DiskFull { .. }) => {}
+            Err(e) if e.is_transient() => {}
             other => other?,
         }
         if self.authority.is_some() && self.pending_key.is_none() {
@@ -222,7 +222,7 @@ impl Session {
                 self.reseal_and_save(None)?;
             }
             match self.finish_removals() {
-                Err(Error::StoreBusy | Error::DiskFull { .. }) => {}
+                Err(e) if e.is_transient() => {}
                 other => other?,
             }
             self.rotate_team_keys_if_owed()?;
@@ -365,6 +365,8 @@ impl Session {
         let Some(new_key) = self.pending_key.take() else {
             return Ok(());
         };
+        // The new connection counts its changes from nought: nothing kept may match it by chance.
+        self.prompt_cache.get_mut().take();
         let progress = self.opts.progress.clone();
         if let Err(e) = store::rekey(
             &self.dir,

@@ -58,6 +58,7 @@ pub(crate) fn check(
         schema_problems: schema_problems(conn)?,
         foreign_key_problems: foreign_key_problems(conn)?,
         anchor_problems: anchor_problems(conn, keyring, expect)?,
+        derived_problems: super::derived::problems(conn)?,
     })
 }
 

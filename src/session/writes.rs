@@ -139,6 +139,7 @@ impl Session {
                 "INSERT INTO pupils (id, device_id, created_at, created_by, upn, body) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
             )?
             .execute(params![id.to_string(), ctx.device, ctx.now_text(), ctx.user.to_string(), details.upn, encode(details)?])?;
+            super::derived::refresh(c, RecordKind::Pupil, id)?;
             index_body(c, ctx, id, Some(id), details)?;
             Ok((id, vec![id]))
         })
@@ -208,6 +209,7 @@ impl Session {
                     encode(&m.details)?
                 ],
             )?;
+            super::derived::refresh(c, RecordKind::HouseholdMember, id)?;
             index_body(c, ctx, id, m.pupil_id, &m.details)?;
             let mut targets = vec![id, m.household_id];
             targets.extend(m.pupil_id);
@@ -236,6 +238,7 @@ impl Session {
                 Error::Conflict { .. } => Error::Conflict { what: "that person has already left the household" },
                 other => other,
             })?;
+            super::derived::refresh(c, RecordKind::HouseholdMember, member_id)?;
             Ok(((), vec![member_id]))
         })
     }
@@ -396,6 +399,7 @@ impl Session {
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
             )?
             .execute(params![id.to_string(), ctx.device, ctx.now_text(), ctx.user.to_string(), n.pupil_id.to_string(), fmt_utc(n.details.spoken_at), encode(&n.details)?])?;
+            super::derived::refresh(c, RecordKind::Voice, id)?;
             let d = &n.details;
             index_body(c, ctx, id, Some(n.pupil_id), d)?;
             Ok((id, vec![id, n.pupil_id]))
@@ -496,6 +500,7 @@ impl Session {
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
             )?
             .execute(params![id.to_string(), ctx.device, ctx.now_text(), ctx.user.to_string(), n.pupil_id.to_string(), fmt_utc(n.details.made_at), fmt_date(due), encode(&n.details)?])?;
+            super::derived::refresh(c, RecordKind::Referral, id)?;
             let d = &n.details;
             index_body(c, ctx, id, Some(n.pupil_id), d)?;
             Ok((id, vec![id, n.pupil_id]))
@@ -529,6 +534,8 @@ impl Session {
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
                 params![id.to_string(), ctx.device, ctx.now_text(), ctx.user.to_string(), referral_id.to_string(), fmt_date(d.received_on), d.outcome.as_str(), encode(d)?],
             )?;
+            // The referral's facts carry its decision (Today's prompts read it there).
+            super::derived::refresh(c, RecordKind::Referral, referral_id)?;
             let pupil = parse_id(&pupil)?;
             index_body(c, ctx, id, Some(pupil), d)?;
             Ok((id, vec![id, referral_id, pupil]))
@@ -732,7 +739,7 @@ pub(crate) fn insert_concern(
         fmt_utc(n.details.observed_at),
         encode(&n.details)?
     ])?;
-    super::derived::put_concern_facts(c, id, n.pupil_id, &n.details)?;
+    super::derived::refresh(c, RecordKind::Concern, id)?;
     let mut targets = vec![id, n.pupil_id];
     for o in &n.other_children {
         if let Some(p) = o.pupil_id {

@@ -28,6 +28,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("migrations/007_keyring_contents.sql"),
     include_str!("migrations/008_indexes_for_history.sql"),
     include_str!("migrations/009_concern_facts.sql"),
+    include_str!("migrations/010_derived_facts.sql"),
 ];
 
 fn migrations() -> Migrations<'static> {
@@ -248,6 +249,7 @@ mod migration_tests {
         "a342d0f41a041e3cfaae5066ab7c9db5fe9e7def5dca36abde87a58ce58c97c1",
         "8cf0aee693251bc7c5ed3487b506a4bbf1068cf9d7a4ae8c0040a793af3af43c",
         "457b1d7639a81737cbf73fbc6119e6b381ea1fc2b425e1e3d65d33e0a9bbd131",
+        "b87b8600339ed802cc142593832ded9da4bf2454590f4270f02fd6e0b3f039f6",
     ];
 
     #[test]

@@ -3,4 +3,4 @@
 /**
  * The machine-readable code of an [`Error`]; front ends switch on this, never on the message.
  */
-export type ErrorCode = "WrongPassphrase" | "Forbidden" | "InvalidInput" | "NotFound" | "StoreDamaged" | "TooLarge" | "NewerStore" | "AlreadyExists" | "NoStore" | "WeakKdfParameters" | "Conflict" | "Io" | "Internal" | "Locked" | "KeyringTampered" | "StoreInUse" | "StoreBusy" | "DiskFull" | "NotReady" | "PassphraseResetNeeded";
+export type ErrorCode = "WrongPassphrase" | "Forbidden" | "InvalidInput" | "NotFound" | "StoreDamaged" | "TooLarge" | "NewerStore" | "AlreadyExists" | "NoStore" | "WeakKdfParameters" | "Conflict" | "Io" | "Internal" | "Locked" | "KeyringTampered" | "StoreInUse" | "StoreBusy" | "DiskFull" | "NotReady" | "PassphraseResetNeeded" | "DerivedNotRebuilt";

@@ -18,4 +18,8 @@ groups: Array<PromptGroup>,
 /**
  * The year groups of the children the open prompts name, in school order.
  */
-year_groups: Array<string>, items: Array<Prompt>, };
+year_groups: Array<string>, items: Array<Prompt>, 
+/**
+ * Records this version could not read: the prompts may miss what they hold (Today says so).
+ */
+unreadable: number, };

@@ -16,4 +16,10 @@ foreign_key_problems: Array<string>,
 /**
  * The chain does not hold a head recorded outside the database (keyring, backup, --expect).
  */
-anchor_problems: Array<string>, };
+anchor_problems: Array<string>, 
+/**
+ * Derived tables (what Today and the pupil list read) short of rows or differing from the
+ * records: warnings, not problems (they are not records; a rebuild mends them, so a
+ * backup whose only finding is here still restores).
+ */
+derived_problems: Array<string>, };

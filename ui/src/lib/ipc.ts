@@ -26,6 +26,8 @@ const MESSAGES: Record<ErrorCode, string> = {
   StoreBusy: "Another program holds the store's database open, so its key could not be changed. Nothing was lost: close it and try again.",
   DiskFull: "There is not enough free disk space for this. Nothing was changed: free some space and try again.",
   PassphraseResetNeeded: "Your passphrase was set before this version of Safeguard Desk and cannot be trusted on its own. Ask the DSL to set you a new one.",
+  DerivedNotRebuilt:
+    "Today's prompts cannot be worked out until the store's working tables are rebuilt. Nothing was lost: free some disk space or close the other program holding the store, then lock and unlock again.",
   NotReady: "This store was made by an older version of Safeguard Desk. The DSL must open it once with this version before staff can use it.",
 };
 
