@@ -15,7 +15,7 @@ use criterion::{BatchSize, Criterion, criterion_group, criterion_main};
 use safeguard_core::clock::ManualClock;
 use safeguard_core::records::*;
 use safeguard_core::secret::Passphrase;
-use safeguard_core::session::{ChronologyFilter, PromptQuery, PupilQuery};
+use safeguard_core::session::{ChronologyFilter, EscalationQuery, PromptQuery, PupilQuery};
 use safeguard_core::{Session, StoreOptions};
 
 fn session(dir: &std::path::Path) -> (Session, Arc<ManualClock>) {
@@ -111,6 +111,15 @@ fn benches(c: &mut Criterion) {
     });
     g.bench_function("escalations (all, with history)", |b| {
         b.iter(|| s.escalations(true).unwrap())
+    });
+    g.bench_function("escalation review (a page of 25, with history)", |b| {
+        b.iter(|| {
+            s.escalation_page(&EscalationQuery {
+                include_resolved: true,
+                ..Default::default()
+            })
+            .unwrap()
+        })
     });
     let rare = rare_reference(&dir);
     g.bench_function("search rare word (limit 50)", |b| {

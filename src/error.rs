@@ -89,9 +89,9 @@ pub enum Error {
     )]
     PassphraseResetNeeded,
     #[error(
-        "the store's working tables (what Today's prompts read) could not be rebuilt at this unlock (a full disk, another program holding the store, or a damaged record); nothing was lost: free some space or close the other program, then lock and unlock again, and if this persists run `sgd verify`"
+        "the store's working tables (what Today's prompts read) could not be rebuilt at this unlock ({cause}); nothing was lost: free some space or close any other program holding the store, then lock and unlock again, and if this persists run `sgd verify`"
     )]
-    DerivedNotRebuilt,
+    DerivedNotRebuilt { cause: String },
 }
 
 impl Error {
@@ -128,7 +128,7 @@ impl Error {
             Error::DiskFull { .. } => ErrorCode::DiskFull,
             Error::NotReady => ErrorCode::NotReady,
             Error::PassphraseResetNeeded => ErrorCode::PassphraseResetNeeded,
-            Error::DerivedNotRebuilt => ErrorCode::DerivedNotRebuilt,
+            Error::DerivedNotRebuilt { .. } => ErrorCode::DerivedNotRebuilt,
         }
     }
 

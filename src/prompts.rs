@@ -275,12 +275,24 @@ impl Facts {
         f
     }
 
+    /// The names of these children, in order of name.
+    fn names_of<'a>(&self, ids: impl IntoIterator<Item = &'a Id>) -> Vec<String> {
+        let mut names: Vec<String> = ids.into_iter().map(|p| self.name(p)).collect();
+        names.sort();
+        names
+    }
+
+    /// The children a prompt names, each once, by name (the same school reads the same way
+    /// whatever ids its records were given).
     fn pupils(&self, ids: impl IntoIterator<Item = Id>) -> Vec<(Id, String)> {
-        ids.into_iter()
+        let mut named: Vec<(Id, String)> = ids
+            .into_iter()
             .collect::<BTreeSet<_>>()
             .into_iter()
             .map(|p| (p, self.name(&p)))
-            .collect()
+            .collect();
+        named.sort_by(|a, b| a.1.cmp(&b.1).then(a.0.cmp(&b.0)));
+        named
     }
 }
 
@@ -325,10 +337,17 @@ pub fn evaluate(
     voice_absent(facts, settings, now, &mut out);
     accumulating(facts, settings, now, &mut out);
     // Most urgent rule first (the enum's order is `PromptRule::ALL`), then longest waiting.
+    // Ties by the children named, so the same school reads the same way whatever its ids.
     out.sort_by(|a, b| {
         a.rule
             .cmp(&b.rule)
             .then(a.since.cmp(&b.since))
+            .then_with(|| {
+                a.pupils
+                    .iter()
+                    .map(|p| &p.1)
+                    .cmp(b.pupils.iter().map(|p| &p.1))
+            })
             .then(a.key.cmp(&b.key))
     });
     out
@@ -400,12 +419,12 @@ fn encompass_siblings(
             continue;
         }
         let mut why = Vec::new();
-        let here_names: Vec<String> = here.iter().map(|p| facts.name(p)).collect();
+        let here_names = facts.names_of(&here);
         if !here.is_empty() {
             why.push(format!(
                 "{} at this school live with {} but are not on the notification received {}.",
                 names_list(&here_names),
-                names_list(&on.iter().map(|p| facts.name(p)).collect::<Vec<_>>()),
+                names_list(&facts.names_of(&on)),
                 display_london(n.received_at)
             ));
         }
@@ -564,7 +583,7 @@ fn nfa_while_concerns_continue(
                 display_date(london_date(r.made_at)),
                 outcome,
                 since.len(),
-                names_list(&who.iter().map(|p| facts.name(p)).collect::<Vec<_>>()),
+                names_list(&facts.names_of(&who)),
                 settings.nfa_concerns,
                 settings.nfa_weeks
             ),
@@ -688,7 +707,7 @@ fn accumulating(
                     "{} concerns ({}) about {} in the last {} weeks (threshold {}).",
                     cs.len(),
                     rule.label.to_lowercase(),
-                    names_list(&who.iter().map(|p| facts.name(p)).collect::<Vec<_>>()),
+                    names_list(&facts.names_of(&who)),
                     rule.weeks,
                     rule.count
                 ),

@@ -257,7 +257,9 @@ fn a_derived_rebuild_that_cannot_finish_keeps_nobody_out_and_hides_no_prompt() {
     let refused = sgd(&["prompts", s], &[PASS, dsl, full]);
     assert!(!refused.status.success());
     assert!(
-        text(&refused).contains("working tables") && text(&refused).contains("nothing was lost"),
+        text(&refused).contains("working tables")
+            && text(&refused).contains("nothing was lost")
+            && text(&refused).contains("not enough free disk space"),
         "{}",
         text(&refused)
     );
@@ -271,9 +273,50 @@ fn a_derived_rebuild_that_cannot_finish_keeps_nobody_out_and_hides_no_prompt() {
         0,
         "the cut-short rebuild left nothing half-done"
     );
+    assert_eq!(
+        count("derived_state"),
+        0,
+        "and no version: whatever is written before the next unlock, that unlock rebuilds all"
+    );
 
     let again = sgd(&["prompts", s], &[PASS, dsl]);
     assert_eq!(text(&again), text(&prompts), "rebuilt at the next unlock");
     assert_eq!(count("pupil_facts"), count("pupils"));
     assert_eq!(count("referral_facts"), count("referrals"));
+}
+
+/// `sgd demo --today` makes the same school from the same date: the same records and, read at
+/// the same moment, the same prompts.
+#[test]
+fn demo_with_a_date_is_the_same_school_each_time() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dsl = ("SGD_USER", "Rachel Adeyemi");
+    let made = |name: &str| {
+        let store = tmp.path().join(name);
+        let s = store.to_str().unwrap().to_owned();
+        let out = sgd(&["demo", &s, "--today", "2026-11-02"], &[PASS]);
+        assert!(out.status.success(), "{}", text(&out));
+        s
+    };
+    let (a, b) = (made("a"), made("b"));
+    // Record ids are random (UUIDv7): each prompt's key, which names them, is left out.
+    let without_keys = |s: String| {
+        s.lines()
+            .map(|l| l.split("  [").next().unwrap_or(l).to_owned())
+            .collect::<Vec<_>>()
+            .join("\n")
+    };
+    for cmd in ["stats", "prompts"] {
+        let (x, y) = (
+            without_keys(text(&sgd(&[cmd, &a], &[PASS, dsl]))),
+            without_keys(text(&sgd(&[cmd, &b], &[PASS, dsl]))),
+        );
+        assert!(!x.trim().is_empty());
+        assert_eq!(x, y, "{cmd}");
+    }
+    let bad = sgd(
+        &["demo", &format!("{a}-x"), "--today", "2026-02-30"],
+        &[PASS],
+    );
+    assert!(!bad.status.success(), "an impossible date is refused");
 }

@@ -766,7 +766,7 @@ fn the_derived_facts_kept_on_write_are_the_current_view_and_a_rebuild_makes_the_
         .into_iter()
         .find(|r| r[0] == w.voice.to_string())
         .unwrap();
-    assert_eq!(voice[2], safeguard_core::time::fmt_utc(voice_time));
+    assert_eq!(voice[3], safeguard_core::time::fmt_utc(voice_time));
     let chased = table("referral_facts")
         .into_iter()
         .find(|r| r[0] == w.chased_referral.to_string())
@@ -779,17 +779,17 @@ fn the_derived_facts_kept_on_write_are_the_current_view_and_a_rebuild_makes_the_
         .into_iter()
         .find(|r| r[0] == w.concern.to_string())
         .unwrap();
-    assert_eq!(concern[3], r#"["neglect"]"#);
+    assert_eq!(concern[4], r#"["neglect"]"#);
     assert_eq!(page.items[0].name, "Zed Nowak");
     let brother = table("member_facts")
         .into_iter()
         .find(|r| r[0] == w.brother.to_string())
         .unwrap();
     assert_eq!(
-        brother[3], "Tom Nowak (Brook Academy)",
+        brother[4], "Tom Nowak (Brook Academy)",
         "a sibling at another school, named as the prompts name them"
     );
-    assert_eq!(brother[4], "0", "not left");
+    assert_eq!(brother[5], "0", "not left");
 
     // A store whose derived rows are missing gets them back at the next unlock, the same.
     let conn = safeguard_core::testing::raw_connection(&f.dir, DSL, &pass(DSL_PASS)).unwrap();

@@ -6,7 +6,7 @@ use chrono::{Duration, NaiveDate};
 use common::*;
 use safeguard_core::Error;
 use safeguard_core::records::*;
-use safeguard_core::session::PupilQuery;
+use safeguard_core::session::{EscalationQuery, PupilQuery};
 
 struct World {
     fx: Fixture,
@@ -430,6 +430,17 @@ fn the_role_table_every_method_as_every_role() {
         ("follow-ups", |s, _| s.follow_ups().map(drop), ALL),
         ("assignees", |s, _| s.assignees().map(drop), LEADS),
         ("escalations", |s, _| s.escalations(true).map(drop), READERS),
+        (
+            "escalation_page",
+            |s, _| {
+                s.escalation_page(&EscalationQuery {
+                    include_resolved: true,
+                    ..Default::default()
+                })
+                .map(drop)
+            },
+            READERS,
+        ),
         (
             "an escalation",
             |s, w| s.escalation(w.escalation).map(drop),

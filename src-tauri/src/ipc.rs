@@ -13,9 +13,10 @@ use safeguard_core::records::{
 };
 use safeguard_core::secret::Passphrase;
 use safeguard_core::session::{
-    Assignee, ChronologyEntry, ChronologyFilter, Dashboard, DocumentRequest, Draft, EscalationView,
-    FlaggedInRecord, FollowUpList, InboxReport, OwnConcern, PromptPage, PromptQuery, PupilFile,
-    PupilPage, PupilQuery, PupilSummary, ReferralSelection, SearchHit, Settings, UserSummary,
+    Assignee, ChronologyEntry, ChronologyFilter, Dashboard, DocumentRequest, Draft, EscalationPage,
+    EscalationQuery, EscalationView, FlaggedInRecord, FollowUpList, InboxReport, OwnConcern,
+    PromptPage, PromptQuery, PupilFile, PupilPage, PupilQuery, PupilSummary, ReferralSelection,
+    SearchHit, Settings, UserSummary,
 };
 use safeguard_core::vocabulary::Vocabulary;
 
@@ -153,8 +154,9 @@ commands! {
         with_session(&state, |s| s.record_encompass(&n))
     }
 
-    fn escalations[state](include_resolved: bool) -> Vec<EscalationView> {
-        with_session(&state, |s| s.escalations(include_resolved))
+    /// Escalations a page at a time, newest first: open ones, or all (the head's review).
+    fn escalation_page[state](query: EscalationQuery) -> EscalationPage {
+        with_session(&state, |s| s.escalation_page(&query))
     }
 
     fn pupil_escalations[state](pupil_id: Id) -> Vec<EscalationView> {

@@ -37,7 +37,13 @@ enum Command {
         local_authority: String,
     },
     /// Create a store holding a fictional demo school with a realistic history.
-    Demo { store: PathBuf },
+    Demo {
+        store: PathBuf,
+        /// The demo school's "today", yyyy-mm-dd (its history ends then; default: today). The
+        /// same date makes the same school.
+        #[arg(long)]
+        today: Option<chrono::NaiveDate>,
+    },
     /// Create a deterministic large synthetic school (for benchmarks and load tests).
     Seed {
         store: PathBuf,
@@ -255,10 +261,10 @@ fn run(cli: Cli) -> anyhow::Result<bool> {
             );
             print_recovery_key(&key);
         }
-        Command::Demo { store } => {
+        Command::Demo { store, today } => {
             let pass = passphrase()?;
-            let (summary, key) =
-                safeguard_core::demo::create(&store, &pass, opts().kdf, SystemClock.now())?;
+            let now = today.map_or_else(|| SystemClock.now(), safeguard_core::time::noon_london);
+            let (summary, key) = safeguard_core::demo::create(&store, &pass, opts().kdf, now)?;
             println!("{summary}");
             print_recovery_key(&key);
         }

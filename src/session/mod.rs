@@ -211,9 +211,9 @@ pub struct Session {
     in_batch: bool,
     /// What filing the staff inbox did at this unlock.
     inbox_report: team::InboxReport,
-    /// The derived tables account for every record (false when their rebuild at this unlock
-    /// could not finish: reads that depend on them fall back or say so).
-    derived_ready: bool,
+    /// Why the derived tables could not be rebuilt at this unlock (what the error said; never
+    /// record content): reads that depend on them fall back or say so. None when they are whole.
+    derived_failure: Option<String>,
     /// The open prompts as last worked out, and the database's write stamp then.
     prompt_cache: std::cell::RefCell<Option<prompts::PromptCache>>,
     user: User,
@@ -370,7 +370,7 @@ pub fn create_store(
             roster_dirty: false,
             in_batch: false,
             inbox_report: team::InboxReport::default(),
-            derived_ready: true,
+            derived_failure: None,
             prompt_cache: Default::default(),
             user: User {
                 id: user_id,
@@ -671,7 +671,7 @@ impl Session {
             roster_dirty: false,
             in_batch: false,
             inbox_report: team::InboxReport::default(),
-            derived_ready: true,
+            derived_failure: None,
             prompt_cache: Default::default(),
             user,
             device_id,

@@ -297,8 +297,10 @@ impl Session {
     /// open or recent, and families.
     fn prompt_facts(&self, settings: &PromptSettings) -> Result<Facts> {
         // A prompt left out because its facts were not derived would be silent: say so instead.
-        if !self.derived_ready {
-            return Err(Error::DerivedNotRebuilt);
+        if let Some(cause) = &self.derived_failure {
+            return Err(Error::DerivedNotRebuilt {
+                cause: cause.clone(),
+            });
         }
         let now = self.now();
         let cutoff = fmt_utc(now - settings.window());

@@ -511,7 +511,7 @@ impl Session {
 
     /// Display names of the given pupils (amendments applied), from their derived facts.
     pub(crate) fn pupil_names(&self, ids: &[Uuid]) -> Result<HashMap<Uuid, String>> {
-        if !self.derived_ready {
+        if self.derived_failure.is_some() {
             return Ok(self
                 .pupil_details_map(Some(ids))?
                 .into_iter()
@@ -540,7 +540,7 @@ impl Session {
         if q.flag.is_some() {
             self.require(Role::reads_everything)?;
         }
-        if self.derived_ready {
+        if self.derived_failure.is_none() {
             return self.page_of_pupil_facts(q);
         }
         let matching: Vec<PupilSummary> = self

@@ -6,7 +6,7 @@ use std::collections::HashMap;
 
 use chrono::{DateTime, NaiveDate, Utc};
 use rusqlite::params;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 use uuid::Uuid;
 
@@ -48,6 +48,26 @@ pub struct Assignee {
     pub id: Id,
     pub name: String,
     pub role: Role,
+}
+
+/// Which escalations the list shows: open ones or all (the head's review), a page at a time.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[ts(export)]
+pub struct EscalationQuery {
+    pub include_resolved: bool,
+    pub offset: u32,
+    /// 0 for the default page (25); at most 200.
+    pub limit: u32,
+}
+
+/// A page of escalations, newest first, each with its whole history.
+#[derive(Debug, Clone, PartialEq, Serialize, TS)]
+#[ts(export)]
+pub struct EscalationPage {
+    /// Escalations matching the query (every page).
+    pub total: u32,
+    pub offset: u32,
+    pub items: Vec<EscalationView>,
 }
 
 /// One escalation with its whole history, as the head reviews it.
@@ -220,20 +240,42 @@ impl Session {
         } else {
             "e.id IN (SELECT escalation_id FROM open_escalations)"
         };
-        self.escalation_views(filter, None)
+        self.escalation_views(filter, None, None)
+    }
+
+    /// Escalations a page at a time, newest first (the list and the head's review): only the
+    /// page's histories are read, so the review does not slow as the years add up.
+    pub fn escalation_page(&self, q: &EscalationQuery) -> Result<EscalationPage> {
+        self.require(Role::reads_everything)?;
+        let filter = if q.include_resolved {
+            "1 = 1"
+        } else {
+            "e.id IN (SELECT escalation_id FROM open_escalations)"
+        };
+        let total: u32 = self.conn().query_row(
+            &format!("SELECT count(*) FROM escalations e WHERE {filter}"),
+            [],
+            |r| r.get(0),
+        )?;
+        let limit = if q.limit == 0 { 25 } else { q.limit.min(200) };
+        Ok(EscalationPage {
+            total,
+            offset: q.offset,
+            items: self.escalation_views(filter, None, Some((limit, q.offset)))?,
+        })
     }
 
     /// The escalations about one child, newest first.
     pub fn escalations_for_pupil(&self, pupil: Id) -> Result<Vec<EscalationView>> {
         self.require(Role::reads_everything)?;
-        self.escalation_views("e.pupil_id = ?1", Some(pupil.to_string()))
+        self.escalation_views("e.pupil_id = ?1", Some(pupil.to_string()), None)
     }
 
     /// One escalation's whole history. Reading it is audited (the head's review).
     pub fn escalation(&mut self, id: Id) -> Result<EscalationView> {
         self.require(Role::reads_everything)?;
         let view = self
-            .escalation_views("e.id = ?1", Some(id.to_string()))?
+            .escalation_views("e.id = ?1", Some(id.to_string()), None)?
             .into_iter()
             .next()
             .ok_or(Error::NotFound { what: "escalation" })?;
@@ -241,19 +283,27 @@ impl Session {
         Ok(view)
     }
 
-    fn escalation_views(&self, filter: &str, arg: Option<String>) -> Result<Vec<EscalationView>> {
+    /// The escalations matching `filter` (with at most one parameter), newest first, `page`
+    /// (limit, offset) of them or all, each with its stages, events and amendments.
+    fn escalation_views(
+        &self,
+        filter: &str,
+        arg: Option<String>,
+        page: Option<(u32, u32)>,
+    ) -> Result<Vec<EscalationView>> {
         let today = london_date(self.now());
         let cal = self.calendar()?;
         let names = self.names()?;
         let stage_count = self.resolution_procedure()?.stages.len() as u32;
         let arg = arg.unwrap_or_default();
         let heads: Vec<(String, String, String, String, Option<String>, String)> = {
+            let (limit, offset) = page.map_or((-1, 0), |(l, o)| (i64::from(l), i64::from(o)));
             let sql = format!(
                 "SELECT e.id, e.pupil_id, e.opened_at, e.opened_by, e.referral_id, e.body
-                 FROM escalations e WHERE {filter} AND ?1 = ?1 ORDER BY e.seq DESC"
+                 FROM escalations e WHERE {filter} AND ?1 = ?1 ORDER BY e.seq DESC LIMIT ?2 OFFSET ?3"
             );
             let mut stmt = self.conn().prepare_cached(&sql)?;
-            stmt.query_map([&arg], |r| TryFrom::try_from(r))?
+            stmt.query_map(params![&arg, limit, offset], |r| TryFrom::try_from(r))?
                 .collect::<rusqlite::Result<_>>()?
         };
         if heads.is_empty() {

@@ -198,17 +198,16 @@ impl Session {
             Err(e) if e.is_transient() => {}
             other => other?,
         }
+        // Derived state only: no failure to rebuild it (a full disk, a busy store, a damaged
+        // record) keeps anyone out. Reads that need it fall back or say so; the next unlock
+        // tries again. Before the inbox is filed: a filed concern's row would make a short
+        // table's newest row match its records' again.
+        if let Err(e) = self.rebuild_derived(false) {
+            self.derived_failure = Some(e.to_string());
+        }
         // Before any removal is finished or key rotated: what was waiting was written under the
         // keys of now, so after a rotation anything under an old key is suspect.
         self.file_inbox();
-        // Derived state only: a busy database or a full disk must not keep anyone out (it is
-        // tried again at the next unlock).
-        // Derived state only: no failure to rebuild it (a full disk, a busy store, a damaged
-        // record) keeps anyone out. Reads that need it fall back or say so; the next unlock
-        // tries again.
-        if self.rebuild_derived(false).is_err() {
-            self.derived_ready = false;
-        }
         // Finishing an interrupted rekey is worth doing, but a busy database or a full disk must
         // not keep anyone out: the database is whole under the old key, the new one stays
         // pending and is tried again at the next unlock.

@@ -249,7 +249,7 @@ mod migration_tests {
         "a342d0f41a041e3cfaae5066ab7c9db5fe9e7def5dca36abde87a58ce58c97c1",
         "8cf0aee693251bc7c5ed3487b506a4bbf1068cf9d7a4ae8c0040a793af3af43c",
         "457b1d7639a81737cbf73fbc6119e6b381ea1fc2b425e1e3d65d33e0a9bbd131",
-        "b87b8600339ed802cc142593832ded9da4bf2454590f4270f02fd6e0b3f039f6",
+        "b9a11e30d267598be8aa1bba18cd01866deda8bdc52e53fdfdd8d51b31845fc1",
     ];
 
     #[test]

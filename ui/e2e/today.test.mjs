@@ -33,6 +33,11 @@ test("Today pages a school's prompts: most urgent first, counted by rule, filter
   assert.ok(app && existsSync(app), `SGD_APP_BINARY must name the built app (got ${app})`);
   assert.ok(cli && existsSync(cli), `SGD_CLI_BINARY must name sgd (got ${cli})`);
   const store = seededSchool();
+  // How many escalations the school holds, as the CLI counts them (before the window holds it).
+  const stats = execFileSync(cli, ["stats", store], { env: { ...process.env, SGD_PASSPHRASE: PASS } }).toString();
+  const escalationLine = stats.split("\n").find((l) => /escalations?$/i.test(l.trim()));
+  assert.ok(escalationLine, stats);
+  const escalations = Number(escalationLine.trim().split(/\s+/)[0]);
   const d = await Driver.start({ application: app, env: { SGD_STORE: store } });
   try {
     await d.waitText("h1", (t) => t.includes("Unlock"));
@@ -93,6 +98,23 @@ test("Today pages a school's prompts: most urgent first, counted by rule, filter
     }
     assert.ok(inYear > 0 && inYear < all, `${years[0]} has some of the ${all} prompts (${inYear})`);
     await d.screenshot(shots, "42-today-one-year");
+
+    // The escalations of years, a page at a time (resolved ones too), newest first.
+    await d.click("[data-testid=nav-escalations]");
+    await d.find("[data-testid=escalations]");
+    await d.click("[data-testid=include-resolved]");
+    const rows = () => d.exec("return document.querySelectorAll('[data-testid=escalations] tbody tr').length;");
+    if (escalations > 25) {
+      await d.waitText("[data-testid=escalation-range]", (t) => t === `Showing 1–25 of ${escalations}`, 30_000);
+      assert.equal(await rows(), 25);
+      await d.screenshot(shots, "43-escalations-paged");
+      await d.click("[data-testid=escalation-next]");
+      await d.waitText("[data-testid=escalation-range]", (t) => t.startsWith("Showing 26–"));
+      assert.equal(await rows(), Math.min(25, escalations - 25));
+    } else {
+      for (let i = 0; i < 50 && (await rows()) !== escalations; i++) await new Promise((r) => setTimeout(r, 100));
+      assert.equal(await rows(), escalations, "every escalation on the one page");
+    }
   } finally {
     await d.quit();
   }

@@ -13,6 +13,8 @@ import type { DecisionForm } from "./DecisionForm";
 import type { DocumentRequest } from "./DocumentRequest";
 import type { Draft } from "./Draft";
 import type { EscalationForm } from "./EscalationForm";
+import type { EscalationPage } from "./EscalationPage";
+import type { EscalationQuery } from "./EscalationQuery";
 import type { EscalationView } from "./EscalationView";
 import type { FamilyMemberForm } from "./FamilyMemberForm";
 import type { FieldView } from "./FieldView";
@@ -94,7 +96,8 @@ export const commands = {
   reassignFollowUp: (id: string, ownerId: string) => call<void>("reassign_follow_up", { id, ownerId }),
   /** Records an Operation Encompass notification; the core creates each child's follow-up. */
   recordNotification: (form: NotificationForm) => call<string>("record_notification", { form }),
-  escalations: (includeResolved: boolean) => call<Array<EscalationView>>("escalations", { includeResolved }),
+  /** Escalations a page at a time, newest first: open ones, or all (the head's review). */
+  escalationPage: (query: EscalationQuery) => call<EscalationPage>("escalation_page", { query }),
   pupilEscalations: (pupilId: string) => call<Array<EscalationView>>("pupil_escalations", { pupilId }),
   escalation: (id: string) => call<EscalationView>("escalation", { id }),
   openEscalation: (form: EscalationForm) => call<string>("open_escalation", { form }),

@@ -11,6 +11,7 @@ export type { SavedDocument } from "../bindings/SavedDocument";
 export type { PickedFile } from "../bindings/PickedFile";
 export type { Assignee } from "../bindings/Assignee";
 export type { EscalationView } from "../bindings/EscalationView";
+export type { EscalationPage } from "../bindings/EscalationPage";
 export type { FieldView } from "../bindings/FieldView";
 export type { FollowUpList } from "../bindings/FollowUpList";
 export type { RecordKind } from "../bindings/RecordKind";

@@ -40,7 +40,7 @@ export class AppError extends Error {
   }
   /** The friendly message, plus the core's specific one where it names a field or a limit. */
   get explanation(): string {
-    const specific: ErrorCode[] = ["AlreadyExists", "InvalidInput", "TooLarge", "StoreInUse", "KeyringTampered", "DiskFull", "StoreDamaged"];
+    const specific: ErrorCode[] = ["AlreadyExists", "InvalidInput", "TooLarge", "StoreInUse", "KeyringTampered", "DiskFull", "StoreDamaged", "DerivedNotRebuilt"];
     return specific.includes(this.code) ? `${this.message} (${this.detail})` : this.message;
   }
 }
