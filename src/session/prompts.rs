@@ -58,10 +58,12 @@ pub struct PromptPage {
 /// passing) shows up to this late; every write shows its effect at once.
 const PROMPTS_KEPT_SECONDS: i64 = 60;
 
-/// The open prompts and the year group of each pupil they name.
+/// The open prompts, the year group of each pupil they name, and how many records could not
+/// be read when they were worked out.
 pub(super) struct OpenPrompts {
     prompts: Vec<Prompt>,
     years: HashMap<Id, String>,
+    unreadable: u32,
 }
 
 /// What the database had been through when the prompts were worked out: rows changed by this
@@ -187,6 +189,7 @@ impl Session {
         Ok(OpenPrompts {
             prompts: open,
             years: facts.years,
+            unreadable: self.unreadable_records()?,
         })
     }
 
@@ -237,7 +240,7 @@ impl Session {
                 .take(limit as usize)
                 .cloned()
                 .collect(),
-            unreadable: self.unreadable_records()?,
+            unreadable: open_prompts.unreadable,
         })
     }
 
