@@ -159,6 +159,11 @@ impl From<rusqlite::Error> for Error {
                 rusqlite::ErrorCode::NotADatabase | rusqlite::ErrorCode::DatabaseCorrupt => {
                     Error::damaged("the database file cannot be read with this key")
                 }
+                // SQLCipher's pager reports a page whose HMAC fails (a flipped byte, a page
+                // from another file) as out of memory: its codec returns no page.
+                rusqlite::ErrorCode::OutOfMemory => {
+                    Error::damaged("a page of the database file fails its integrity check")
+                }
                 rusqlite::ErrorCode::ConstraintViolation => constraint(f.extended_code),
                 rusqlite::ErrorCode::DiskFull => Error::Io {
                     kind: "StorageFull".into(),

@@ -913,3 +913,145 @@ fn the_concern_facts_kept_on_write_are_the_current_view_and_a_rebuild_makes_the_
         "rebuilt from the records, amendments applied"
     );
 }
+
+#[test]
+fn search_finds_a_corrected_record_only_as_it_now_reads() {
+    let (_fx, mut s) = new_store();
+    let p = add_pupil(&mut s, "Mia", 1);
+    let id = s
+        .record_concern(&concern_for(
+            p,
+            monday(),
+            "Mia had a bruise on her left arm.",
+            Some("I fell off my bike."),
+        ))
+        .unwrap();
+    let found = |s: &mut Session, words: &str| -> usize {
+        s.search(words, 50)
+            .unwrap()
+            .iter()
+            .filter(|h| h.record_id == id)
+            .count()
+    };
+    assert_eq!(found(&mut s, "bruise"), 1);
+    for (to, reason) in [
+        ("Mia had a mark on her left wrist.", "Misheard at first."),
+        (
+            "Mia had a scratch on her left wrist.",
+            "Checked with the teacher.",
+        ),
+    ] {
+        s.amend(RecordKind::Concern, id, "account", json!(to), reason)
+            .unwrap();
+    }
+    assert_eq!(found(&mut s, "bruise"), 0, "the words corrected away");
+    assert_eq!(found(&mut s, "mark"), 0, "an intermediate correction");
+    assert_eq!(found(&mut s, "scratch"), 1);
+    assert_eq!(
+        found(&mut s, "scratch bike"),
+        1,
+        "the current text is whole: the corrected field with the fields not corrected"
+    );
+    assert_eq!(
+        found(&mut s, "misheard"),
+        1,
+        "a correction's reason is found"
+    );
+    assert_eq!(
+        found(&mut s, "left"),
+        1,
+        "one hit per record, though its text and its reasons both match"
+    );
+    let hit = s.search("scratch", 50).unwrap().remove(0);
+    assert!(hit.snippet.contains("[scratch]"), "{}", hit.snippet);
+}
+
+#[test]
+fn search_reads_the_last_year_first_and_every_older_year_below_it() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("store");
+    let start = monday() - Duration::days(3 * 365);
+    let clock = std::sync::Arc::new(safeguard_core::clock::ManualClock::new(start));
+    let opts = || safeguard_core::StoreOptions::new(clock.clone());
+    let (mut s, _key) =
+        safeguard_core::create_store(&dir, &school(), DSL, &pass(DSL_PASS), opts()).unwrap();
+    let p = add_pupil(&mut s, "Lena", 1);
+    let mut ids = Vec::new();
+    for (years_ago, n) in [(3, 3), (0, 2)] {
+        clock.set(monday() - Duration::days(years_ago * 365));
+        for i in 0..n {
+            clock.advance(Duration::minutes(1));
+            let at = monday() - Duration::days(years_ago * 365);
+            ids.push(
+                s.record_concern(&concern_for(
+                    p,
+                    at,
+                    &format!("A lantern, note {years_ago}/{i}."),
+                    None,
+                ))
+                .unwrap(),
+            );
+        }
+    }
+    drop(s);
+    let unlock = || safeguard_core::unlock(&dir, Some(DSL), &pass(DSL_PASS), opts()).unwrap();
+    let in_recent = || {
+        let conn = safeguard_core::testing::raw_connection(&dir, DSL, &pass(DSL_PASS)).unwrap();
+        conn.execute(
+            "INSERT INTO search_recent(search_recent) VALUES ('integrity-check')",
+            [],
+        )
+        .expect("the recent index is whole");
+        let n: i64 = conn
+            .query_row(
+                "SELECT count(*) FROM search_recent WHERE search_recent MATCH 'lantern'",
+                [],
+                |r| r.get(0),
+            )
+            .unwrap();
+        n
+    };
+    let newest_first: Vec<Id> = ids.iter().rev().copied().collect();
+    let mut s = unlock();
+    let hits: Vec<Id> = s
+        .search("lantern", 50)
+        .unwrap()
+        .iter()
+        .map(|h| h.record_id)
+        .collect();
+    assert_eq!(
+        hits, newest_first,
+        "all five, newest first, across both indexes"
+    );
+    let two: Vec<Id> = s
+        .search("lant", 2)
+        .unwrap()
+        .iter()
+        .map(|h| h.record_id)
+        .collect();
+    assert_eq!(two, newest_first[..2]);
+    drop(s);
+    assert_eq!(
+        in_recent(),
+        2,
+        "the unlock took the older years out of the recent index"
+    );
+
+    // Two years on, the last two are old too: still found, from below the floor.
+    clock.set(monday() + Duration::days(2 * 365));
+    let mut s = unlock();
+    let hits: Vec<Id> = s
+        .search("lantern", 50)
+        .unwrap()
+        .iter()
+        .map(|h| h.record_id)
+        .collect();
+    assert_eq!(hits, newest_first);
+    drop(s);
+    assert_eq!(in_recent(), 0);
+
+    // Put back (a clock corrected): the floor comes down again over the rows of the last year.
+    clock.set(monday());
+    drop(unlock());
+    assert_eq!(in_recent(), 2);
+}

@@ -23,6 +23,8 @@ const MAY_CHANGE: &[&str] = &[
     "member_facts",
     "derived_state",
     "derived_unreadable",
+    "search_row_roles",
+    "search_state",
     "drafts",
 ];
 
@@ -53,7 +55,7 @@ fn tables(conn: &rusqlite::Connection) -> Vec<String> {
     let mut stmt = conn
         .prepare(
             "SELECT name FROM sqlite_master WHERE type = 'table'
-             AND name NOT LIKE 'sqlite_%' AND name NOT LIKE 'search_index%' ORDER BY name",
+             AND name NOT LIKE 'sqlite_%' AND name NOT LIKE 'search_index%' AND name NOT LIKE 'search_recent%' ORDER BY name",
         )
         .unwrap();
     stmt.query_map([], |r| r.get(0))

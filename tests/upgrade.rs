@@ -1,5 +1,5 @@
 //! A store made by the release at each earlier schema version (committed in
-//! `tests/fixtures/store-schema{5,6,7,8,9}`, made with that commit's own `sgd demo`; schema 4 is the
+//! `tests/fixtures/store-schema{5,…,10}`, made with that commit's own `sgd demo`; schema 4 is the
 //! 0.1 store `tests/migration.rs` covers in depth) upgrades with this version: read-only verify
 //! passes on the old file without changing it, the first DSL unlock brings the schema to exactly
 //! what the migrations make on an empty database, no row of any table is lost, every record
@@ -20,6 +20,7 @@ const FIXTURES: &[(&str, i64, &str)] = &[
     ("store-schema7", 7, "8531e63"),
     ("store-schema8", 8, "3e8c58b"),
     ("store-schema9", 9, "7cf6854"),
+    ("store-schema10", 10, "75a8280"),
 ];
 
 fn opts() -> StoreOptions {
@@ -107,6 +108,12 @@ fn a_store_of_every_earlier_schema_version_upgrades_without_losing_a_row() {
         dsl.prompts().unwrap();
         dsl.escalations(true).unwrap();
         dsl.dashboard().unwrap();
+        // Before 011 a correction indexed only its value: Grace's concern, whose location was
+        // made precise, is found by words of its account and its corrected place together
+        // only from the whole current text the unlock wrote.
+        let grace = dsl.search("pushed climbing frame", 50).unwrap();
+        assert_eq!(grace.len(), 1, "{name}: {grace:#?}");
+        assert_eq!(grace[0].kind, safeguard_core::records::RecordKind::Concern);
         drop(dsl);
 
         assert_eq!(version(&dir, &pass), latest, "{name} upgraded");
@@ -119,6 +126,11 @@ fn a_store_of_every_earlier_schema_version_upgrades_without_losing_a_row() {
         drop(conn);
         let after = counts(&dir, &pass);
         for (table, n) in &before {
+            // An FTS5 index's own tables hold segments, which merge as rows are added: what it
+            // indexes is `search_text`, counted like every other table.
+            if table.starts_with("search_index_") {
+                continue;
+            }
             let now = after
                 .iter()
                 .find(|(t, _)| t == table)

@@ -275,6 +275,8 @@ impl Body for ReferralDetails {
     fn search_text(&self) -> Vec<Option<&str>> {
         vec![
             Some(&self.what_was_shared),
+            self.agency_name.as_deref(),
+            self.contact_name.as_deref(),
             self.reference.as_deref(),
             self.child_view.as_deref(),
             self.no_consent_reason.as_deref(),

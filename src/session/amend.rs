@@ -5,7 +5,7 @@ use rusqlite::{OptionalExtension, params};
 use uuid::Uuid;
 
 use super::queries::AmendmentView;
-use super::writes::index_text;
+use super::search::{index_correction, search_text_of};
 use super::{Session, parse_id};
 use crate::audit::Action;
 use crate::error::{Error, Result};
@@ -13,14 +13,16 @@ use crate::kinds::{Body, current, current_json, with_body};
 use crate::records::*;
 
 /// The amended body must still be the record's type and pass the rules it was created under.
+/// Returns its search text as it now reads.
 fn check<T: Body>(
     body: &str,
     amendments: &[AmendmentView],
     now: chrono::DateTime<chrono::Utc>,
-) -> Result<()> {
+) -> Result<String> {
     let v: T = current(body, amendments)
         .map_err(|_| Error::invalid("value", "does not fit that field"))?;
-    v.validate(now)
+    v.validate(now)?;
+    Ok(search_text_of(&v))
 }
 
 impl Session {
@@ -63,7 +65,7 @@ impl Session {
             reason: reason.to_owned(),
         });
         let now = self.now();
-        with_body!(kind, T => check::<T>(&body, &amendments, now))?;
+        let now_reads = with_body!(kind, T => check::<T>(&body, &amendments, now))?;
         self.write(Action::RecordAmend, |c, ctx| {
             let id = ctx.new_id();
             c.execute(
@@ -73,8 +75,7 @@ impl Session {
             )?;
             // Derived state follows the record's current view, in the same transaction.
             super::derived::refresh(c, kind, record_id)?;
-            let text = value.as_str().map(str::to_owned);
-            index_text(c, ctx, kind, record_id, pupil, &[text.as_deref(), Some(reason)])?;
+            index_correction(c, kind, record_id, pupil, author, ctx.user, &ctx.now_text(), &now_reads, reason)?;
             let mut targets = vec![id, record_id];
             targets.extend(pupil);
             Ok((id, targets))

@@ -427,6 +427,7 @@ impl Session {
     pub fn rebuild_derived_tables(&mut self) -> Result<usize> {
         self.require(Role::is_safeguarding_lead)?;
         let read = self.rebuild_derived(true)?;
+        self.rebuild_search(true)?;
         self.derived_failure = None;
         Ok(read)
     }

@@ -32,6 +32,7 @@ mod drafts;
 mod family;
 mod prompts;
 mod queries;
+mod search;
 mod settings;
 mod staff;
 mod team;
@@ -45,6 +46,7 @@ pub use documents::{DocumentRequest, EmailDraft, FlaggedInRecord, ReferralSelect
 pub use drafts::{Draft, MAX_DRAFT_BYTES};
 pub use prompts::{PromptGroup, PromptPage, PromptQuery};
 pub use queries::*;
+pub use search::SearchHit;
 pub use settings::Settings;
 pub use staff::{OwnConcern, StaffSession};
 pub use team::{InboxReport, SetAside};

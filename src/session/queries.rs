@@ -281,17 +281,6 @@ pub struct Dashboard {
     pub recent_concerns: Vec<ConcernItem>,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, TS)]
-#[ts(export)]
-pub struct SearchHit {
-    pub kind: RecordKind,
-    pub record_id: Id,
-    pub pupil_id: Option<Id>,
-    pub pupil_name: Option<String>,
-    pub at: DateTime<Utc>,
-    pub snippet: String,
-}
-
 /// How a concern about the child reads in a chronology: its title and text.
 pub(crate) fn concern_title_and_text(d: &ConcernDetails) -> (String, String) {
     let labels: Vec<&str> = d.categories.iter().map(|c| c.label()).collect();
@@ -384,24 +373,6 @@ pub(crate) fn amended<'a>(
     id: &str,
 ) -> &'a [AmendmentView] {
     map.get(id).map(Vec::as_slice).unwrap_or(&[])
-}
-
-/// Builds an FTS5 query from what a person typed: every word must appear (the last as a
-/// prefix); operators and quotes typed by the user are treated as text.
-pub(crate) fn fts_query(typed: &str) -> Option<String> {
-    let words: Vec<String> = typed
-        .split(|c: char| !c.is_alphanumeric() && c != '\'' && c != '-')
-        .map(|w| w.trim_matches(|c| c == '\'' || c == '-'))
-        .filter(|w| !w.is_empty())
-        .take(12)
-        .map(|w| format!("\"{}\"", w.replace('"', "")))
-        .collect();
-    if words.is_empty() {
-        return None;
-    }
-    let mut q = words.join(" ");
-    q.push('*');
-    Some(q)
 }
 
 pub(crate) struct Names {
@@ -1063,51 +1034,6 @@ impl Session {
             recent_concerns,
         })
     }
-
-    /// Full-text search across all records, newest first (FTS5 inside the encrypted database).
-    /// Staff find only their own concerns.
-    pub fn search(&mut self, typed: &str, limit: u32) -> Result<Vec<SearchHit>> {
-        crate::records::limit("search", typed, 1000)?;
-        let Some(q) = fts_query(typed) else {
-            return Ok(Vec::new());
-        };
-        let lead = self.user().role.reads_everything();
-        let me = self.user().id.to_string();
-        let limit = limit.clamp(1, 200);
-        let rows: Vec<(String, String, Option<String>, String, String)> = {
-            let mut stmt = self.conn().prepare_cached(
-                "SELECT s.record_kind, s.record_id, s.pupil_id, s.at, snippet(search_index, 0, '[', ']', '…', 16)
-                 FROM search_index JOIN search_text s ON s.rowid = search_index.rowid
-                 WHERE search_index MATCH ?1 AND (?2 IS NULL OR (s.author_id = ?2 AND s.record_kind = 'concern'))
-                 ORDER BY search_index.rowid DESC LIMIT ?3",
-            )?;
-            stmt.query_map(params![q, (!lead).then_some(me.as_str()), limit], |r| {
-                TryFrom::try_from(r)
-            })?
-            .collect::<rusqlite::Result<_>>()?
-        };
-        let pupil_ids: Vec<Uuid> = rows
-            .iter()
-            .filter_map(|r| r.2.as_deref().and_then(|p| parse_id(p).ok()))
-            .collect();
-        let pupil_names = self.pupil_names(&pupil_ids)?;
-        let hits: Vec<SearchHit> = rows
-            .into_iter()
-            .map(|(kind, id, pupil, at, snippet)| {
-                let pupil_id = pupil.as_deref().map(parse_id).transpose()?;
-                Ok(SearchHit {
-                    kind: RecordKind::parse(&kind)?,
-                    record_id: parse_id(&id)?,
-                    pupil_name: pupil_id.and_then(|p| pupil_names.get(&p).cloned()),
-                    pupil_id,
-                    at: parse_time(&at)?,
-                    snippet,
-                })
-            })
-            .collect::<Result<_>>()?;
-        self.audit_read(Action::Search, &[])?;
-        Ok(hits)
-    }
 }
 
 /// The chronology entry of a record whose stored content cannot be read (damaged, or from a
@@ -1399,21 +1325,5 @@ impl RawEntry {
             may_amend: false,
             may_attach: false,
         })
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn fts_query_quotes_words_and_neutralises_operators() {
-        assert_eq!(fts_query("hungry").as_deref(), Some("\"hungry\"*"));
-        assert_eq!(
-            fts_query("  \"NEAR\" OR x*  ").as_deref(),
-            Some("\"NEAR\" \"OR\" \"x\"*")
-        );
-        assert_eq!(fts_query(" ** "), None);
-        assert_eq!(fts_query("O'Connor").as_deref(), Some("\"O'Connor\"*"));
     }
 }

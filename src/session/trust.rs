@@ -205,6 +205,13 @@ impl Session {
         if let Err(e) = self.rebuild_derived(false) {
             self.derived_failure = Some(e.to_string());
         }
+        // Search's own derived state likewise: without it search still finds every word, only
+        // less precisely (a corrected word too) or more slowly; the next unlock tries again.
+        if let Err(e) = self.rebuild_search(false)
+            && !e.is_transient()
+        {
+            self.derived_failure.get_or_insert(e.to_string());
+        }
         // Before any removal is finished or key rotated: what was waiting was written under the
         // keys of now, so after a rotation anything under an old key is suspect.
         self.file_inbox();

@@ -7,10 +7,11 @@ use serde::Serialize;
 use sha2::{Digest, Sha256};
 use uuid::Uuid;
 
+use super::search::index_body;
 use super::{Ctx, Session, parse_id};
 use crate::audit::Action;
 use crate::error::{Error, Result};
-use crate::kinds::{Body, encode};
+use crate::kinds::encode;
 use crate::records::*;
 use crate::time::{fmt_date, fmt_utc, london_date};
 
@@ -19,49 +20,6 @@ fn event_json<T: Serialize>(v: &T) -> Result<String> {
     serde_json::to_string(v).map_err(|_| Error::Internal {
         detail: "event encoding".into(),
     })
-}
-
-/// Indexes a record body's search text, as its kind declares it.
-pub(crate) fn index_body<T: Body>(
-    c: &Connection,
-    ctx: &Ctx,
-    record_id: Uuid,
-    pupil_id: Option<Uuid>,
-    body: &T,
-) -> Result<()> {
-    index_text(c, ctx, T::KIND, record_id, pupil_id, &body.search_text())
-}
-
-/// Adds text to the full-text index (inside the encrypted database).
-pub(crate) fn index_text(
-    c: &Connection,
-    ctx: &Ctx,
-    kind: RecordKind,
-    record_id: Uuid,
-    pupil_id: Option<Uuid>,
-    parts: &[Option<&str>],
-) -> Result<()> {
-    let body: Vec<&str> = parts
-        .iter()
-        .flatten()
-        .copied()
-        .filter(|s| !s.trim().is_empty())
-        .collect();
-    if body.is_empty() {
-        return Ok(());
-    }
-    c.prepare_cached(
-        "INSERT INTO search_text (record_kind, record_id, pupil_id, author_id, at, body) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-    )?
-    .execute(params![
-        kind.as_str(),
-        record_id.to_string(),
-        pupil_id.map(|p| p.to_string()),
-        ctx.user.to_string(),
-        ctx.now_text(),
-        body.join("\n")
-    ])?;
-    Ok(())
 }
 
 pub(crate) fn pupil_exists(c: &Connection, id: Uuid) -> Result<()> {
@@ -276,19 +234,26 @@ impl Session {
         })
     }
 
-    /// Who wrote a record of any kind, and which pupil it is about.
+    /// Who wrote a record of any kind, and which pupil it is about: one query over every kind's
+    /// table, as each kind declares it (a new kind is found without an edit here).
     pub(crate) fn record_author(&self, record_id: Id) -> Result<(Uuid, Option<Uuid>)> {
-        let sql = "SELECT recorded_by, pupil_id FROM concerns WHERE id = ?1
-             UNION ALL SELECT recorded_by, NULL FROM encompass_notifications WHERE id = ?1
-             UNION ALL SELECT recorded_by, pupil_id FROM voice_entries WHERE id = ?1
-             UNION ALL SELECT created_by, pupil_id FROM follow_ups WHERE id = ?1
-             UNION ALL SELECT recorded_by, pupil_id FROM referrals WHERE id = ?1
-             UNION ALL SELECT opened_by, pupil_id FROM escalations WHERE id = ?1
-             UNION ALL SELECT created_by, id FROM pupils WHERE id = ?1
-             LIMIT 1";
+        static SQL: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
+            let arms: Vec<String> = RecordKind::ALL
+                .iter()
+                .map(|k| {
+                    let t = k.table();
+                    format!(
+                        "SELECT {}, {} FROM {} WHERE id = ?1",
+                        t.author, t.pupil, t.name
+                    )
+                })
+                .collect();
+            format!("{} LIMIT 1", arms.join(" UNION ALL "))
+        });
         let row: Option<(String, Option<String>)> = self
             .conn()
-            .query_row(sql, [record_id.to_string()], |r| TryFrom::try_from(r))
+            .prepare_cached(&SQL)?
+            .query_row([record_id.to_string()], |r| TryFrom::try_from(r))
             .optional()?;
         let (a, p) = row.ok_or(Error::NotFound { what: "record" })?;
         Ok((parse_id(&a)?, p.as_deref().map(parse_id).transpose()?))
@@ -459,7 +424,7 @@ impl Session {
                  VALUES (?1, ?2, ?3, ?4, ?5, 'completed', NULL, ?6)",
             )?
             .execute(params![ev.to_string(), ctx.device, ctx.now_text(), ctx.user.to_string(), id.to_string(), event_json(&FollowUpOutcome { outcome: outcome.to_owned() })?])?;
-            index_text(c, ctx, RecordKind::FollowUp, id, Some(pupil), &[Some(outcome)])?;
+            super::search::index_outcome(c, ctx, id, pupil, outcome)?;
             Ok(((), vec![id, pupil]))
         })
     }

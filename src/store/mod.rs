@@ -29,6 +29,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("migrations/008_indexes_for_history.sql"),
     include_str!("migrations/009_concern_facts.sql"),
     include_str!("migrations/010_derived_facts.sql"),
+    include_str!("migrations/011_search_current.sql"),
 ];
 
 fn migrations() -> Migrations<'static> {
@@ -250,6 +251,7 @@ mod migration_tests {
         "8cf0aee693251bc7c5ed3487b506a4bbf1068cf9d7a4ae8c0040a793af3af43c",
         "457b1d7639a81737cbf73fbc6119e6b381ea1fc2b425e1e3d65d33e0a9bbd131",
         "b9a11e30d267598be8aa1bba18cd01866deda8bdc52e53fdfdd8d51b31845fc1",
+        "5fc4a4100d7fd1466f99491f44c01b50c2edb6e586d154c2f2d134fbbe2a864c",
     ];
 
     #[test]
