@@ -1055,3 +1055,36 @@ fn search_reads_the_last_year_first_and_every_older_year_below_it() {
     drop(unlock());
     assert_eq!(in_recent(), 2);
 }
+
+#[test]
+fn search_fills_its_page_with_records_though_one_record_matches_many_times() {
+    let (_fx, mut s) = new_store();
+    let p = add_pupil(&mut s, "Noor", 1);
+    let first = s
+        .record_concern(&concern_for(p, monday(), "A lantern at the gate.", None))
+        .unwrap();
+    let second = s
+        .record_concern(&concern_for(p, monday(), "A lantern in the hall.", None))
+        .unwrap();
+    for i in 0..8 {
+        s.amend(
+            RecordKind::Concern,
+            second,
+            "location",
+            json!(format!("Hall {i}")),
+            &format!("The lantern was moved ({i})."),
+        )
+        .unwrap();
+    }
+    let hits: Vec<Id> = s
+        .search("lantern", 2)
+        .unwrap()
+        .iter()
+        .map(|h| h.record_id)
+        .collect();
+    assert_eq!(
+        hits,
+        vec![second, first],
+        "two records, not one found nine times"
+    );
+}

@@ -236,7 +236,6 @@ struct Missing {
     record_id: Uuid,
     pupil_id: Option<Uuid>,
     author: Uuid,
-    at: String,
     body: String,
     role: Option<RowRole>,
 }
@@ -315,10 +314,15 @@ fn classify(c: &Connection) -> Result<Plan> {
     }
     for (id, (kind, list)) in &corrections {
         let rs = rows.get(id).unwrap_or(&empty);
-        let unclaimed = |claimed: &HashSet<i64>, at: &str, by: &str, body: &str| -> Option<i64> {
+        // A reason row is written with its correction, or later by the backfill below; the row
+        // a correction wrote before 011 has the correction's own time.
+        let unclaimed = |claimed: &HashSet<i64>, at: &str, later: bool, by: &str, body: &str| {
             rs.iter()
                 .find(|r| {
-                    !claimed.contains(&r.rowid) && r.at == at && r.author == by && r.body == body
+                    !claimed.contains(&r.rowid)
+                        && (r.at.as_str() == at || (later && r.at.as_str() > at))
+                        && r.author == by
+                        && r.body == body
                 })
                 .map(|r| r.rowid)
         };
@@ -326,27 +330,6 @@ fn classify(c: &Connection) -> Result<Plan> {
         let Some((record_id, pupil_id, author, stored)) = record_row(c, *kind, id)? else {
             continue;
         };
-        let mut missing_reasons = Vec::new();
-        for a in list {
-            let reason = text_of(&[Some(&a.reason)]);
-            match unclaimed(&claimed, &a.at, &a.by, &reason) {
-                Some(row) => {
-                    claimed.insert(row);
-                    plan.roles.push((row, RowRole::Reason));
-                }
-                None if !reason.is_empty() => missing_reasons.push(a),
-                None => {}
-            }
-            // The row a correction wrote before migration 011: its value with its reason.
-            let old = text_of(&[a.value.as_str(), Some(&a.reason)]);
-            if old != reason
-                && let Some(row) = unclaimed(&claimed, &a.at, &a.by, &old)
-            {
-                claimed.insert(row);
-                plan.roles.push((row, RowRole::Superseded));
-            }
-        }
-        // The record's text rows: the newest is current if it reads as the record now does.
         let views: Vec<AmendmentView> = list
             .iter()
             .map(|a| AmendmentView {
@@ -358,11 +341,33 @@ fn classify(c: &Connection) -> Result<Plan> {
                 reason: a.reason.clone(),
             })
             .collect();
-        let text_rows: Vec<&TextRow> = rs.iter().filter(|r| !claimed.contains(&r.rowid)).collect();
-        // A record this build cannot read keeps its rows as they are (searchable as written).
+        // A record this build cannot read keeps its rows as they are, searchable as written:
+        // nothing of it is claimed, superseded or written.
         let Ok(now_reads) = current_text(*kind, &stored, &views) else {
             continue;
         };
+        let mut missing_reasons = Vec::new();
+        for a in list {
+            let reason = text_of(&[Some(&a.reason)]);
+            match unclaimed(&claimed, &a.at, true, &a.by, &reason) {
+                Some(row) => {
+                    claimed.insert(row);
+                    plan.roles.push((row, RowRole::Reason));
+                }
+                None if !reason.is_empty() => missing_reasons.push(a),
+                None => {}
+            }
+            // The row a correction wrote before migration 011: its value with its reason.
+            let old = text_of(&[a.value.as_str(), Some(&a.reason)]);
+            if old != reason
+                && let Some(row) = unclaimed(&claimed, &a.at, false, &a.by, &old)
+            {
+                claimed.insert(row);
+                plan.roles.push((row, RowRole::Superseded));
+            }
+        }
+        // The record's text rows: the newest is current if it reads as the record now does.
+        let text_rows: Vec<&TextRow> = rs.iter().filter(|r| !claimed.contains(&r.rowid)).collect();
         let keep = text_rows
             .last()
             .filter(|r| r.body == now_reads)
@@ -372,14 +377,14 @@ fn classify(c: &Connection) -> Result<Plan> {
                 plan.roles.push((r.rowid, RowRole::Superseded));
             }
         }
-        let last_at = list.last().map(|a| a.at.clone()).unwrap_or_default();
+        // Written now, with the time they are written (as every row is: the recent index's
+        // floor follows that order).
         if keep.is_none() {
             plan.missing.push(Missing {
                 kind: *kind,
                 record_id,
                 pupil_id,
                 author,
-                at: last_at,
                 body: now_reads,
                 role: None,
             });
@@ -390,7 +395,6 @@ fn classify(c: &Connection) -> Result<Plan> {
                 record_id,
                 pupil_id,
                 author: parse_id(&a.by)?,
-                at: a.at.clone(),
                 body: text_of(&[Some(&a.reason)]),
                 role: Some(RowRole::Reason),
             });
@@ -493,19 +497,22 @@ fn keep_recent(c: &Connection, now: DateTime<Utc>) -> Result<()> {
 }
 
 /// One search, over one index (`recent`, or `search_index` below `below`).
-const SEARCH_RECENT: &str = "SELECT s.record_kind, s.record_id, s.pupil_id, s.at, snippet(search_recent, 0, '[', ']', '…', 16)
+/// One page of a search over one index, newest first, below a rowid: the recent index (below
+/// `i64::MAX`), then `search_index` below the recent index's floor.
+const SEARCH_RECENT: &str = "SELECT s.record_kind, s.record_id, s.pupil_id, s.at, snippet(search_recent, 0, '[', ']', '…', 16), s.rowid
      FROM search_recent JOIN search_text s ON s.rowid = search_recent.rowid
      WHERE search_recent MATCH ?1 AND (?2 IS NULL OR (s.author_id = ?2 AND s.record_kind = 'concern'))
        AND NOT EXISTS (SELECT 1 FROM search_row_roles r WHERE r.row_id = s.rowid AND r.role = 'superseded')
+       AND search_recent.rowid < ?4
      ORDER BY search_recent.rowid DESC LIMIT ?3";
-const SEARCH_OLDER: &str = "SELECT s.record_kind, s.record_id, s.pupil_id, s.at, snippet(search_index, 0, '[', ']', '…', 16)
+const SEARCH_OLDER: &str = "SELECT s.record_kind, s.record_id, s.pupil_id, s.at, snippet(search_index, 0, '[', ']', '…', 16), s.rowid
      FROM search_index JOIN search_text s ON s.rowid = search_index.rowid
      WHERE search_index MATCH ?1 AND (?2 IS NULL OR (s.author_id = ?2 AND s.record_kind = 'concern'))
        AND NOT EXISTS (SELECT 1 FROM search_row_roles r WHERE r.row_id = s.rowid AND r.role = 'superseded')
        AND search_index.rowid < ?4
      ORDER BY search_index.rowid DESC LIMIT ?3";
 
-type Row = (String, String, Option<String>, String, String);
+type Row = (String, String, Option<String>, String, String, i64);
 
 impl Session {
     /// Full-text search across all records' current text, newest first (FTS5 inside the
@@ -519,35 +526,34 @@ impl Session {
         let me = self.user().id.to_string();
         let staff = (!lead).then_some(me.as_str());
         let limit = limit.clamp(1, 200) as usize;
-        // A correction's reason and its record's text can both match: ask for a few more rows
-        // than hits, so that one record found twice does not leave the page short.
+        // A correction's reason and its record's text can both match: pages of a few more rows
+        // than hits, read until `limit` records are found or both indexes are exhausted.
         let ask = (limit + limit / 2 + 2) as i64;
         let floor: i64 =
             self.conn()
                 .query_row("SELECT recent_floor FROM search_state", [], |r| r.get(0))?;
         let mut seen = HashSet::new();
         let mut rows: Vec<Row> = Vec::new();
-        let mut take = |rows: &mut Vec<Row>, found: Vec<Row>| {
-            for r in found {
-                if rows.len() < limit && seen.insert(r.1.clone()) {
-                    rows.push(r);
+        for (sql, mut below) in [(SEARCH_RECENT, i64::MAX), (SEARCH_OLDER, floor)] {
+            while rows.len() < limit {
+                let page: Vec<Row> = self
+                    .conn()
+                    .prepare_cached(sql)?
+                    .query_map(params![q, staff, ask, below], |r| TryFrom::try_from(r))?
+                    .collect::<rusqlite::Result<_>>()?;
+                let exhausted = (page.len() as i64) < ask;
+                if let Some(last) = page.last() {
+                    below = last.5;
+                }
+                for r in page {
+                    if rows.len() < limit && seen.insert(r.1.clone()) {
+                        rows.push(r);
+                    }
+                }
+                if exhausted {
+                    break;
                 }
             }
-        };
-        let recent: Vec<Row> = self
-            .conn()
-            .prepare_cached(SEARCH_RECENT)?
-            .query_map(params![q, staff, ask], |r| TryFrom::try_from(r))?
-            .collect::<rusqlite::Result<_>>()?;
-        let short = (recent.len() as i64) < ask;
-        take(&mut rows, recent);
-        if short && rows.len() < limit {
-            let older: Vec<Row> = self
-                .conn()
-                .prepare_cached(SEARCH_OLDER)?
-                .query_map(params![q, staff, ask, floor], |r| TryFrom::try_from(r))?
-                .collect::<rusqlite::Result<_>>()?;
-            take(&mut rows, older);
         }
         let pupil_ids: Vec<Uuid> = rows
             .iter()
@@ -556,7 +562,7 @@ impl Session {
         let pupil_names = self.pupil_names(&pupil_ids)?;
         let hits: Vec<SearchHit> = rows
             .into_iter()
-            .map(|(kind, id, pupil, at, snippet)| {
+            .map(|(kind, id, pupil, at, snippet, _)| {
                 let pupil_id = pupil.as_deref().map(parse_id).transpose()?;
                 Ok(SearchHit {
                     kind: RecordKind::parse(&kind)?,
@@ -576,46 +582,58 @@ impl Session {
     /// (when another version worked it out, or `force`), writing the rows an older store lacks
     /// in one audited write; then the recent index's floor.
     pub(super) fn rebuild_search(&mut self, force: bool) -> Result<()> {
-        let version: i64 = self
-            .conn
-            .query_row("SELECT version FROM search_state", [], |r| r.get(0))?;
-        if force || version != SEARCH_VERSION {
-            let mut plan = classify(&self.conn)?;
-            if !plan.missing.is_empty() {
-                let missing = std::mem::take(&mut plan.missing);
-                self.write(Action::SearchReindex, |c, _ctx| {
-                    let mut targets = Vec::new();
-                    for m in &missing {
-                        let row = insert_row(
-                            c,
-                            m.kind,
-                            m.record_id,
-                            m.pupil_id,
-                            m.author,
-                            &m.at,
-                            &m.body,
-                        )?;
-                        if let Some(role) = m.role {
-                            set_role(c, row, role)?;
-                        }
-                        targets.push(m.record_id);
-                    }
-                    targets.dedup();
-                    Ok(((), targets))
-                })?;
-                plan = classify(&self.conn)?;
-            }
-            let sp = self.conn.savepoint()?;
-            sp.execute("DELETE FROM search_row_roles", [])?;
-            for (row, role) in &plan.roles {
-                set_role(&sp, *row, *role)?;
-            }
-            sp.execute("UPDATE search_state SET version = ?1", [SEARCH_VERSION])?;
-            sp.commit()?;
-        }
+        // The recent index's floor is moved whatever becomes of the roles.
+        let roles = self.rebuild_search_roles(force);
         let now = self.now();
         let sp = self.conn.savepoint()?;
         keep_recent(&sp, now)?;
+        sp.commit()?;
+        roles
+    }
+
+    fn rebuild_search_roles(&mut self, force: bool) -> Result<()> {
+        let version: i64 = self
+            .conn
+            .query_row("SELECT version FROM search_state", [], |r| r.get(0))?;
+        if !force && version == SEARCH_VERSION {
+            return Ok(());
+        }
+        let mut plan = classify(&self.conn)?;
+        if !plan.missing.is_empty() {
+            // The rows an older store lacks are written by the safeguarding team in their own
+            // name (as the inbox is filed); until one of them unlocks, nothing changes.
+            if !self.user.role.is_safeguarding_lead() || self.via_recovery {
+                return Ok(());
+            }
+            let missing = std::mem::take(&mut plan.missing);
+            self.write(Action::SearchReindex, |c, ctx| {
+                let mut targets = Vec::new();
+                for m in &missing {
+                    let row = insert_row(
+                        c,
+                        m.kind,
+                        m.record_id,
+                        m.pupil_id,
+                        m.author,
+                        &ctx.now_text(),
+                        &m.body,
+                    )?;
+                    if let Some(role) = m.role {
+                        set_role(c, row, role)?;
+                    }
+                    targets.push(m.record_id);
+                }
+                targets.dedup();
+                Ok(((), targets))
+            })?;
+            plan = classify(&self.conn)?;
+        }
+        let sp = self.conn.savepoint()?;
+        sp.execute("DELETE FROM search_row_roles", [])?;
+        for (row, role) in &plan.roles {
+            set_role(&sp, *row, *role)?;
+        }
+        sp.execute("UPDATE search_state SET version = ?1", [SEARCH_VERSION])?;
         sp.commit()?;
         Ok(())
     }

@@ -207,10 +207,9 @@ impl Session {
         }
         // Search's own derived state likewise: without it search still finds every word, only
         // less precisely (a corrected word too) or more slowly; the next unlock tries again.
-        if let Err(e) = self.rebuild_search(false)
-            && !e.is_transient()
-        {
-            self.derived_failure.get_or_insert(e.to_string());
+        // A damaged store is said as such; anything else leaves search as it was.
+        if let Err(e @ Error::StoreDamaged { .. }) = self.rebuild_search(false) {
+            return Err(e);
         }
         // Before any removal is finished or key rotated: what was waiting was written under the
         // keys of now, so after a rotation anything under an old key is suspect.
