@@ -10,7 +10,7 @@ use criterion::{Criterion, criterion_group, criterion_main};
 use safeguard_core::secret::Passphrase;
 
 const CHRONOLOGY: &str = "SELECT id, recorded_at, body FROM concerns WHERE pupil_id = ?1 UNION ALL SELECT id, recorded_at, body FROM voice_entries WHERE pupil_id = ?1 UNION ALL SELECT id, recorded_at, body FROM referrals WHERE pupil_id = ?1";
-const SEARCH: &str = "SELECT s.record_id FROM search_index JOIN search_text s ON s.rowid = search_index.rowid WHERE search_index MATCH '\"pupil\"*' ORDER BY search_index.rowid DESC LIMIT 50";
+const SEARCH: &str = "SELECT s.record_id FROM search_recent JOIN search_text s ON s.rowid = search_recent.rowid WHERE search_recent MATCH '\"pupil\"*' ORDER BY search_recent.rowid DESC LIMIT 50";
 const FOLLOW_UPS: &str =
     "SELECT count(*) FROM open_follow_ups o JOIN follow_ups f ON f.id = o.follow_up_id";
 

@@ -59,6 +59,11 @@ pub const RECORD_TABLES: &[(&str, &str)] = &[
     ("keyring_contents", "seq"),
 ];
 
+/// Columns a migration added to a record table after rows were audited: hashed only when they
+/// hold a value, so a row written before the column existed keeps the hash it was audited with
+/// (and a value put into it later changes that hash like any other edit).
+pub const ADDED_COLUMNS: &[(&str, &str)] = &[("amendments", "schema_version")];
+
 /// The highest primary key of every record table, taken before a write: what the write adds
 /// is everything above it.
 #[derive(Debug, Clone)]
@@ -141,6 +146,10 @@ pub fn hash_rows(
         .skip(1)
         .map(|s| s.to_string())
         .collect();
+    let added: Vec<bool> = names
+        .iter()
+        .map(|n| ADDED_COLUMNS.contains(&(table, n.as_str())))
+        .collect();
     let mut rows = stmt.query(params![from, to.unwrap_or(i64::MAX)])?;
     while let Some(r) = rows.next()? {
         let key: i64 = r.get(0)?;
@@ -150,8 +159,12 @@ pub fn hash_rows(
         put(&mut h, ROW_DOMAIN);
         put(&mut h, table.as_bytes());
         for (j, name) in names.iter().enumerate() {
+            let value = r.get_ref(j + 1)?;
+            if added[j] && matches!(value, ValueRef::Null) {
+                continue;
+            }
             put(&mut h, name.as_bytes());
-            put_value(&mut h, r.get_ref(j + 1)?);
+            put_value(&mut h, value);
         }
         each(key, h.finalize().into())?;
     }

@@ -336,9 +336,15 @@ pub fn evaluate(
     escalation_stage_overdue(facts, cal, now, &mut out);
     voice_absent(facts, settings, now, &mut out);
     accumulating(facts, settings, now, &mut out);
-    // Most urgent rule first (the enum's order is `PromptRule::ALL`), then longest waiting.
-    // Ties by the children named, so the same school reads the same way whatever its ids.
+    rank(&mut out);
+    out
+}
+
+/// Most urgent rule first (the enum's order is `PromptRule::ALL`), then longest waiting. Ties
+/// by the children named, so the same school reads the same way whatever its ids.
+pub fn rank<P: std::borrow::Borrow<Prompt>>(out: &mut [P]) {
     out.sort_by(|a, b| {
+        let (a, b) = (a.borrow(), b.borrow());
         a.rule
             .cmp(&b.rule)
             .then(a.since.cmp(&b.since))
@@ -350,7 +356,6 @@ pub fn evaluate(
             })
             .then(a.key.cmp(&b.key))
     });
-    out
 }
 
 fn notification_ref(n: &NotificationFact) -> RecordRef {

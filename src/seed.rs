@@ -75,7 +75,7 @@ fn pick<'a>(rng: &mut ChaCha8Rng, xs: &[&'a str]) -> &'a str {
     xs[rng.random_range(0..xs.len())]
 }
 
-enum Ev {
+pub(crate) enum Ev {
     Concern { pupil: usize },
     Voice { pupil: usize },
     Referral { pupil: usize },
@@ -198,7 +198,7 @@ pub fn create(dir: &Path, spec: &SeedSpec, passphrase: &Passphrase, kdf: KdfPara
 }
 
 #[allow(clippy::too_many_arguments)]
-fn write_event(
+pub(crate) fn write_event(
     s: &mut Session,
     clock: &ManualClock,
     rng: &mut ChaCha8Rng,

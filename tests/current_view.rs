@@ -411,6 +411,35 @@ fn the_pupils_page_and_chronologies_show_amended_values() {
 }
 
 #[test]
+fn a_members_leaving_and_its_reason_show_on_the_pupils_page_and_in_the_childs_file() {
+    let (fx, mut s) = new_store();
+    let w = world(&mut s);
+    s.end_household_member(w.brother, "Moved to live with his father in Leeds")
+        .unwrap();
+    let file = s.pupil_file(w.zoe).unwrap();
+    let brother = file.household.iter().find(|m| m.id == w.brother).unwrap();
+    assert!(brother.left);
+    let left = brother
+        .fields
+        .iter()
+        .find(|f| f.label == "Left the household")
+        .expect("the leaving is one of the member's fields");
+    assert!(
+        left.value
+            .ends_with(": Moved to live with his father in Leeds"),
+        "{}",
+        left.value
+    );
+    let dir = fx.dir.parent().unwrap().to_path_buf();
+    let pdf = s.child_file_pdf(w.zoe).unwrap();
+    let text = squash(&text_of(&dir, "file.pdf", &pdf.bytes));
+    assert!(
+        text.contains(&squash(&format!("Left the household {}", left.value))),
+        "{text}"
+    );
+}
+
+#[test]
 fn the_escalation_history_and_the_prompts_show_amended_values() {
     let (_fx, mut s) = new_store();
     let w = world(&mut s);
@@ -1054,6 +1083,80 @@ fn search_reads_the_last_year_first_and_every_older_year_below_it() {
     clock.set(monday());
     drop(unlock());
     assert_eq!(in_recent(), 2);
+}
+
+#[test]
+fn search_keeps_only_the_last_years_rows_recent_whatever_order_they_were_written_in() {
+    // The roll entered today, then years of history written after it (a seeded school; a file
+    // brought in): a floor on the row order would hold every row "recent".
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("store");
+    let clock = std::sync::Arc::new(safeguard_core::clock::ManualClock::new(monday()));
+    let opts = || safeguard_core::StoreOptions::new(clock.clone());
+    let (mut s, _key) =
+        safeguard_core::create_store(&dir, &school(), DSL, &pass(DSL_PASS), opts()).unwrap();
+    let p = add_pupil(&mut s, "Ivo", 1);
+    s.record_concern(&concern_for(p, monday(), "A kite today.", None))
+        .unwrap();
+    for years_ago in [4, 3, 2] {
+        let at = monday() - Duration::days(years_ago * 365);
+        clock.set(at);
+        s.record_concern(&concern_for(
+            p,
+            at,
+            &format!("A kite {years_ago} years ago."),
+            None,
+        ))
+        .unwrap();
+    }
+    clock.set(monday());
+    drop(s);
+    let mut s = safeguard_core::unlock(&dir, Some(DSL), &pass(DSL_PASS), opts()).unwrap();
+    assert_eq!(s.search("kite", 50).unwrap().len(), 4, "every one found");
+    drop(s);
+    let conn = safeguard_core::testing::raw_connection(&dir, DSL, &pass(DSL_PASS)).unwrap();
+    let recent: i64 = conn
+        .query_row(
+            "SELECT count(*) FROM search_recent WHERE search_recent MATCH 'kite'",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert_eq!(recent, 1, "only today's row is in the recent index");
+
+    // Someone with the key moves the floor back behind the app: the recent index no longer
+    // holds every row written since it, and verify says so; a rebuild makes it again.
+    conn.execute(
+        "UPDATE search_state SET recent_from = '2000-01-01T00:00:00.000Z'",
+        [],
+    )
+    .unwrap();
+    drop(conn);
+    let mut s = safeguard_core::unlock(&dir, Some(DSL), &pass(DSL_PASS), opts()).unwrap();
+    // The unlock finds the index short of the rows since that floor and makes it again
+    // (taking out rows it never held would damage it).
+    assert_eq!(s.search("kite", 50).unwrap().len(), 4);
+    drop(s);
+    let conn = safeguard_core::testing::raw_connection(&dir, DSL, &pass(DSL_PASS)).unwrap();
+    conn.execute(
+        "INSERT INTO search_recent(search_recent) VALUES ('delete-all')",
+        [],
+    )
+    .unwrap();
+    drop(conn);
+    s = safeguard_core::unlock(&dir, Some(DSL), &pass(DSL_PASS), opts()).unwrap();
+    let report = s.verify().unwrap();
+    assert!(
+        report
+            .derived_problems
+            .iter()
+            .any(|p| p.contains("recent index holds 0 rows for the")),
+        "{:?}",
+        report.derived_problems
+    );
+    s.rebuild_derived_tables().unwrap();
+    assert!(s.verify().unwrap().derived_problems.is_empty());
+    assert_eq!(s.search("kite", 50).unwrap().len(), 4);
 }
 
 #[test]

@@ -231,6 +231,51 @@ fn raw_update_and_delete_of_records_are_aborted_by_triggers() {
 }
 
 #[test]
+fn an_amendment_keeps_the_version_it_was_made_at_and_a_changed_version_is_found_by_verify() {
+    let (fx, mut s) = new_store();
+    let p = add_pupil(&mut s, "Version", 2);
+    let c = s
+        .record_concern(&concern_for(p, monday(), "Original account", None))
+        .unwrap();
+    s.amend(
+        RecordKind::Concern,
+        c,
+        "location",
+        serde_json::json!("Hall"),
+        "Location was wrong",
+    )
+    .unwrap();
+    assert!(s.verify().unwrap().all_ok());
+    drop(s);
+    let conn = testing::raw_connection(&fx.dir, DSL, &pass(DSL_PASS)).unwrap();
+    let version: Option<i64> = conn
+        .query_row("SELECT schema_version FROM amendments", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(version, Some(1), "the concern body's version when amended");
+    // NULL stands only for an amendment made before versions were kept.
+    let err = conn
+        .execute(
+            "INSERT INTO amendments (id, device_id, at, by_user, record_kind, record_id, field, value, reason)
+             SELECT 'x', device_id, at, by_user, record_kind, record_id, field, value, reason FROM amendments",
+            [],
+        )
+        .unwrap_err();
+    assert!(err.to_string().contains("schema version"), "{err}");
+    // Someone with the key changes which version the correction claims to be of.
+    conn.execute_batch(
+        "DROP TRIGGER amendments_no_update; UPDATE amendments SET schema_version = NULL;",
+    )
+    .unwrap();
+    drop(conn);
+    // The content check names the row (the dropped trigger is a schema problem of its own).
+    let content = fx.dsl().verify().unwrap().chain.content_problems;
+    assert!(
+        content.iter().any(|p| p.contains("amendments")),
+        "{content:?}"
+    );
+}
+
+#[test]
 fn a_changed_audit_event_is_found_and_named_by_verify() {
     let (fx, mut s) = new_store();
     let p = add_pupil(&mut s, "Audit", 3);

@@ -21,6 +21,7 @@ const FIXTURES: &[(&str, i64, &str)] = &[
     ("store-schema8", 8, "3e8c58b"),
     ("store-schema9", 9, "7cf6854"),
     ("store-schema10", 10, "75a8280"),
+    ("store-schema11", 11, "6f2e0d5"),
 ];
 
 fn opts() -> StoreOptions {
@@ -128,7 +129,7 @@ fn a_store_of_every_earlier_schema_version_upgrades_without_losing_a_row() {
         for (table, n) in &before {
             // An FTS5 index's own tables hold segments, which merge as rows are added: what it
             // indexes is `search_text`, counted like every other table.
-            if table.starts_with("search_index_") {
+            if table.starts_with("search_index_") || table.starts_with("search_recent_") {
                 continue;
             }
             let now = after

@@ -4,7 +4,7 @@ use ts_rs::TS;
 
 use crate::error::Result;
 use crate::fields::FieldType::*;
-use crate::kinds::{Amend::*, Body, Field, Table, field};
+use crate::kinds::{Amend::*, Body, EventBody, Field, Table, field};
 use crate::records::*;
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
@@ -43,6 +43,16 @@ pub(crate) struct FollowUpOutcome {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct Reassigned {}
+
+impl EventBody for FollowUpOutcome {
+    const WHAT: &'static str = "follow-up outcome";
+    const VERSION: u32 = 1;
+}
+
+impl EventBody for Reassigned {
+    const WHAT: &'static str = "follow-up handover";
+    const VERSION: u32 = 1;
+}
 
 impl Body for FollowUpDetails {
     const KIND: RecordKind = RecordKind::FollowUp;

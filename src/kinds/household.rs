@@ -4,7 +4,7 @@ use ts_rs::TS;
 
 use crate::error::Result;
 use crate::fields::FieldType::*;
-use crate::kinds::{Amend::*, Body, Field, Table, field};
+use crate::kinds::{Amend::*, Body, EventBody, Field, Table, field};
 use crate::records::*;
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
@@ -93,6 +93,11 @@ impl Validate for MemberDetails {
 #[serde(deny_unknown_fields)]
 pub(crate) struct MemberEnd {
     pub reason: String,
+}
+
+impl EventBody for MemberEnd {
+    const WHAT: &'static str = "household leaving";
+    const VERSION: u32 = 1;
 }
 
 impl Body for HouseholdDetails {

@@ -86,11 +86,43 @@ pub(crate) trait Body: Serialize + DeserializeOwned + Validate {
     /// The text the search index holds for this body.
     fn search_text(&self) -> Vec<Option<&str>>;
 
-    /// Reads a body stored at an older version (as JSON, before amendments are applied).
+    /// Turns a body (and the amendments made of it) at version `from` into version `from + 1`,
+    /// as JSON: [`current`] calls it step by step, so each step is written once and kept.
     fn upgrade(body: Value, from: u32) -> Result<Value> {
         let _ = from;
         Ok(body)
     }
+}
+
+/// The body of an event row that is not a record kind of its own and is never amended (a
+/// follow-up completed or handed over, a member leaving a household): versioned like a
+/// record's body, and read only through [`read_event`].
+pub(crate) trait EventBody: Serialize + DeserializeOwned {
+    /// What it is, for the error when a newer version wrote it.
+    const WHAT: &'static str;
+    const VERSION: u32;
+
+    /// As [`Body::upgrade`]: version `from` to `from + 1`.
+    fn upgrade(body: Value, from: u32) -> Result<Value> {
+        let _ = from;
+        Ok(body)
+    }
+}
+
+/// An event body as stored: its JSON with its schema version.
+pub(crate) fn encode_event<T: EventBody>(body: &T) -> Result<String> {
+    with_version(body, T::VERSION)
+}
+
+/// A stored event body at this build's version.
+pub(crate) fn read_event<T: EventBody>(stored: &str) -> Result<T> {
+    let mut v: Value = serde_json::from_str(stored)?;
+    let mut version = take_version(&mut v, T::WHAT, T::VERSION)?;
+    while version < T::VERSION {
+        v = T::upgrade(v, version)?;
+        version += 1;
+    }
+    Ok(serde_json::from_value(v)?)
 }
 
 /// The key holding a stored body's schema version.
@@ -98,11 +130,44 @@ pub(crate) const VERSION_KEY: &str = "schema_version";
 
 /// A body as stored: its JSON with its schema version.
 pub(crate) fn encode<T: Body>(body: &T) -> Result<String> {
+    with_version(body, T::VERSION)
+}
+
+fn with_version<T: Serialize>(body: &T, version: u32) -> Result<String> {
     let mut v = serde_json::to_value(body).map_err(|_| encoding())?;
     v.as_object_mut()
         .ok_or_else(encoding)?
-        .insert(VERSION_KEY.into(), T::VERSION.into());
+        .insert(VERSION_KEY.into(), version.into());
     serde_json::to_string(&v).map_err(|_| encoding())
+}
+
+/// Removes a stored body's schema version and returns it (1 when it has none), refusing one
+/// this build is too old to read.
+fn take_version(v: &mut Value, what: &str, newest: u32) -> Result<u32> {
+    let obj = v.as_object_mut().ok_or_else(|| Error::Internal {
+        detail: "a stored record body is not an object".into(),
+    })?;
+    let version = match obj.remove(VERSION_KEY) {
+        None => 1,
+        Some(n) => n
+            .as_u64()
+            .and_then(|n| u32::try_from(n).ok())
+            .filter(|n| *n >= 1)
+            .ok_or_else(|| Error::Internal {
+                detail: "a stored record body has a malformed schema version".into(),
+            })?,
+    };
+    newer_check(version, what, newest)?;
+    Ok(version)
+}
+
+fn newer_check(version: u32, what: &str, newest: u32) -> Result<()> {
+    if version > newest {
+        return Err(Error::Internal {
+            detail: format!("a {what} record was written by a newer version of Safeguard Desk"),
+        });
+    }
+    Ok(())
 }
 
 fn encoding() -> Error {
@@ -112,36 +177,38 @@ fn encoding() -> Error {
 }
 
 /// A stored body as JSON, at this build's version, with its amendments applied in order.
+///
+/// An amendment names a field of the body as it was at the amendment's own schema version: the
+/// body is brought to that version before it is applied, and to this build's after the last.
 pub(crate) fn current_json<T: Body>(stored: &str, amendments: &[AmendmentView]) -> Result<Value> {
+    let what = T::KIND.as_str();
     let mut v: Value = serde_json::from_str(stored)?;
-    let obj = v.as_object_mut().ok_or_else(|| Error::Internal {
-        detail: "a stored record body is not an object".into(),
-    })?;
-    let version = match obj.remove(VERSION_KEY) {
-        None => 1,
-        Some(n) => n
-            .as_u64()
-            .and_then(|n| u32::try_from(n).ok())
-            .ok_or_else(|| Error::Internal {
-                detail: "a stored record body has a malformed schema version".into(),
-            })?,
-    };
-    if version > T::VERSION {
-        return Err(Error::Internal {
-            detail: format!(
-                "a {} record was written by a newer version of Safeguard Desk",
-                T::KIND.as_str()
-            ),
-        });
-    }
-    if version < T::VERSION {
-        v = T::upgrade(v, version)?;
-    }
-    if let Some(obj) = v.as_object_mut() {
-        for a in amendments {
-            obj.insert(a.field.clone(), a.value.clone());
+    let mut version = take_version(&mut v, what, T::VERSION)?;
+    let upgrade_to = |v: &mut Value, version: &mut u32, to: u32| -> Result<()> {
+        while *version < to {
+            *v = T::upgrade(std::mem::take(v), *version)?;
+            *version += 1;
         }
+        Ok(())
+    };
+    for a in amendments {
+        newer_check(a.schema_version, what, T::VERSION)?;
+        if a.schema_version < version {
+            // Only a build too old to read the body could have made it: never applied blind.
+            return Err(Error::Internal {
+                detail: format!(
+                    "a {what} amendment names a field of an older version of its record"
+                ),
+            });
+        }
+        upgrade_to(&mut v, &mut version, a.schema_version)?;
+        v.as_object_mut()
+            .ok_or_else(|| Error::Internal {
+                detail: "a stored record body is not an object".into(),
+            })?
+            .insert(a.field.clone(), a.value.clone());
     }
+    upgrade_to(&mut v, &mut version, T::VERSION)?;
     Ok(v)
 }
 
@@ -375,5 +442,126 @@ mod tests {
         }
         let stored = encode(&d).unwrap();
         assert!(stored.contains("\"schema_version\":1"), "{stored}");
+    }
+
+    /// A kind at version 2 that renamed `said` to `words`: amendments made at version 1 name
+    /// the old field and must land on the new one.
+    #[derive(Debug, serde::Serialize, serde::Deserialize)]
+    #[serde(deny_unknown_fields)]
+    struct Renamed {
+        words: String,
+    }
+
+    impl Validate for Renamed {
+        fn validate(&self, _now: chrono::DateTime<chrono::Utc>) -> Result<()> {
+            Ok(())
+        }
+    }
+
+    impl Body for Renamed {
+        const KIND: RecordKind = RecordKind::Voice;
+        const VERSION: u32 = 2;
+        const TABLE: Table = Table {
+            name: "voice_entries",
+            author: "recorded_by",
+            pupil: "pupil_id",
+        };
+        const FIELDS: &'static [Field] = &[];
+
+        fn search_text(&self) -> Vec<Option<&str>> {
+            vec![Some(&self.words)]
+        }
+
+        fn upgrade(mut body: Value, from: u32) -> Result<Value> {
+            assert_eq!(from, 1, "one step at a time");
+            let o = body.as_object_mut().unwrap();
+            let said = o.remove("said").unwrap();
+            o.insert("words".into(), said);
+            Ok(body)
+        }
+    }
+
+    fn amendment(field: &str, value: &str, schema_version: u32) -> AmendmentView {
+        AmendmentView {
+            id: uuid::Uuid::nil(),
+            at: chrono::DateTime::UNIX_EPOCH,
+            by: String::new(),
+            field: field.into(),
+            value: Value::String(value.into()),
+            reason: "r".into(),
+            schema_version,
+        }
+    }
+
+    #[test]
+    fn an_amendment_applies_to_its_record_as_it_was_at_the_amendments_own_version() {
+        let v1 = r#"{"said":"first"}"#;
+        let read = |a: &[AmendmentView]| current::<Renamed>(v1, a).map(|r| r.words);
+        assert_eq!(read(&[]).unwrap(), "first");
+        // Made at version 1: names the old field, upgraded with the body.
+        assert_eq!(read(&[amendment("said", "second", 1)]).unwrap(), "second");
+        // Then one at version 2, naming the new field: applied after the upgrade.
+        assert_eq!(
+            read(&[
+                amendment("said", "second", 1),
+                amendment("words", "third", 2)
+            ])
+            .unwrap(),
+            "third"
+        );
+        // A body stored at version 2 takes version 2 amendments as they are.
+        let v2 = r#"{"words":"new","schema_version":2}"#;
+        assert_eq!(
+            current::<Renamed>(v2, &[amendment("words", "newer", 2)])
+                .unwrap()
+                .words,
+            "newer"
+        );
+        // An amendment from a newer build, or one older than the body it corrects, is refused,
+        // never applied to a field it did not mean.
+        for (body, a) in [
+            (v1, amendment("words", "x", 3)),
+            (v2, amendment("said", "x", 1)),
+        ] {
+            let err = current::<Renamed>(body, &[a]).unwrap_err();
+            assert_eq!(err.code(), crate::ErrorCode::Internal);
+        }
+    }
+
+    #[test]
+    fn event_bodies_carry_their_version_and_a_newer_or_unknown_one_is_refused() {
+        use follow_up::FollowUpOutcome;
+        let stored = encode_event(&FollowUpOutcome {
+            outcome: "Seen".into(),
+        })
+        .unwrap();
+        assert!(stored.contains("\"schema_version\":1"), "{stored}");
+        assert_eq!(
+            read_event::<FollowUpOutcome>(&stored).unwrap().outcome,
+            "Seen"
+        );
+        // Written before versions were kept: version 1.
+        assert_eq!(
+            read_event::<FollowUpOutcome>(r#"{"outcome":"Seen"}"#)
+                .unwrap()
+                .outcome,
+            "Seen"
+        );
+        for bad in [
+            r#"{"outcome":"Seen","schema_version":2}"#,
+            r#"{"outcome":"Seen","schema_version":0}"#,
+            r#"{"outcome":"Seen","extra":1}"#,
+            r#"["Seen"]"#,
+        ] {
+            assert!(read_event::<FollowUpOutcome>(bad).is_err(), "{bad}");
+        }
+        let end = encode_event(&household::MemberEnd {
+            reason: "Moved away".into(),
+        })
+        .unwrap();
+        assert_eq!(
+            read_event::<household::MemberEnd>(&end).unwrap().reason,
+            "Moved away"
+        );
     }
 }

@@ -55,6 +55,8 @@ impl Session {
         if !role.is_safeguarding_lead() && author != self.user().id {
             return Err(Error::Forbidden);
         }
+        // The field is one of the body as this build writes it.
+        let schema_version = with_body!(kind, T => T::VERSION);
         let mut amendments = self.amendments_of(record_id)?;
         amendments.push(AmendmentView {
             id: Uuid::nil(),
@@ -63,15 +65,16 @@ impl Session {
             field: field.to_owned(),
             value: value.clone(),
             reason: reason.to_owned(),
+            schema_version,
         });
         let now = self.now();
         let now_reads = with_body!(kind, T => check::<T>(&body, &amendments, now))?;
         self.write(Action::RecordAmend, |c, ctx| {
             let id = ctx.new_id();
             c.execute(
-                "INSERT INTO amendments (id, device_id, at, by_user, record_kind, record_id, field, value, reason)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
-                params![id.to_string(), ctx.device, ctx.now_text(), ctx.user.to_string(), kind.as_str(), record_id.to_string(), field, encoded, reason],
+                "INSERT INTO amendments (id, device_id, at, by_user, record_kind, record_id, field, value, reason, schema_version)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+                params![id.to_string(), ctx.device, ctx.now_text(), ctx.user.to_string(), kind.as_str(), record_id.to_string(), field, encoded, reason, schema_version],
             )?;
             // Derived state follows the record's current view, in the same transaction.
             super::derived::refresh(c, kind, record_id)?;

@@ -131,12 +131,28 @@ fn amendments(
     kind: RecordKind,
     which: Option<&str>,
 ) -> Result<HashMap<String, Vec<AmendmentView>>> {
+    amendments_at(c, kind, which, true)
+}
+
+/// As `amendments`, in a store whose amendments may predate their `schema_version` column
+/// (`verify` of a store not yet migrated: every body was at version 1 then).
+fn amendments_at(
+    c: &Connection,
+    kind: RecordKind,
+    which: Option<&str>,
+    versioned: bool,
+) -> Result<HashMap<String, Vec<AmendmentView>>> {
     let filter = match which {
         Some(_) => "record_id = ?2 AND record_kind = ?1",
         None => "record_kind = ?1 AND ?2 IS NULL",
     };
+    let version = if versioned {
+        "coalesce(schema_version, 1)"
+    } else {
+        "1"
+    };
     let mut stmt = c.prepare_cached(&format!(
-        "SELECT record_id, id, at, field, value, reason FROM amendments WHERE {filter} ORDER BY seq"
+        "SELECT record_id, id, at, field, value, reason, {version} FROM amendments WHERE {filter} ORDER BY seq"
     ))?;
     let mut q = stmt.query(params![kind.as_str(), which])?;
     let mut out: HashMap<String, Vec<AmendmentView>> = HashMap::new();
@@ -148,6 +164,7 @@ fn amendments(
             field: r.get(3)?,
             value: serde_json::from_str(&r.get::<_, String>(4)?)?,
             reason: r.get(5)?,
+            schema_version: r.get(6)?,
         });
     }
     Ok(out)
@@ -444,9 +461,14 @@ impl Session {
 /// makes it again), or rows that differ from what the records make (changed outside the app,
 /// so that a prompt or the pupil list would lie; or made by another version). They are not
 /// records: `verify` warns and a rebuild mends them. A table the store does not have yet (not
-/// migrated) is skipped.
+/// migrated) is skipped; a store not yet migrated is read as an older build wrote it.
 pub(crate) fn problems(c: &Connection) -> Result<Vec<String>> {
     let mut out = Vec::new();
+    let versioned: bool = c.query_row(
+        "SELECT EXISTS (SELECT 1 FROM pragma_table_info('amendments') WHERE name = 'schema_version')",
+        [],
+        |r| r.get(0),
+    )?;
     for d in DERIVATIONS {
         let exists: bool = c.query_row(
             "SELECT EXISTS (SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?1)",
@@ -456,7 +478,7 @@ pub(crate) fn problems(c: &Connection) -> Result<Vec<String>> {
         if !exists {
             continue;
         }
-        let amendments = amendments(c, d.kind, None)?;
+        let amendments = amendments_at(c, d.kind, None, versioned)?;
         // Values compared by their typed debug form (`Value` has no order of its own).
         let comparable = |v: Vec<Value>| v.iter().map(|x| format!("{x:?}")).collect::<Vec<_>>();
         let expected: BTreeSet<Vec<String>> = rows(c, d.kind, None)?
@@ -488,5 +510,6 @@ pub(crate) fn problems(c: &Connection) -> Result<Vec<String>> {
             ));
         }
     }
+    out.extend(crate::session::search::recent_index_problems(c)?);
     Ok(out)
 }

@@ -719,9 +719,8 @@ impl Session {
                 ""
             };
             body.push(Block::Subheading(format!("{}{left}", m.name)));
-            let mut fields = shown_fields(&m.household)?;
-            fields.extend(shown_fields(&m.details)?);
-            body.push(Self::all_fields(fields));
+            // The fields the pupil's page shows: the household's, the member's, their leaving.
+            body.push(Self::all_fields(m.fields.clone()));
         }
         body.push(Block::Heading("Chronology".into()));
         body.push(Self::chronology_table(&entries, false));

@@ -727,6 +727,7 @@ impl Session {
         f: impl FnOnce(&Connection, &Ctx) -> Result<(T, Vec<Uuid>)>,
     ) -> Result<T> {
         let ctx = self.ctx();
+        let changes_before = self.conn.total_changes();
         let sp = self.conn.savepoint()?;
         let before = audit::Watermark::take(&sp)?;
         let (out, targets) = f(&sp, &ctx)?;
@@ -740,6 +741,7 @@ impl Session {
             &before,
         )?;
         sp.commit()?;
+        self.note_written(changes_before, prompts::Written::Records(&targets));
         if action.changes_roster() {
             self.roster_dirty = true;
         }
@@ -756,6 +758,7 @@ impl Session {
     /// chronology or a search is opened far more often than anything is written).
     pub(crate) fn audit_read(&mut self, action: Action, targets: &[Uuid]) -> Result<()> {
         let ctx = self.ctx();
+        let changes_before = self.conn.total_changes();
         let sp = self.conn.savepoint()?;
         audit::append_content(
             &sp,
@@ -767,7 +770,16 @@ impl Session {
             &audit::Content::default(),
         )?;
         sp.commit()?;
+        self.note_written(changes_before, prompts::Written::AuditOnly);
         Ok(())
+    }
+
+    /// Tells the kept prompts what a write changed (`prompts::PromptCache::note`).
+    fn note_written(&mut self, changes_before: u64, written: prompts::Written<'_>) {
+        let after = self.conn.total_changes();
+        if let Some(cache) = self.prompt_cache.get_mut() {
+            cache.note(changes_before, after, written);
+        }
     }
 
     /// Runs many writes in one transaction (the seeded school; imports). Each write still gets
@@ -779,7 +791,12 @@ impl Session {
         self.in_batch = false;
         match result {
             Ok(v) => {
-                self.conn.execute_batch("COMMIT")?;
+                if let Err(e) = self.conn.execute_batch("COMMIT") {
+                    // Not committed: nothing worked out inside the batch may be kept.
+                    let _ = self.conn.execute_batch("ROLLBACK");
+                    self.prompt_cache.get_mut().take();
+                    return Err(e.into());
+                }
                 if self.roster_dirty {
                     let _ = self.publish_roster();
                 }

@@ -1,6 +1,7 @@
 //! Loads the snapshot the practice prompts read, evaluates them, and records dismissals.
 
 use std::collections::{BTreeSet, HashMap};
+use std::sync::Arc;
 
 use rusqlite::params;
 use serde::{Deserialize, Serialize};
@@ -61,8 +62,10 @@ const PROMPTS_KEPT_SECONDS: i64 = 60;
 /// The open prompts, the year group of each pupil they name, and how many records could not
 /// be read when they were worked out.
 pub(super) struct OpenPrompts {
-    prompts: Vec<Prompt>,
+    prompts: Vec<Arc<Prompt>>,
     years: HashMap<Id, String>,
+    /// Each pupil's siblings when the prompts were worked out: which families a write touched.
+    siblings: HashMap<Id, BTreeSet<Id>>,
     unreadable: u32,
 }
 
@@ -83,11 +86,48 @@ impl WriteStamp {
     }
 }
 
-/// The open prompts as last worked out (`Session::prompt_cache`).
+/// The open prompts as last worked out (`Session::prompt_cache`), and what this connection has
+/// written since: a write that names its pupils changes only their families' prompts.
 pub(super) struct PromptCache {
     stamp: WriteStamp,
+    /// When every prompt was last worked out (a prompt that falls due with the clock alone
+    /// shows at most `PROMPTS_KEPT_SECONDS` after it).
     at: chrono::DateTime<chrono::Utc>,
-    open: std::sync::Arc<OpenPrompts>,
+    open: Arc<OpenPrompts>,
+    /// This connection's changes once the writes below are counted.
+    accounted: u64,
+    /// The targets of each write since; `None` once a change was not accounted for.
+    written: Option<Vec<Vec<Uuid>>>,
+}
+
+/// What `open_prompts` does with the kept prompts.
+enum Next {
+    /// Nothing they read changed: keep them.
+    Keep,
+    /// Some families' prompts were worked out again.
+    Rework(OpenPrompts),
+    /// Work every prompt out.
+    WorkOut,
+}
+
+/// What a write through the session changed, for the kept prompts.
+pub(super) enum Written<'a> {
+    /// Records, with the ids of the write's audit event (its records and pupils).
+    Records(&'a [Uuid]),
+    /// Only an audit event (a read was logged): no prompt changes.
+    AuditOnly,
+}
+
+impl PromptCache {
+    /// Accounts for a write that took this connection's changes from `before` to `after`.
+    pub(super) fn note(&mut self, before: u64, after: u64, written: Written<'_>) {
+        match (&mut self.written, written) {
+            (Some(_), _) if self.accounted != before => self.written = None,
+            (Some(list), Written::Records(targets)) => list.push(targets.to_vec()),
+            _ => {}
+        }
+        self.accounted = after;
+    }
 }
 
 /// School order for year groups: Nursery, Reception, then Year 1, Year 2 … Year 13.
@@ -146,38 +186,91 @@ impl Session {
     /// The open prompts, most urgent first, without the ones dismissed for the same records.
     /// The safeguarding team and the head see them; staff do not.
     pub fn prompts(&self) -> Result<Vec<Prompt>> {
-        Ok(self.open_prompts()?.prompts.clone())
+        Ok(self
+            .open_prompts()?
+            .prompts
+            .iter()
+            .map(|p| Prompt::clone(p))
+            .collect())
     }
 
-    /// The open prompts and the year group of every pupil they name: worked out again when
-    /// anything was written since (by this connection or another) or a minute has passed, else
-    /// as last worked out (Today's pages and filters, a pupil's page and a dismissal read them).
-    fn open_prompts(&self) -> Result<std::sync::Arc<OpenPrompts>> {
+    /// The open prompts and the year group of every pupil they name (Today's pages and
+    /// filters, a pupil's page and a dismissal read them). Kept while nothing is written and for
+    /// at most a minute. A write by this session that names its pupils has only their families'
+    /// prompts worked out again; anything else written (a setting, a user, another laptop's
+    /// commit, a change not accounted for) has every prompt worked out again.
+    fn open_prompts(&self) -> Result<Arc<OpenPrompts>> {
         self.require(Role::reads_everything)?;
         let now = self.now();
         let stamp = WriteStamp::of(self.conn())?;
+        let mut at = now;
+        let mut next = Next::WorkOut;
         if let Some(cached) = self.prompt_cache.borrow().as_ref()
-            && cached.stamp == stamp
+            && cached.stamp.data_version == stamp.data_version
             && cached.at <= now
             && now - cached.at < chrono::Duration::seconds(PROMPTS_KEPT_SECONDS)
         {
-            return Ok(cached.open.clone());
+            if cached.stamp.changes == stamp.changes {
+                return Ok(cached.open.clone());
+            }
+            if cached.accounted == stamp.changes
+                && let Some(written) = &cached.written
+            {
+                at = cached.at;
+                next = if written.is_empty() {
+                    // Only reads were logged since: nothing a prompt reads changed.
+                    Next::Keep
+                } else {
+                    // A write naming no pupil, or any failure, works every prompt out instead.
+                    match self.rework_prompts(&cached.open, written) {
+                        Ok(Some(open)) => Next::Rework(open),
+                        _ => Next::WorkOut,
+                    }
+                };
+            }
         }
-        let open = std::sync::Arc::new(self.work_out_prompts()?);
+        let open = Arc::new(match next {
+            Next::Keep => {
+                let mut cache = self.prompt_cache.borrow_mut();
+                let cached = cache.as_mut().ok_or_else(|| Error::Internal {
+                    detail: "kept prompts".into(),
+                })?;
+                cached.stamp = stamp;
+                cached.accounted = stamp.changes;
+                cached.written = Some(Vec::new());
+                return Ok(cached.open.clone());
+            }
+            Next::Rework(open) => open,
+            Next::WorkOut => {
+                at = now;
+                self.work_out_prompts()?
+            }
+        });
         *self.prompt_cache.borrow_mut() = Some(PromptCache {
             stamp,
-            at: now,
+            at,
             open: open.clone(),
+            accounted: stamp.changes,
+            written: Some(Vec::new()),
         });
         Ok(open)
     }
 
     fn work_out_prompts(&self) -> Result<OpenPrompts> {
         let settings = self.prompt_settings()?;
-        let facts = self.prompt_facts(&settings)?;
+        let facts = self.prompt_facts(&settings, None)?;
         let all = evaluate(&facts, &settings, &self.calendar()?, self.now());
+        Ok(OpenPrompts {
+            prompts: self.not_dismissed(all)?,
+            years: facts.years,
+            siblings: facts.siblings,
+            unreadable: self.unreadable_records()?,
+        })
+    }
+
+    fn not_dismissed(&self, prompts: Vec<Prompt>) -> Result<Vec<Arc<Prompt>>> {
         let dismissed = self.dismissals()?;
-        let open = all
+        Ok(prompts
             .into_iter()
             .filter(|p| {
                 let current = p.trigger_ids();
@@ -185,12 +278,143 @@ impl Session {
                     .get(&p.key)
                     .is_some_and(|sets| sets.iter().any(|d| current.is_subset(d)))
             })
+            .map(Arc::new)
+            .collect())
+    }
+
+    /// The prompts after the given writes, working out only those of the families they
+    /// touched; `None` when a write named no pupil (every prompt must be worked out again).
+    fn rework_prompts(
+        &self,
+        old: &OpenPrompts,
+        written: &[Vec<Uuid>],
+    ) -> Result<Option<OpenPrompts>> {
+        let mut touched = BTreeSet::new();
+        for targets in written {
+            let pupils = self.pupils_among(targets)?;
+            if pupils.is_empty() {
+                return Ok(None);
+            }
+            touched.extend(pupils);
+        }
+        let settings = self.prompt_settings()?;
+        let scope = self.prompt_scope(touched, old, &settings)?;
+        let facts = self.prompt_facts(&settings, Some(&scope))?;
+        let fresh = evaluate(&facts, &settings, &self.calendar()?, self.now());
+        let in_scope = |p: &Prompt| p.pupils.iter().any(|(id, _)| scope.contains(id));
+        if fresh
+            .iter()
+            .any(|p| !p.pupils.iter().all(|(id, _)| scope.contains(id)))
+        {
+            // A prompt naming a child outside the families worked out: the scope was wrong, so
+            // every prompt is worked out instead.
+            return Ok(None);
+        }
+        let mut prompts: Vec<Arc<Prompt>> = old
+            .prompts
+            .iter()
+            .filter(|p| !in_scope(p))
+            .cloned()
             .collect();
-        Ok(OpenPrompts {
-            prompts: open,
-            years: facts.years,
+        prompts.extend(self.not_dismissed(fresh)?);
+        rank(&mut prompts);
+        let mut years = old.years.clone();
+        years.retain(|id, _| !scope.contains(id));
+        years.extend(facts.years);
+        let mut siblings = old.siblings.clone();
+        siblings.retain(|id, _| !scope.contains(id));
+        siblings.extend(facts.siblings);
+        Ok(Some(OpenPrompts {
+            prompts,
+            years,
+            siblings,
             unreadable: self.unreadable_records()?,
-        })
+        }))
+    }
+
+    /// The pupils among a write's targets.
+    fn pupils_among(&self, targets: &[Uuid]) -> Result<Vec<Uuid>> {
+        let ids: BTreeSet<Uuid> = targets.iter().copied().collect();
+        let mut stmt = self.conn().prepare_cached(
+            "SELECT id FROM pupils WHERE id IN (SELECT value FROM json_each(?1))",
+        )?;
+        let found = stmt
+            .query_map([id_list(&ids)], |r| r.get::<_, String>(0))?
+            .collect::<rusqlite::Result<Vec<_>>>()?;
+        found.iter().map(|s| parse_id(s)).collect()
+    }
+
+    /// The children whose prompts a write about `touched` may change: every prompt names a
+    /// whole family or a whole notification's children, so the set is closed under both, as
+    /// they are now (households; the notifications the prompts read: recent or still open) and
+    /// as they were when the prompts were worked out (a child who left a household takes their
+    /// old family's prompts with them).
+    fn prompt_scope(
+        &self,
+        touched: BTreeSet<Uuid>,
+        old: &OpenPrompts,
+        settings: &PromptSettings,
+    ) -> Result<BTreeSet<Uuid>> {
+        let c = self.conn();
+        let recent =
+            fmt_utc(self.now() - chrono::Duration::days(settings.encompass_sibling_days as i64));
+        let mut notified: HashMap<String, Vec<Uuid>> = HashMap::new();
+        {
+            let mut stmt = c.prepare_cached(
+                "SELECT notification_id, pupil_id FROM encompass_children WHERE notification_id IN (
+                     SELECT id FROM encompass_notifications WHERE received_at >= ?1
+                     UNION SELECT f.source_id FROM open_follow_ups o JOIN follow_ups f ON f.id = o.follow_up_id)",
+            )?;
+            let mut rows = stmt.query([&recent])?;
+            while let Some(r) = rows.next()? {
+                notified
+                    .entry(r.get(0)?)
+                    .or_default()
+                    .push(parse_id(&r.get::<_, String>(1)?)?);
+            }
+        }
+        // `+ended`: without statistics the planner would build an automatic index over every
+        // member on `ended` for each run instead of following the household index.
+        let mut households = c.prepare_cached(
+            "WITH RECURSIVE scope(p) AS (
+                 SELECT value FROM json_each(?1)
+                 UNION
+                 SELECT other.pupil_id FROM scope
+                   JOIN member_facts me ON me.pupil_id = scope.p AND me.ended = 0
+                   JOIN member_facts other ON other.household_id = me.household_id
+                  WHERE +other.ended = 0 AND other.pupil_id IS NOT NULL
+             )
+             SELECT p FROM scope",
+        )?;
+        let mut scope = touched;
+        loop {
+            let before = scope.len();
+            let now = households
+                .query_map([id_list(&scope)], |r| r.get::<_, String>(0))?
+                .collect::<rusqlite::Result<Vec<_>>>()?;
+            for p in now {
+                scope.insert(parse_id(&p)?);
+            }
+            for children in notified.values() {
+                if children.iter().any(|p| scope.contains(p)) {
+                    scope.extend(children.iter().copied());
+                }
+            }
+            for (p, siblings) in &old.siblings {
+                if scope.contains(p) || siblings.iter().any(|s| scope.contains(s)) {
+                    scope.insert(*p);
+                    scope.extend(siblings.iter().copied());
+                }
+            }
+            for prompt in &old.prompts {
+                if prompt.pupils.iter().any(|(id, _)| scope.contains(id)) {
+                    scope.extend(prompt.pupils.iter().map(|(id, _)| *id));
+                }
+            }
+            if scope.len() == before {
+                return Ok(scope);
+            }
+        }
     }
 
     /// Today's prompts a page at a time: ranked by urgency, counted by rule, filtered by rule
@@ -213,7 +437,7 @@ impl Session {
             .into_iter()
             .collect();
         year_groups.sort_by_key(|y| year_order(y));
-        let in_year: Vec<&Prompt> = open.iter().filter(|p| in_year(p)).collect();
+        let in_year: Vec<&Prompt> = open.iter().map(|p| &**p).filter(|p| in_year(p)).collect();
         let groups = PromptRule::ALL
             .iter()
             .map(|&rule| PromptGroup {
@@ -251,7 +475,7 @@ impl Session {
             .prompts
             .iter()
             .filter(|p| p.pupils.iter().any(|(id, _)| *id == pupil))
-            .cloned()
+            .map(|p| Prompt::clone(p))
             .collect())
     }
 
@@ -297,8 +521,15 @@ impl Session {
 
     /// Loads what the rules read: recent concerns (amendments applied), the last voice entry
     /// per child, referrals and escalations of the children concerned, notifications that are
-    /// open or recent, and families.
-    fn prompt_facts(&self, settings: &PromptSettings) -> Result<Facts> {
+    /// open or recent, and families. With a scope (a set closed under households and
+    /// notifications, `prompt_scope`), only what is about those children: the same facts a
+    /// whole load holds about them.
+    fn prompt_facts(
+        &self,
+        settings: &PromptSettings,
+        scope: Option<&BTreeSet<Uuid>>,
+    ) -> Result<Facts> {
+        let in_scope = |p: &Uuid| scope.is_none_or(|s| s.contains(p));
         // A prompt left out because its facts were not derived would be silent: say so instead.
         if let Some(cause) = &self.derived_failure {
             return Err(Error::DerivedNotRebuilt {
@@ -316,10 +547,24 @@ impl Session {
         {
             // Each concern's current time and categories, kept on write (`concern_facts`):
             // amendments are applied already, so the window is one range of an index.
-            let mut stmt = c.prepare_cached(
-                "SELECT concern_id, pupil_id, observed_at, categories FROM concern_facts WHERE observed_at >= ?1",
-            )?;
-            let mut rows = stmt.query([&cutoff])?;
+            // Scoped, through each child's (pupil, time) index; else one range of the window.
+            let (mut stmt, args) = match scope {
+                None => (
+                    c.prepare_cached(
+                        "SELECT concern_id, pupil_id, observed_at, categories FROM concern_facts WHERE observed_at >= ?1",
+                    )?,
+                    vec![cutoff.clone()],
+                ),
+                Some(scope) => (
+                    c.prepare_cached(
+                        "SELECT f.concern_id, f.pupil_id, f.observed_at, f.categories
+                         FROM json_each(?2) p CROSS JOIN concern_facts f ON f.pupil_id = p.value
+                         WHERE f.observed_at >= ?1",
+                    )?,
+                    vec![cutoff.clone(), id_list(scope)],
+                ),
+            };
+            let mut rows = stmt.query(rusqlite::params_from_iter(args))?;
             while let Some(r) = rows.next()? {
                 facts.concerns.push(ConcernFact {
                     id: parse_id(&r.get::<_, String>(0)?)?,
@@ -350,15 +595,19 @@ impl Session {
             for (id, received, respond, open) in rows {
                 let children = kids
                     .query_map([&id], |r| r.get::<_, String>(0))?
-                    .collect::<rusqlite::Result<Vec<_>>>()?;
+                    .collect::<rusqlite::Result<Vec<_>>>()?
+                    .iter()
+                    .map(|s| parse_id(s))
+                    .collect::<Result<Vec<_>>>()?;
+                // A scope holds all of a notification's children or none of them.
+                if !children.iter().any(in_scope) {
+                    continue;
+                }
                 facts.notifications.push(NotificationFact {
                     id: parse_id(&id)?,
                     received_at: parse_time(&received)?,
                     respond_by: parse_time(&respond)?,
-                    children: children
-                        .iter()
-                        .map(|s| parse_id(s))
-                        .collect::<Result<_>>()?,
+                    children,
                     open_follow_ups: open,
                 });
             }
@@ -390,15 +639,17 @@ impl Session {
             for i in ids {
                 pupils.insert(parse_id(&i)?);
             }
+            pupils.retain(in_scope);
         }
         // Families of those pupils: the other current members of each one's households, from
         // the members' derived facts (no bodies read).
         let list = id_list(&pupils);
         {
+            // `+ended` keeps the planner on the household index (see `prompt_scope`).
             let mut stmt = c.prepare_cached(
                 "SELECT me.pupil_id, other.pupil_id, other.elsewhere FROM member_facts me
                  JOIN member_facts other ON other.household_id = me.household_id AND other.member_id != me.member_id
-                 WHERE me.pupil_id IN (SELECT value FROM json_each(?1)) AND me.ended = 0 AND other.ended = 0",
+                 WHERE me.pupil_id IN (SELECT value FROM json_each(?1)) AND +me.ended = 0 AND +other.ended = 0",
             )?;
             let mut rows = stmt.query([&list])?;
             while let Some(r) = rows.next()? {
@@ -459,9 +710,14 @@ impl Session {
                     }
                     _ => None,
                 };
+                let pupil = parse_id(&r.get::<_, String>(1)?)?;
+                if !in_scope(&pupil) {
+                    // An open referral of a child outside the scope.
+                    continue;
+                }
                 facts.referrals.push(ReferralFact {
                     id: parse_id(&r.get::<_, String>(0)?)?,
-                    pupil: parse_id(&r.get::<_, String>(1)?)?,
+                    pupil,
                     agency: r.get(4)?,
                     made_at: parse_time(&r.get::<_, String>(2)?)?,
                     decision_due_on: parse_date(&r.get::<_, String>(3)?)?,
@@ -559,5 +815,276 @@ impl Session {
             facts.years.insert(id, r.get(2)?);
         }
         Ok(facts)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+
+    use chrono::{Duration, NaiveDate};
+    use rand::rngs::ChaCha8Rng;
+    use rand::{RngExt, SeedableRng};
+
+    use super::*;
+    use crate::clock::ManualClock;
+    use crate::keyring::KdfParams;
+    use crate::secret::Passphrase;
+    use crate::seed::{Ev, SeedSpec, write_event};
+    use crate::session::StoreOptions;
+
+    fn kept(s: &Session) -> (u64, Option<Vec<Vec<Uuid>>>) {
+        let cache = s.prompt_cache.borrow();
+        let cache = cache.as_ref().expect("prompts kept");
+        (cache.accounted, cache.written.clone())
+    }
+
+    fn open_notification_follow_up(s: &Session) -> Option<Id> {
+        s.conn()
+            .query_row(
+                "SELECT f.id FROM open_follow_ups o JOIN follow_ups f ON f.id = o.follow_up_id
+                 JOIN encompass_notifications n ON n.id = f.source_id ORDER BY f.seq DESC LIMIT 1",
+                [],
+                |r| r.get::<_, String>(0),
+            )
+            .ok()
+            .map(|id| parse_id(&id).unwrap())
+    }
+
+    fn neglect(pupil: Id, at: chrono::DateTime<chrono::Utc>) -> NewConcern {
+        NewConcern {
+            pupil_id: pupil,
+            details: ConcernDetails {
+                reporter_name: "Teacher".into(),
+                reporter_role: "Teacher".into(),
+                observed_at: at,
+                location: "Classroom".into(),
+                categories: vec![Category::Neglect],
+                account: "Arrived hungry and without a coat.".into(),
+                child_words: None,
+                immediate_action: "Breakfast given.".into(),
+                body_marks: vec![],
+            },
+            other_children: vec![],
+        }
+    }
+
+    /// After a write: every change was through the session, the families it touched are
+    /// worked out again (never every prompt), the result is every prompt worked out anew, and
+    /// Today reads it. False when nothing was written.
+    fn check(s: &Session, before: &OpenPrompts, what: &str) -> bool {
+        let (accounted, written) = kept(s);
+        assert_eq!(
+            accounted,
+            s.conn().total_changes(),
+            "{what}: every change accounted for"
+        );
+        let written = written.expect("only writes through the session");
+        let full = s.work_out_prompts().unwrap();
+        let scoped = s
+            .rework_prompts(before, &written)
+            .unwrap()
+            .unwrap_or_else(|| panic!("{what}: every write here names its pupils"));
+        same(&scoped, &full, what);
+        same(&s.open_prompts().unwrap(), &full, what);
+        !written.is_empty()
+    }
+
+    fn same(a: &OpenPrompts, b: &OpenPrompts, what: &str) {
+        let keys = |o: &OpenPrompts| o.prompts.iter().map(|p| p.key.clone()).collect::<Vec<_>>();
+        assert_eq!(
+            keys(a),
+            keys(b),
+            "{what}: the same prompts in the same order"
+        );
+        for (x, y) in a.prompts.iter().zip(&b.prompts) {
+            assert_eq!(**x, **y, "{what}: prompt {}", x.key);
+        }
+        assert_eq!(a.years, b.years, "{what}: years");
+        assert_eq!(a.siblings, b.siblings, "{what}: siblings");
+    }
+
+    /// Every kind of write that changes a prompt, on a seeded school: after each, the prompts of
+    /// the families it touched are worked out again and the rest kept; the result is exactly
+    /// every prompt worked out anew, and it is what Today reads.
+    #[test]
+    fn a_write_reworks_only_its_families_prompts_and_they_are_every_prompt_worked_out_anew() {
+        let tmp = tempfile::tempdir().unwrap();
+        let dir = tmp.path().join("school");
+        let pass = Passphrase::new("seed passphrase for prompts".into());
+        let today = NaiveDate::from_ymd_opt(2026, 12, 1).unwrap();
+        let spec = SeedSpec {
+            pupils: 90,
+            years: 2,
+            seed: 3,
+            today,
+        };
+        crate::seed::create(&dir, &spec, &pass, KdfParams::MINIMUM).unwrap();
+        let now = crate::time::noon_london(today) + Duration::hours(2);
+        let clock = Arc::new(ManualClock::new(now));
+        let mut s = crate::unlock(&dir, None, &pass, StoreOptions::new(clock.clone())).unwrap();
+        let pupils: Vec<Id> = s
+            .list_pupils(&crate::session::PupilQuery {
+                limit: 1000,
+                ..Default::default()
+            })
+            .unwrap()
+            .items
+            .iter()
+            .map(|p| p.id)
+            .collect();
+        let families: Vec<Vec<usize>> = (0..pupils.len()).step_by(2).map(|i| vec![i]).collect();
+        let mut rng = ChaCha8Rng::seed_from_u64(11);
+        let mut reworked = 0;
+        for step in 0..40 {
+            let before = s.open_prompts().unwrap();
+            let pupil = rng.random_range(0..pupils.len());
+            let other = rng.random_range(0..pupils.len());
+            let at = now - Duration::hours(3);
+            let what = match step % 8 {
+                0..=2 => {
+                    let ev = [
+                        Ev::Concern { pupil },
+                        Ev::Voice { pupil },
+                        Ev::Referral { pupil },
+                        Ev::Encompass {
+                            family: rng.random_range(0..families.len()),
+                        },
+                    ];
+                    let ev = &ev[rng.random_range(0..ev.len())];
+                    clock.set(at);
+                    write_event(
+                        &mut s,
+                        &clock,
+                        &mut rng,
+                        ev,
+                        at,
+                        &pupils,
+                        &families,
+                        now,
+                        Duration::days(4),
+                    )
+                    .unwrap();
+                    "a seeded record"
+                }
+                3 => {
+                    // Two families become one: both sets of prompts change.
+                    s.add_family_member(
+                        pupils[pupil],
+                        Some(pupils[other]),
+                        &MemberDetails::pupil_child(),
+                    )
+                    .map(|_| "a child joined another's household")
+                    .unwrap_or("already in that household")
+                }
+                4 => {
+                    let file = s.pupil_file(pupils[pupil]).unwrap();
+                    match file.household.iter().find(|m| {
+                        !m.left && m.pupil_id.is_some() && m.pupil_id != Some(pupils[pupil])
+                    }) {
+                        Some(m) => {
+                            s.end_household_member(m.id, "Moved away").unwrap();
+                            "a sibling left the household"
+                        }
+                        None => "no sibling to leave",
+                    }
+                }
+                5 => match open_notification_follow_up(&s) {
+                    Some(f) => {
+                        s.complete_follow_up(f, "Seen in school; support given.")
+                            .unwrap();
+                        "a notification's follow-up completed"
+                    }
+                    None => "no open follow-up",
+                },
+                6 => match before.prompts.first() {
+                    Some(p) => {
+                        s.dismiss_prompt(&p.key.clone(), "Considered at the DSL meeting")
+                            .unwrap();
+                        "a prompt dismissed"
+                    }
+                    None => "nothing to dismiss",
+                },
+                _ => {
+                    let c = s
+                        .record_concern(&neglect(pupils[pupil], now - Duration::days(2)))
+                        .unwrap();
+                    // Its time corrected to long ago: out of every window.
+                    s.amend(
+                        RecordKind::Concern,
+                        c,
+                        "observed_at",
+                        serde_json::json!(crate::time::fmt_utc(now - Duration::days(900))),
+                        "Wrong date",
+                    )
+                    .unwrap();
+                    "a concern recorded and its time corrected"
+                }
+            };
+            clock.set(now);
+            reworked += usize::from(check(&s, &before, what));
+        }
+        assert!(reworked >= 25, "most steps wrote something ({reworked})");
+
+        // A child with four neglect concerns and a child from another family who joins their
+        // household, then leaves it: the family's prompt becomes the first child's alone, though
+        // the leaving names only the second child.
+        let (a, b) = (pupils[0], pupils[pupils.len() - 1]);
+        for (pupil, n) in [(a, 4), (b, 1)] {
+            for i in 0..n {
+                s.record_concern(&neglect(pupil, now - Duration::days(3 + i)))
+                    .unwrap();
+            }
+        }
+        let before = s.open_prompts().unwrap();
+        s.add_family_member(a, Some(b), &MemberDetails::pupil_child())
+            .unwrap();
+        check(&s, &before, "a child joined another family's household");
+        let family_prompt = |s: &Session| {
+            s.prompts()
+                .unwrap()
+                .into_iter()
+                .filter(|p| p.rule == PromptRule::AccumulatingConcerns)
+                .map(|p| p.pupils.iter().map(|(id, _)| *id).collect::<BTreeSet<_>>())
+                .filter(|named| named.contains(&a))
+                .collect::<Vec<_>>()
+        };
+        assert!(family_prompt(&s).iter().any(|named| named.contains(&b)));
+        let before = s.open_prompts().unwrap();
+        let joined = s
+            .pupil_file(a)
+            .unwrap()
+            .household
+            .into_iter()
+            .find(|m| m.pupil_id == Some(b) && !m.left)
+            .unwrap();
+        s.end_household_member(joined.id, "Went home").unwrap();
+        check(&s, &before, "the child left again");
+        assert!(
+            family_prompt(&s).iter().any(|named| !named.contains(&b)),
+            "the first child's own prompt"
+        );
+
+        // Opening a child's file logs a read: the prompts are kept as they are.
+        let before = s.open_prompts().unwrap();
+        s.pupil_chronology(pupils[0], &Default::default()).unwrap();
+        assert!(Arc::ptr_eq(&before, &s.open_prompts().unwrap()));
+
+        // A setting names no pupil: every prompt is worked out again.
+        let before = s.open_prompts().unwrap();
+        let mut settings = s.prompt_settings().unwrap();
+        settings.voice_absent_weeks += 1;
+        s.set_prompt_settings(&settings).unwrap();
+        let (_, written) = kept(&s);
+        assert!(
+            s.rework_prompts(&before, &written.unwrap())
+                .unwrap()
+                .is_none()
+        );
+        same(
+            &s.open_prompts().unwrap(),
+            &s.work_out_prompts().unwrap(),
+            "a setting",
+        );
     }
 }

@@ -12,7 +12,7 @@ use uuid::Uuid;
 use super::{Session, parse_id, parse_time};
 use crate::audit::Action;
 use crate::error::{Error, Result};
-use crate::kinds::{ShownField, current, shown_fields};
+use crate::kinds::{ShownField, current, read_event, shown_fields};
 use crate::records::*;
 use crate::time::{london_date, parse_date};
 
@@ -27,6 +27,10 @@ pub struct AmendmentView {
     #[ts(type = "unknown")]
     pub value: serde_json::Value,
     pub reason: String,
+    /// The schema version of the record's body the field belongs to (1 before it was kept).
+    #[serde(skip)]
+    #[ts(skip)]
+    pub schema_version: u32,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
@@ -424,7 +428,7 @@ impl Session {
         names: &Names,
     ) -> Result<HashMap<String, Vec<AmendmentView>>> {
         let sql = format!(
-            "SELECT record_id, id, at, by_user, field, value, reason FROM amendments WHERE {filter} ORDER BY seq"
+            "SELECT record_id, id, at, by_user, field, value, reason, coalesce(schema_version, 1) FROM amendments WHERE {filter} ORDER BY seq"
         );
         let mut stmt = self.conn().prepare_cached(&sql)?;
         let mut rows = stmt.query([arg])?;
@@ -438,6 +442,7 @@ impl Session {
                 field: r.get(4)?,
                 value: serde_json::from_str(&value)?,
                 reason: r.get(6)?,
+                schema_version: r.get(7)?,
             });
         }
         Ok(out)
@@ -629,11 +634,20 @@ impl Session {
     }
 
     fn household_of(&self, pupil: Id, names: &Names) -> Result<Vec<HouseholdMemberView>> {
-        let rows: Vec<(String, String, String, Option<String>, String, bool)> = {
+        type MemberRow = (
+            String,
+            String,
+            String,
+            Option<String>,
+            String,
+            Option<String>,
+            Option<String>,
+        );
+        let rows: Vec<MemberRow> = {
             let mut stmt = self.conn().prepare_cached(
-                "SELECT m.id, m.household_id, h.body, m.pupil_id, m.body,
-                        EXISTS (SELECT 1 FROM household_member_ends e WHERE e.member_id = m.id)
+                "SELECT m.id, m.household_id, h.body, m.pupil_id, m.body, e.at, e.body
                  FROM household_members m JOIN households h ON h.id = m.household_id
+                 LEFT JOIN household_member_ends e ON e.member_id = m.id
                  WHERE m.household_id IN (SELECT household_id FROM household_members WHERE pupil_id = ?1)
                  ORDER BY m.seq",
             )?;
@@ -654,7 +668,7 @@ impl Session {
             .into_iter()
             .collect();
         rows.into_iter()
-            .map(|(id, hid, hbody, pid, body, left)| {
+            .map(|(id, hid, hbody, pid, body, left_at, left_body)| {
                 let none = Vec::new();
                 let h: HouseholdDetails = current(&hbody, amendments.get(&hid).unwrap_or(&none))?;
                 let details: MemberDetails = current(&body, amendments.get(&id).unwrap_or(&none))?;
@@ -666,11 +680,27 @@ impl Session {
                         .clone()
                         .unwrap_or_else(|| "Not known".into()),
                 };
+                let mut fields = [shown_fields(&h)?, shown_fields(&details)?].concat();
+                let left = left_at.is_some();
+                if let (Some(at), Some(end)) = (left_at, left_body) {
+                    // A reason this build cannot read must not hide the child's page.
+                    let reason = read_event::<MemberEnd>(&end).map_or_else(
+                        |_| "the reason could not be read by this version".to_owned(),
+                        |e| e.reason,
+                    );
+                    fields.push(ShownField {
+                        label: "Left the household".into(),
+                        value: format!(
+                            "{}: {reason}",
+                            crate::time::display_date(london_date(parse_time(&at)?)),
+                        ),
+                    });
+                }
                 Ok(HouseholdMemberView {
                     id: parse_id(&id)?,
                     household_id: parse_id(&hid)?,
                     household_name: h.name.clone(),
-                    fields: [shown_fields(&h)?, shown_fields(&details)?].concat(),
+                    fields,
                     household: h,
                     pupil_id,
                     name,
@@ -1220,7 +1250,7 @@ impl RawEntry {
                 fields = shown_fields(&d)?;
                 let state = match (outcome, done_at) {
                     (Some(o), Some(at)) => {
-                        let o: FollowUpOutcome = serde_json::from_str(o)?;
+                        let o: FollowUpOutcome = read_event(o)?;
                         format!(
                             "Completed {}: {}",
                             crate::time::display_london(parse_time(at)?),

@@ -4,9 +4,10 @@
 //! of its text rows: a correction appends the record's whole current text and a row holding only
 //! its reason, and marks the rows it replaced `superseded` in `search_row_roles` (derived state,
 //! rebuilt from the records when `SEARCH_VERSION` changes), so an amended word is found only as
-//! it now reads. Two FTS5 indexes hold the same rows: `search_recent` those from a floor about a
-//! year back, `search_index` all of them; the newest hits come from the first, and the second is
-//! read below the floor only when the first has fewer than asked for. See migration 011.
+//! it now reads. Two FTS5 indexes hold the same rows: `search_recent` those written from a day
+//! about a year back (`search_state.recent_from`), `search_index` all of them; the newest hits
+//! come from the first, and the second is read for rows before that day only when the first has
+//! fewer than asked for. See migrations 011 and 012.
 
 use std::collections::{HashMap, HashSet};
 
@@ -19,8 +20,9 @@ use uuid::Uuid;
 use super::queries::AmendmentView;
 use super::{Ctx, Session, parse_id, parse_time};
 use crate::audit::Action;
-use crate::error::Result;
-use crate::kinds::{Body, current, with_body};
+use crate::error::{Error, Result};
+use crate::kinds::follow_up::FollowUpOutcome;
+use crate::kinds::{Body, current, read_event, with_body};
 use crate::records::*;
 use crate::time::fmt_utc;
 
@@ -221,6 +223,7 @@ struct Correction {
     field: String,
     value: serde_json::Value,
     reason: String,
+    schema_version: u32,
 }
 
 /// What `classify` found: each row's role, and the rows a store written before migration 011
@@ -247,7 +250,7 @@ fn classify(c: &Connection) -> Result<Plan> {
     let mut corrections: HashMap<String, (RecordKind, Vec<Correction>)> = HashMap::new();
     {
         let mut stmt = c.prepare(
-            "SELECT record_id, record_kind, id, at, by_user, field, value, reason FROM amendments ORDER BY seq",
+            "SELECT record_id, record_kind, id, at, by_user, field, value, reason, coalesce(schema_version, 1) FROM amendments ORDER BY seq",
         )?;
         let mut q = stmt.query([])?;
         while let Some(r) = q.next()? {
@@ -263,21 +266,37 @@ fn classify(c: &Connection) -> Result<Plan> {
                     field: r.get(5)?,
                     value: serde_json::from_str(&r.get::<_, String>(6)?)?,
                     reason: r.get(7)?,
+                    schema_version: r.get(8)?,
                 });
         }
     }
     let mut outcomes: HashMap<String, Vec<(String, String)>> = HashMap::new();
     {
         let mut stmt = c.prepare(
-            "SELECT follow_up_id, at, json_extract(body, '$.outcome') FROM follow_up_events WHERE event = 'completed'",
+            "SELECT follow_up_id, at, body FROM follow_up_events WHERE event = 'completed'",
         )?;
         let mut q = stmt.query([])?;
         while let Some(r) = q.next()? {
-            let outcome: Option<String> = r.get(2)?;
+            // An outcome of a newer version is matched by its text as written, so its row is
+            // still known as the outcome (not taken for the record's own text).
+            let body: String = r.get(2)?;
+            let outcome = read_event::<FollowUpOutcome>(&body)
+                .map(|o| o.outcome)
+                .or_else(|_| {
+                    serde_json::from_str::<serde_json::Value>(&body)?["outcome"]
+                        .as_str()
+                        .map(str::to_owned)
+                        .ok_or(Error::Internal {
+                            detail: "a follow-up outcome without its text".into(),
+                        })
+                });
+            let Ok(outcome) = outcome else {
+                continue;
+            };
             outcomes
                 .entry(r.get(0)?)
                 .or_default()
-                .push((r.get(1)?, text_of(&[outcome.as_deref()])));
+                .push((r.get(1)?, text_of(&[Some(&outcome)])));
         }
     }
     let ids: Vec<&String> = corrections.keys().chain(outcomes.keys()).collect();
@@ -339,6 +358,7 @@ fn classify(c: &Connection) -> Result<Plan> {
                 field: a.field.clone(),
                 value: a.value.clone(),
                 reason: a.reason.clone(),
+                schema_version: a.schema_version,
             })
             .collect();
         // A record this build cannot read keeps its rows as they are, searchable as written:
@@ -377,8 +397,8 @@ fn classify(c: &Connection) -> Result<Plan> {
                 plan.roles.push((r.rowid, RowRole::Superseded));
             }
         }
-        // Written now, with the time they are written (as every row is: the recent index's
-        // floor follows that order).
+        // Written now, with the time they are written (as every row is: the recent index holds
+        // the rows written from a day on).
         if keep.is_none() {
             plan.missing.push(Missing {
                 kind: *kind,
@@ -430,86 +450,120 @@ fn record_row(c: &Connection, kind: RecordKind, id: &str) -> Result<Option<Corre
     )))
 }
 
-/// Moves the recent index's floor to the first row of about a year ago: rows below it leave
-/// the recent index, rows above it that were not in it join it. Most unlocks move it by a day's
-/// rows; the first after migration 011 fills a year's.
-fn keep_recent(c: &Connection, now: DateTime<Utc>) -> Result<()> {
-    let floor: i64 = c.query_row("SELECT recent_floor FROM search_state", [], |r| r.get(0))?;
-    let cutoff = fmt_utc(now - Duration::days(RECENT_DAYS));
-    // Rows are written in time order (near enough: a clock put back moves a few rows in or out
-    // of the recent index; which index finds them does not change what is found). Each scan
-    // below reads only the rows that move.
-    let one = |sql: &str, floor: i64| -> Result<Option<i64>> {
-        Ok(c.prepare_cached(sql)?
-            .query_row(params![floor, cutoff], |r| r.get(0))
-            .optional()?)
-    };
-    let first_recent = one(
-        "SELECT rowid FROM search_text WHERE rowid >= ?1 AND at >= ?2 ORDER BY rowid LIMIT 1",
-        floor,
+/// What `verify` finds wrong with the recent index: it must hold exactly the rows written from
+/// `recent_from` on (a row missing from it is found by no search until the day it leaves; a
+/// row it holds wrongly would be deleted from it blind). A store without it yet is skipped.
+pub(crate) fn recent_index_problems(c: &Connection) -> Result<Vec<String>> {
+    let kept_by_time: bool = c.query_row(
+        "SELECT EXISTS (SELECT 1 FROM pragma_table_info('search_state') WHERE name = 'recent_from')",
+        [],
+        |r| r.get(0),
     )?;
-    let newest: Option<i64> =
-        c.query_row("SELECT max(rowid) FROM search_text", [], |r| r.get(0))?;
-    let target = match first_recent {
-        Some(r) if r > floor => r,
-        None if newest.is_some_and(|n| n >= floor) => newest.unwrap_or(0) + 1,
-        _ => one(
-            "SELECT rowid FROM search_text WHERE rowid < ?1 AND at < ?2 ORDER BY rowid DESC LIMIT 1",
-            floor,
-        )?
-        .map_or(1, |r| r + 1),
-    };
-    if target == floor {
+    if !kept_by_time {
+        return Ok(Vec::new());
+    }
+    let (held, due): (i64, i64) = c.query_row(
+        "SELECT (SELECT count(*) FROM search_recent_docsize),
+                (SELECT count(*) FROM search_text WHERE at >= (SELECT recent_from FROM search_state))",
+        [],
+        |r| Ok((r.get(0)?, r.get(1)?)),
+    )?;
+    Ok(if held != due {
+        vec![format!(
+            "search's recent index holds {held} rows for the {due} written since its floor: `sgd rebuild-derived` makes it again"
+        )]
+    } else {
+        Vec::new()
+    })
+}
+
+/// Moves the recent index's floor to the start of the day a year ago: the rows written before
+/// it leave the recent index, and rows after it that were not in it (the clock was put back, or
+/// the index is new) join it. Both are one range of `search_text_at`, so an unlock moves a day's
+/// rows at most; the first after migration 012 fills a year's.
+///
+/// With `make_again` (`sgd rebuild-derived`, after `verify` found it short), or when it does
+/// not hold exactly the rows since its floor, the index is made again from the rows since the
+/// new floor instead.
+fn keep_recent(c: &Connection, now: DateTime<Utc>, make_again: bool) -> Result<()> {
+    let from: String = c.query_row("SELECT recent_from FROM search_state", [], |r| r.get(0))?;
+    let day = (now - Duration::days(RECENT_DAYS)).date_naive();
+    let cutoff = fmt_utc(day.and_time(chrono::NaiveTime::MIN).and_utc());
+    if cutoff == from && !make_again {
         return Ok(());
     }
-    if target > floor {
-        let (leaving, staying): (i64, i64) = c.query_row(
-            "SELECT (SELECT count(*) FROM search_text WHERE rowid >= ?1 AND rowid < ?2),
-                    (SELECT count(*) FROM search_text WHERE rowid >= ?2)",
-            params![floor, target],
-            |r| Ok((r.get(0)?, r.get(1)?)),
+    // Taking out a row the index does not hold would damage it: a floor changed behind the app
+    // (the index no longer holds exactly the rows since it) has the index made again instead.
+    let held_is_due = || -> Result<bool> {
+        Ok(c.query_row(
+            "SELECT (SELECT count(*) FROM search_recent_docsize) = (SELECT count(*) FROM search_text WHERE at >= ?1)",
+            [&from],
+            |r| r.get(0),
+        )?)
+    };
+    if make_again || !held_is_due()? {
+        c.execute(
+            "INSERT INTO search_recent(search_recent) VALUES ('delete-all')",
+            [],
         )?;
-        if leaving > staying {
+        c.execute(
+            "INSERT INTO search_recent(rowid, body) SELECT rowid, body FROM search_text WHERE at >= ?1",
+            [&cutoff],
+        )?;
+        c.execute("UPDATE search_state SET recent_from = ?1", [&cutoff])?;
+        return Ok(());
+    }
+    if cutoff > from {
+        let leaving: i64 = c
+            .prepare_cached("SELECT count(*) FROM search_text WHERE at >= ?1 AND at < ?2")?
+            .query_row(params![from, cutoff], |r| r.get(0))?;
+        let staying = || -> Result<i64> {
+            Ok(
+                c.prepare_cached("SELECT count(*) FROM search_text WHERE at >= ?1")?
+                    .query_row([&cutoff], |r| r.get(0))?,
+            )
+        };
+        if leaving > 10_000 && leaving > staying()? {
             // Cheaper to make it again than to take most of it out row by row.
             c.execute(
                 "INSERT INTO search_recent(search_recent) VALUES ('delete-all')",
                 [],
             )?;
             c.execute(
-                "INSERT INTO search_recent(rowid, body) SELECT rowid, body FROM search_text WHERE rowid >= ?1",
-                [target],
+                "INSERT INTO search_recent(rowid, body) SELECT rowid, body FROM search_text WHERE at >= ?1",
+                [&cutoff],
             )?;
         } else {
             c.execute(
                 "INSERT INTO search_recent(search_recent, rowid, body)
-                 SELECT 'delete', rowid, body FROM search_text WHERE rowid >= ?1 AND rowid < ?2",
-                params![floor, target],
+                 SELECT 'delete', rowid, body FROM search_text WHERE at >= ?1 AND at < ?2",
+                params![from, cutoff],
             )?;
         }
     } else {
         c.execute(
-            "INSERT INTO search_recent(rowid, body) SELECT rowid, body FROM search_text WHERE rowid >= ?1 AND rowid < ?2",
-            params![target, floor],
+            "INSERT INTO search_recent(rowid, body) SELECT rowid, body FROM search_text WHERE at >= ?1 AND at < ?2",
+            params![cutoff, from],
         )?;
     }
-    c.execute("UPDATE search_state SET recent_floor = ?1", [target])?;
+    c.execute("UPDATE search_state SET recent_from = ?1", [&cutoff])?;
     Ok(())
 }
 
 /// One search, over one index (`recent`, or `search_index` below `below`).
-/// One page of a search over one index, newest first, below a rowid: the recent index (below
-/// `i64::MAX`), then `search_index` below the recent index's floor.
+/// One page of a search over one index, newest first, below a rowid: the recent index (rows
+/// written from `recent_from` on), then `search_index` for the rows written before.
 const SEARCH_RECENT: &str = "SELECT s.record_kind, s.record_id, s.pupil_id, s.at, snippet(search_recent, 0, '[', ']', '…', 16), s.rowid
      FROM search_recent JOIN search_text s ON s.rowid = search_recent.rowid
      WHERE search_recent MATCH ?1 AND (?2 IS NULL OR (s.author_id = ?2 AND s.record_kind = 'concern'))
        AND NOT EXISTS (SELECT 1 FROM search_row_roles r WHERE r.row_id = s.rowid AND r.role = 'superseded')
-       AND search_recent.rowid < ?4
+       AND search_recent.rowid < ?4 AND s.at >= ?5
      ORDER BY search_recent.rowid DESC LIMIT ?3";
 const SEARCH_OLDER: &str = "SELECT s.record_kind, s.record_id, s.pupil_id, s.at, snippet(search_index, 0, '[', ']', '…', 16), s.rowid
      FROM search_index JOIN search_text s ON s.rowid = search_index.rowid
      WHERE search_index MATCH ?1 AND (?2 IS NULL OR (s.author_id = ?2 AND s.record_kind = 'concern'))
        AND NOT EXISTS (SELECT 1 FROM search_row_roles r WHERE r.row_id = s.rowid AND r.role = 'superseded')
-       AND search_index.rowid < ?4
+       AND search_index.rowid < ?4 AND s.at < ?5
      ORDER BY search_index.rowid DESC LIMIT ?3";
 
 type Row = (String, String, Option<String>, String, String, i64);
@@ -529,17 +583,20 @@ impl Session {
         // A correction's reason and its record's text can both match: pages of a few more rows
         // than hits, read until `limit` records are found or both indexes are exhausted.
         let ask = (limit + limit / 2 + 2) as i64;
-        let floor: i64 =
+        let from: String =
             self.conn()
-                .query_row("SELECT recent_floor FROM search_state", [], |r| r.get(0))?;
+                .query_row("SELECT recent_from FROM search_state", [], |r| r.get(0))?;
         let mut seen = HashSet::new();
         let mut rows: Vec<Row> = Vec::new();
-        for (sql, mut below) in [(SEARCH_RECENT, i64::MAX), (SEARCH_OLDER, floor)] {
+        for sql in [SEARCH_RECENT, SEARCH_OLDER] {
+            let mut below = i64::MAX;
             while rows.len() < limit {
                 let page: Vec<Row> = self
                     .conn()
                     .prepare_cached(sql)?
-                    .query_map(params![q, staff, ask, below], |r| TryFrom::try_from(r))?
+                    .query_map(params![q, staff, ask, below, from], |r| {
+                        TryFrom::try_from(r)
+                    })?
                     .collect::<rusqlite::Result<_>>()?;
                 let exhausted = (page.len() as i64) < ask;
                 if let Some(last) = page.last() {
@@ -586,7 +643,7 @@ impl Session {
         let roles = self.rebuild_search_roles(force);
         let now = self.now();
         let sp = self.conn.savepoint()?;
-        keep_recent(&sp, now)?;
+        keep_recent(&sp, now, force)?;
         sp.commit()?;
         roles
     }

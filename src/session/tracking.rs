@@ -14,7 +14,7 @@ use super::queries::{AmendmentView, FollowUpItem};
 use super::{Session, parse_id, parse_time};
 use crate::audit::Action;
 use crate::error::{Error, Result};
-use crate::kinds::current;
+use crate::kinds::{current, read_event};
 use crate::records::*;
 use crate::time::{london_date, parse_date};
 
@@ -199,7 +199,7 @@ impl Session {
                 let pupil = parse_id(pupil)?;
                 let due = parse_date(due)?;
                 let completed_at = parse_time(at)?;
-                let outcome: FollowUpOutcome = serde_json::from_str(outcome)?;
+                let outcome: FollowUpOutcome = read_event(outcome)?;
                 let a = amendments.get(id).map(Vec::as_slice).unwrap_or(&[]);
                 Ok(CompletedFollowUp {
                     id: parse_id(id)?,

@@ -3,7 +3,6 @@
 
 use chrono::{DateTime, NaiveDate, Utc};
 use rusqlite::{Connection, OptionalExtension, params};
-use serde::Serialize;
 use sha2::{Digest, Sha256};
 use uuid::Uuid;
 
@@ -11,16 +10,9 @@ use super::search::index_body;
 use super::{Ctx, Session, parse_id};
 use crate::audit::Action;
 use crate::error::{Error, Result};
-use crate::kinds::encode;
+use crate::kinds::{encode, encode_event};
 use crate::records::*;
 use crate::time::{fmt_date, fmt_utc, london_date};
-
-/// The body of an event row (not a record kind of its own).
-fn event_json<T: Serialize>(v: &T) -> Result<String> {
-    serde_json::to_string(v).map_err(|_| Error::Internal {
-        detail: "event encoding".into(),
-    })
-}
 
 pub(crate) fn pupil_exists(c: &Connection, id: Uuid) -> Result<()> {
     let found: bool = c
@@ -180,24 +172,29 @@ impl Session {
         self.require(Role::is_safeguarding_lead)?;
         required("reason", reason, MAX_TEXT)?;
         self.write(Action::HouseholdMemberEnd, |c, ctx| {
-            let exists: bool = c.query_row(
-                "SELECT EXISTS (SELECT 1 FROM household_members WHERE id = ?1)",
-                [member_id.to_string()],
-                |r| r.get(0),
-            )?;
-            if !exists {
+            let member: Option<(String, Option<String>)> = c
+                .query_row(
+                    "SELECT household_id, pupil_id FROM household_members WHERE id = ?1",
+                    [member_id.to_string()],
+                    |r| Ok((r.get(0)?, r.get(1)?)),
+                )
+                .optional()?;
+            let Some((household, pupil)) = member else {
                 return Err(Error::NotFound { what: "household member" });
-            }
+            };
             c.execute(
                 "INSERT INTO household_member_ends (id, device_id, at, by_user, member_id, body) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-                params![ctx.new_id().to_string(), ctx.device, ctx.now_text(), ctx.user.to_string(), member_id.to_string(), event_json(&MemberEnd { reason: reason.to_owned() })?],
+                params![ctx.new_id().to_string(), ctx.device, ctx.now_text(), ctx.user.to_string(), member_id.to_string(), encode_event(&MemberEnd { reason: reason.to_owned() })?],
             )
             .map_err(|e| match Error::from(e) {
                 Error::Conflict { .. } => Error::Conflict { what: "that person has already left the household" },
                 other => other,
             })?;
             super::derived::refresh(c, RecordKind::HouseholdMember, member_id)?;
-            Ok(((), vec![member_id]))
+            // The household and the child who left, as an added member's event names them.
+            let mut targets = vec![member_id, parse_id(&household)?];
+            targets.extend(pupil.as_deref().map(parse_id).transpose()?);
+            Ok(((), targets))
         })
     }
 
@@ -419,7 +416,7 @@ impl Session {
                 "INSERT INTO follow_up_events (id, device_id, at, by_user, follow_up_id, event, owner_id, body)
                  VALUES (?1, ?2, ?3, ?4, ?5, 'completed', NULL, ?6)",
             )?
-            .execute(params![ev.to_string(), ctx.device, ctx.now_text(), ctx.user.to_string(), id.to_string(), event_json(&FollowUpOutcome { outcome: outcome.to_owned() })?])?;
+            .execute(params![ev.to_string(), ctx.device, ctx.now_text(), ctx.user.to_string(), id.to_string(), encode_event(&FollowUpOutcome { outcome: outcome.to_owned() })?])?;
             super::search::index_outcome(c, ctx, id, pupil, outcome)?;
             Ok(((), vec![id, pupil]))
         })
@@ -438,7 +435,7 @@ impl Session {
             c.execute(
                 "INSERT INTO follow_up_events (id, device_id, at, by_user, follow_up_id, event, owner_id, body)
                  VALUES (?1, ?2, ?3, ?4, ?5, 'reassigned', ?6, ?7)",
-                params![ctx.new_id().to_string(), ctx.device, ctx.now_text(), ctx.user.to_string(), id.to_string(), owner_id.to_string(), event_json(&Reassigned {})?],
+                params![ctx.new_id().to_string(), ctx.device, ctx.now_text(), ctx.user.to_string(), id.to_string(), owner_id.to_string(), encode_event(&Reassigned {})?],
             )?;
             Ok(((), vec![id, pupil, owner_id]))
         })

@@ -30,6 +30,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("migrations/009_concern_facts.sql"),
     include_str!("migrations/010_derived_facts.sql"),
     include_str!("migrations/011_search_current.sql"),
+    include_str!("migrations/012_versions_scope_recent.sql"),
 ];
 
 fn migrations() -> Migrations<'static> {
@@ -145,6 +146,9 @@ pub fn open(path: &Path, key: &DataKey, mode: Mode) -> Result<Connection> {
          PRAGMA foreign_keys = ON;
          PRAGMA busy_timeout = 5000;",
     )?;
+    // The session's reads use well over rusqlite's default 16 statements: kept prepared, Today
+    // and a write do not parse their SQL again each time.
+    conn.set_prepared_statement_cache_capacity(256);
     if mode == Mode::ReadOnly {
         return Ok(conn);
     }
@@ -252,6 +256,7 @@ mod migration_tests {
         "457b1d7639a81737cbf73fbc6119e6b381ea1fc2b425e1e3d65d33e0a9bbd131",
         "b9a11e30d267598be8aa1bba18cd01866deda8bdc52e53fdfdd8d51b31845fc1",
         "5fc4a4100d7fd1466f99491f44c01b50c2edb6e586d154c2f2d134fbbe2a864c",
+        "23a1f15d56d6af62460886c62569096cfe451041bf84476a73199e26420927b2",
     ];
 
     #[test]
