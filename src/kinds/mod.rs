@@ -318,15 +318,37 @@ pub fn shown_labels(kind: RecordKind) -> Vec<&'static str> {
 /// Every field of a record as a person reads it, in the kind's order. Links to other records
 /// are shown by the record they name, not here.
 pub(crate) fn shown_fields<T: Body>(body: &T) -> Result<Vec<ShownField>> {
-    let v = serde_json::to_value(body)?;
-    Ok(T::FIELDS
+    Ok(shown_fields_of::<T>(&serde_json::to_value(body)?))
+}
+
+/// The fields of a body given as JSON (its current view), as a person reads them.
+fn shown_fields_of<T: Body>(v: &Value) -> Vec<ShownField> {
+    T::FIELDS
         .iter()
         .filter(|f| f.ty != FieldType::Link)
-        .map(|f| ShownField {
-            label: f.label.to_owned(),
-            value: crate::fields::shown_value(f.ty, &v[f.name], &T::options(f.name)),
+        .map(|f| {
+            // Only a choice needs its labels (made afresh by each kind's `options`).
+            let options = match f.ty {
+                FieldType::Choice | FieldType::Choices => T::options(f.name),
+                _ => Vec::new(),
+            };
+            ShownField {
+                label: f.label.to_owned(),
+                value: crate::fields::shown_value(f.ty, &v[f.name], &options),
+            }
         })
-        .collect())
+        .collect()
+}
+
+/// The current view of a stored body and its fields as a person reads them, from one parse
+/// (a chronology shows hundreds of records).
+pub(crate) fn current_shown<T: Body>(
+    stored: &str,
+    amendments: &[AmendmentView],
+) -> Result<(T, Vec<ShownField>)> {
+    let v = current_json::<T>(stored, amendments)?;
+    let body = T::deserialize(&v)?;
+    Ok((body, shown_fields_of::<T>(&v)))
 }
 
 #[cfg(test)]

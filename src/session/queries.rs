@@ -12,7 +12,7 @@ use uuid::Uuid;
 use super::{Session, parse_id, parse_time};
 use crate::audit::Action;
 use crate::error::{Error, Result};
-use crate::kinds::{ShownField, current, read_event, shown_fields};
+use crate::kinds::{ShownField, current, current_shown, read_event, shown_fields};
 use crate::records::*;
 use crate::time::{london_date, parse_date};
 
@@ -1186,10 +1186,10 @@ impl RawEntry {
         let mut status = None;
         let (at, title, text) = match (&self.kind, &self.extra) {
             (RecordKind::Concern, extra) => {
-                let d: ConcernDetails = current(&self.body, amendments)?;
+                let (d, shown) = current_shown::<ConcernDetails>(&self.body, amendments)?;
                 categories = d.categories.clone();
                 if !matches!(extra, Extra::NamedAs(_)) {
-                    fields = shown_fields(&d)?;
+                    fields = shown;
                 }
                 let (title, text) = match extra {
                     Extra::NamedAs(role) => (
@@ -1207,10 +1207,10 @@ impl RawEntry {
                 (d.observed_at, title, text)
             }
             (RecordKind::EncompassChild, Extra::Notification(nid, nbody)) => {
-                let ch: EncompassChild = current(&self.body, amendments)?;
-                let n: EncompassDetails = current(nbody, amended(nid))?;
-                fields = shown_fields(&n)?;
-                fields.extend(shown_fields(&ch)?);
+                let (ch, child_fields) = current_shown::<EncompassChild>(&self.body, amendments)?;
+                let (n, shown) = current_shown::<EncompassDetails>(nbody, amended(nid))?;
+                fields = shown;
+                fields.extend(child_fields);
                 categories = vec![Category::DomesticAbuse];
                 child_words = ch.what_they_said.clone();
                 let present = match ch.present {
@@ -1229,8 +1229,8 @@ impl RawEntry {
                 )
             }
             (RecordKind::Voice, _) => {
-                let d: VoiceDetails = current(&self.body, amendments)?;
-                fields = shown_fields(&d)?;
+                let (d, shown) = current_shown::<VoiceDetails>(&self.body, amendments)?;
+                fields = shown;
                 child_words = Some(d.words.clone());
                 let mut parts = vec![];
                 if let Some(w) = &d.wishes {
@@ -1246,8 +1246,8 @@ impl RawEntry {
                 (d.spoken_at, "Child's voice".to_owned(), parts.join("\n"))
             }
             (RecordKind::FollowUp, Extra::FollowUp(due, outcome, done_at)) => {
-                let d: FollowUpDetails = current(&self.body, amendments)?;
-                fields = shown_fields(&d)?;
+                let (d, shown) = current_shown::<FollowUpDetails>(&self.body, amendments)?;
+                fields = shown;
                 let state = match (outcome, done_at) {
                     (Some(o), Some(at)) => {
                         let o: FollowUpOutcome = read_event(o)?;
@@ -1270,8 +1270,8 @@ impl RawEntry {
                 )
             }
             (RecordKind::Referral, _) => {
-                let d: ReferralDetails = current(&self.body, amendments)?;
-                fields = shown_fields(&d)?;
+                let (d, shown) = current_shown::<ReferralDetails>(&self.body, amendments)?;
+                fields = shown;
                 (
                     d.made_at,
                     format!("Referral to {}", d.agency_shown()),
@@ -1279,8 +1279,8 @@ impl RawEntry {
                 )
             }
             (RecordKind::Decision, extra) => {
-                let d: DecisionDetails = current(&self.body, amendments)?;
-                fields = shown_fields(&d)?;
+                let (d, shown) = current_shown::<DecisionDetails>(&self.body, amendments)?;
+                fields = shown;
                 // A decision has a date only: midday that day, but after the referral it answers.
                 let mut at = crate::time::noon_london(d.received_on);
                 if let Extra::Decision(made) = extra {
@@ -1296,8 +1296,8 @@ impl RawEntry {
                 )
             }
             (RecordKind::Escalation, _) => {
-                let d: EscalationDetails = current(&self.body, amendments)?;
-                fields = shown_fields(&d)?;
+                let (d, shown) = current_shown::<EscalationDetails>(&self.body, amendments)?;
+                fields = shown;
                 (
                     recorded_at,
                     format!("Escalation opened with {}", d.agency),
@@ -1305,8 +1305,8 @@ impl RawEntry {
                 )
             }
             (RecordKind::EscalationStage, Extra::Stage(no, due)) => {
-                let d: StageDetails = current(&self.body, amendments)?;
-                fields = shown_fields(&d)?;
+                let (d, shown) = current_shown::<StageDetails>(&self.body, amendments)?;
+                fields = shown;
                 let name = &d.stage_name;
                 (
                     crate::time::noon_london(d.raised_on),
@@ -1321,8 +1321,8 @@ impl RawEntry {
                 )
             }
             (RecordKind::EscalationEvent, Extra::Event(ev)) => {
-                let v: EscalationEventDetails = current(&self.body, amendments)?;
-                fields = shown_fields(&v)?;
+                let (v, shown) = current_shown::<EscalationEventDetails>(&self.body, amendments)?;
+                fields = shown;
                 let title = match ev.as_str() {
                     "response" => "Escalation: response",
                     "resolved" => "Escalation resolved",
