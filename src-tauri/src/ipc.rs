@@ -273,6 +273,11 @@ commands! {
         with_session(&state, |s| s.add_family_member(form.pupil_id, form.member_pupil_id, &details))
     }
 
+    /// Records that someone stopped being a member of a household, with why (shown with them).
+    fn end_household_member[state](member_id: Id, reason: String) -> () {
+        with_session(&state, |s| s.end_household_member(member_id, &reason))
+    }
+
     fn document_file_name[state](request: DocumentRequest) -> String {
         with_session(&state, |s| s.document_file_name(&request))
     }

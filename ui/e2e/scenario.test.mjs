@@ -91,6 +91,19 @@ test("a DSL's day: concern, notification for siblings, referral, NFA, escalation
     await d.click("[data-testid=family-pr]");
     await d.click("[data-testid=save-family]");
     await d.waitText("[data-testid=household]", (t) => t.includes("Anna Kowalczyk"));
+    // Her partner, who has since moved out: his leaving and why are kept with him.
+    await d.click("[data-testid=add-family]");
+    await d.click("[data-testid=family-person]");
+    await d.type("[data-testid=family-name]", "Piotr Nowak");
+    await d.type("[data-testid=family-relationship]", "mother's partner");
+    await d.click("[data-testid=save-family]");
+    await d.waitText("[data-testid=household]", (t) => t.includes("Piotr Nowak"));
+    await d.click('[data-testid=leave-member][data-member="Piotr Nowak"]');
+    await d.type("[data-testid=leave-reason]", "Moved out after the police visit in November.");
+    await d.click("[data-testid=save-leave]");
+    await d.waitText("[data-testid=household]", (t) => t.includes("Piotr Nowak — has left"));
+    await d.click("[data-testid=household] tr.left details summary");
+    await d.waitText("[data-testid=household] tr.left details", (t) => t.includes("Moved out after the police visit in November."));
     await d.screenshot(shots, "21-household");
 
     // A concern about Maya with her words and a body map mark.

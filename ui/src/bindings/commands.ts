@@ -131,6 +131,8 @@ export const commands = {
   addPupil: (form: PupilForm) => call<string>("add_pupil", { form }),
   /** Adds a sibling or another person to the child's household (created the first time). */
   addFamilyMember: (form: FamilyMemberForm) => call<string>("add_family_member", { form }),
+  /** Records that someone stopped being a member of a household, with why (shown with them). */
+  endHouseholdMember: (memberId: string, reason: string) => call<void>("end_household_member", { memberId, reason }),
   documentFileName: (request: DocumentRequest) => call<string>("document_file_name", { request }),
   /** Flagged terms still in what a referral would quote (shown before generating). */
   referralFlags: (selection: ReferralSelection) => call<Array<FlaggedInRecord>>("referral_flags", { selection }),
