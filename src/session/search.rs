@@ -462,12 +462,8 @@ pub(crate) fn recent_index_problems(c: &Connection) -> Result<Vec<String>> {
     if !kept_by_time {
         return Ok(Vec::new());
     }
-    let (held, due): (i64, i64) = c.query_row(
-        "SELECT (SELECT count(*) FROM search_recent_docsize),
-                (SELECT count(*) FROM search_text WHERE at >= (SELECT recent_from FROM search_state))",
-        [],
-        |r| Ok((r.get(0)?, r.get(1)?)),
-    )?;
+    let from: String = c.query_row("SELECT recent_from FROM search_state", [], |r| r.get(0))?;
+    let (held, due) = recent_counts(c, &from)?;
     Ok(if held != due {
         vec![format!(
             "search's recent index holds {held} rows for the {due} written since its floor: `sgd rebuild-derived` makes it again"
@@ -475,6 +471,15 @@ pub(crate) fn recent_index_problems(c: &Connection) -> Result<Vec<String>> {
     } else {
         Vec::new()
     })
+}
+
+/// The rows the recent index holds, and the rows written since `from` (what it should hold).
+fn recent_counts(c: &Connection, from: &str) -> Result<(i64, i64)> {
+    Ok(c.prepare_cached(
+        "SELECT (SELECT count(*) FROM search_recent_docsize),
+                (SELECT count(*) FROM search_text WHERE at >= ?1)",
+    )?
+    .query_row([from], |r| Ok((r.get(0)?, r.get(1)?)))?)
 }
 
 /// Moves the recent index's floor to the start of the day a year ago: the rows written before
@@ -494,14 +499,16 @@ fn keep_recent(c: &Connection, now: DateTime<Utc>, make_again: bool) -> Result<(
     }
     // Taking out a row the index does not hold would damage it: a floor changed behind the app
     // (the index no longer holds exactly the rows since it) has the index made again instead.
-    let held_is_due = || -> Result<bool> {
-        Ok(c.query_row(
-            "SELECT (SELECT count(*) FROM search_recent_docsize) = (SELECT count(*) FROM search_text WHERE at >= ?1)",
-            [&from],
-            |r| r.get(0),
-        )?)
+    let (held, due) = recent_counts(c, &from)?;
+    // When most of it would leave, it is cheaper to make it again than to take it out row by row.
+    let mostly_leaving = || -> Result<bool> {
+        let staying: i64 = c
+            .prepare_cached("SELECT count(*) FROM search_text WHERE at >= ?1")?
+            .query_row([&cutoff], |r| r.get(0))?;
+        let leaving = due - staying;
+        Ok(leaving > 10_000 && leaving > staying)
     };
-    if make_again || !held_is_due()? {
+    if make_again || held != due || (cutoff > from && mostly_leaving()?) {
         c.execute(
             "INSERT INTO search_recent(search_recent) VALUES ('delete-all')",
             [],
@@ -510,36 +517,12 @@ fn keep_recent(c: &Connection, now: DateTime<Utc>, make_again: bool) -> Result<(
             "INSERT INTO search_recent(rowid, body) SELECT rowid, body FROM search_text WHERE at >= ?1",
             [&cutoff],
         )?;
-        c.execute("UPDATE search_state SET recent_from = ?1", [&cutoff])?;
-        return Ok(());
-    }
-    if cutoff > from {
-        let leaving: i64 = c
-            .prepare_cached("SELECT count(*) FROM search_text WHERE at >= ?1 AND at < ?2")?
-            .query_row(params![from, cutoff], |r| r.get(0))?;
-        let staying = || -> Result<i64> {
-            Ok(
-                c.prepare_cached("SELECT count(*) FROM search_text WHERE at >= ?1")?
-                    .query_row([&cutoff], |r| r.get(0))?,
-            )
-        };
-        if leaving > 10_000 && leaving > staying()? {
-            // Cheaper to make it again than to take most of it out row by row.
-            c.execute(
-                "INSERT INTO search_recent(search_recent) VALUES ('delete-all')",
-                [],
-            )?;
-            c.execute(
-                "INSERT INTO search_recent(rowid, body) SELECT rowid, body FROM search_text WHERE at >= ?1",
-                [&cutoff],
-            )?;
-        } else {
-            c.execute(
-                "INSERT INTO search_recent(search_recent, rowid, body)
-                 SELECT 'delete', rowid, body FROM search_text WHERE at >= ?1 AND at < ?2",
-                params![from, cutoff],
-            )?;
-        }
+    } else if cutoff > from {
+        c.execute(
+            "INSERT INTO search_recent(search_recent, rowid, body)
+             SELECT 'delete', rowid, body FROM search_text WHERE at >= ?1 AND at < ?2",
+            params![from, cutoff],
+        )?;
     } else {
         c.execute(
             "INSERT INTO search_recent(rowid, body) SELECT rowid, body FROM search_text WHERE at >= ?1 AND at < ?2",
@@ -550,7 +533,6 @@ fn keep_recent(c: &Connection, now: DateTime<Utc>, make_again: bool) -> Result<(
     Ok(())
 }
 
-/// One search, over one index (`recent`, or `search_index` below `below`).
 /// One page of a search over one index, newest first, below a rowid: the recent index (rows
 /// written from `recent_from` on), then `search_index` for the rows written before.
 const SEARCH_RECENT: &str = "SELECT s.record_kind, s.record_id, s.pupil_id, s.at, snippet(search_recent, 0, '[', ']', '…', 16), s.rowid
