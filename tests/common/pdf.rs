@@ -21,6 +21,11 @@ pub fn tool(name: &str, args: &[&str]) -> String {
 pub fn text_of(dir: &Path, name: &str, bytes: &[u8]) -> String {
     let path = dir.join(name);
     safeguard_core::pdf::save_to(&path, bytes).unwrap();
+    // To look at the pages (`pdftoppm`): SGD_KEEP_PDFS=<folder> keeps a copy of each.
+    if let Some(keep) = std::env::var_os("SGD_KEEP_PDFS") {
+        std::fs::create_dir_all(&keep).unwrap();
+        std::fs::copy(&path, Path::new(&keep).join(name)).unwrap();
+    }
     let p = path.to_str().unwrap();
     let check = tool("qpdf", &["--check", p]);
     assert!(
