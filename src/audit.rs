@@ -84,6 +84,15 @@ impl Watermark {
         Ok(Watermark(v))
     }
 
+    /// The highest primary key of one record table when the watermark was taken.
+    pub fn of(&self, table: &str) -> i64 {
+        RECORD_TABLES
+            .iter()
+            .position(|(t, _)| *t == table)
+            .and_then(|i| self.0.get(i).copied())
+            .unwrap_or_else(|| panic!("{table} is not a record table"))
+    }
+
     /// Before anything was written (a new store).
     pub fn zero() -> Self {
         Watermark(vec![0; RECORD_TABLES.len()])

@@ -244,6 +244,7 @@ fn a_derived_rebuild_that_cannot_finish_keeps_nobody_out_and_hides_no_prompt() {
             "referral_facts",
             "pupil_facts",
             "member_facts",
+            "chronology_facts",
         ] {
             c.execute(&format!("DELETE FROM {t}"), []).unwrap();
         }
@@ -262,6 +263,24 @@ fn a_derived_rebuild_that_cannot_finish_keeps_nobody_out_and_hides_no_prompt() {
             && text(&refused).contains("not enough free disk space"),
         "{}",
         text(&refused)
+    );
+    // A child's file is made from the records while the kept chronology entries are missing.
+    let upn = pupils
+        .lines()
+        .find_map(|l| l.split_whitespace().nth(1).filter(|u| u.len() == 13))
+        .expect("a pupil with a UPN");
+    let pdf = tmp.path().join("file.pdf");
+    let out = pdf.to_str().unwrap();
+    let file = sgd(
+        &["file", s, "--pupil", upn, "--out", out],
+        &[PASS, dsl, full],
+    );
+    assert!(file.status.success(), "{}", text(&file));
+    let listed = Command::new("pdftotext").args([out, "-"]).output().unwrap();
+    let listed = String::from_utf8_lossy(&listed.stdout);
+    assert!(
+        listed.contains("Chronology") && listed.contains("Concern:"),
+        "{listed}"
     );
     let count = |t: &str| -> i64 {
         raw()
@@ -283,6 +302,7 @@ fn a_derived_rebuild_that_cannot_finish_keeps_nobody_out_and_hides_no_prompt() {
     assert_eq!(text(&again), text(&prompts), "rebuilt at the next unlock");
     assert_eq!(count("pupil_facts"), count("pupils"));
     assert_eq!(count("referral_facts"), count("referrals"));
+    assert!(count("chronology_facts") >= count("concerns") + count("voice_entries"));
 }
 
 /// `sgd demo --today` makes the same school from the same date: the same records and, read at

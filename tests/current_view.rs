@@ -737,11 +737,12 @@ fn derived_tables(dir: &std::path::Path) -> Vec<(&'static str, Vec<Vec<String>>)
         "referral_facts",
         "pupil_facts",
         "member_facts",
+        "chronology_facts",
     ]
     .into_iter()
     .map(|t| {
         let mut stmt = conn
-            .prepare(&format!("SELECT * FROM {t} ORDER BY 1"))
+            .prepare(&format!("SELECT * FROM {t} ORDER BY 1, 2, 3"))
             .unwrap();
         let n = stmt.column_count();
         let rows = stmt

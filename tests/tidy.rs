@@ -21,6 +21,7 @@ const MAY_CHANGE: &[&str] = &[
     "referral_facts",
     "pupil_facts",
     "member_facts",
+    "chronology_facts",
     "derived_state",
     "derived_unreadable",
     "search_row_roles",

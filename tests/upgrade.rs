@@ -22,6 +22,7 @@ const FIXTURES: &[(&str, i64, &str)] = &[
     ("store-schema9", 9, "7cf6854"),
     ("store-schema10", 10, "75a8280"),
     ("store-schema11", 11, "6f2e0d5"),
+    ("store-schema12", 12, "9b1ac06"),
 ];
 
 fn opts() -> StoreOptions {
@@ -153,6 +154,22 @@ fn a_store_of_every_earlier_schema_version_upgrades_without_losing_a_row() {
             );
         }
         assert_eq!(Some(pupils.total as i64), rows_in("pupils"));
+        // Every concern, voice entry, referral, follow-up and notification child has its
+        // chronology entry (a concern naming another child has one more).
+        let entries: i64 = [
+            "concerns",
+            "voice_entries",
+            "referrals",
+            "follow_ups",
+            "encompass_children",
+        ]
+        .iter()
+        .map(|t| rows_in(t).unwrap_or(0))
+        .sum();
+        assert!(
+            rows_in("chronology_facts").unwrap_or(0) >= entries && entries > 0,
+            "{name}: chronology_facts was built at the first unlock"
+        );
 
         for user in ["Tom Whitfield", "Priya Shah"] {
             match safeguard_core::open_store(&dir, Some(user), &pass, opts()) {

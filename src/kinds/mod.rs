@@ -299,7 +299,7 @@ pub(crate) fn options_of<T: Serialize + Copy>(
 
 /// One field as a person reads it in a record: its label and its value (choices by their label,
 /// dates and times in UK form, "Not known" for what was not known).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, ts_rs::TS)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize, ts_rs::TS)]
 #[ts(export)]
 pub struct ShownField {
     pub label: String,

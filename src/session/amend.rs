@@ -165,3 +165,66 @@ impl Session {
         ))
     }
 }
+
+/// Which amendments to read.
+#[derive(Clone, Copy)]
+pub(crate) enum Amended<'a> {
+    /// Of these records (by the record index).
+    Records(&'a [&'a str]),
+    /// Of one kind: one record of it, or all.
+    Kind(RecordKind, Option<&'a str>),
+}
+
+/// The one reader of amendment rows: grouped by record id, oldest first, with who made each
+/// (their display name with `names`, else their user id). `versioned` is false only for a store
+/// not yet migrated to amendments' schema versions (every body was at version 1 then).
+pub(crate) fn read_amendments(
+    c: &rusqlite::Connection,
+    which: Amended<'_>,
+    names: Option<&super::queries::Names>,
+    versioned: bool,
+) -> Result<std::collections::HashMap<String, Vec<AmendmentView>>> {
+    let version = if versioned {
+        "coalesce(schema_version, 1)"
+    } else {
+        "1"
+    };
+    let (filter, a, b) = match which {
+        Amended::Records(ids) => (
+            "record_id IN (SELECT value FROM json_each(?1)) AND ?2 IS NULL",
+            Some(serde_json::to_string(ids)?),
+            None,
+        ),
+        Amended::Kind(kind, Some(id)) => (
+            "record_id = ?2 AND record_kind = ?1",
+            Some(kind.as_str().to_owned()),
+            Some(id),
+        ),
+        Amended::Kind(kind, None) => (
+            "record_kind = ?1 AND ?2 IS NULL",
+            Some(kind.as_str().to_owned()),
+            None,
+        ),
+    };
+    let mut out: std::collections::HashMap<String, Vec<AmendmentView>> = Default::default();
+    if matches!(which, Amended::Records([])) {
+        return Ok(out);
+    }
+    let mut stmt = c.prepare_cached(&format!(
+        "SELECT record_id, id, at, by_user, field, value, reason, {version} FROM amendments WHERE {filter} ORDER BY seq"
+    ))?;
+    let mut rows = stmt.query(params![a, b])?;
+    while let Some(r) = rows.next()? {
+        let by: String = r.get(3)?;
+        out.entry(r.get(0)?).or_default().push(AmendmentView {
+            id: parse_id(&r.get::<_, String>(1)?)?,
+            at: super::parse_time(&r.get::<_, String>(2)?)?,
+            by: names.map_or(by.clone(), |n| n.user(&by)),
+            field: r.get(4)?,
+            value: serde_json::from_str(&r.get::<_, String>(5)?)?,
+            reason: r.get(6)?,
+            schema_version: r.get(7)?,
+        });
+    }
+    Ok(out)
+}

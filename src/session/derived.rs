@@ -142,32 +142,7 @@ fn amendments_at(
     which: Option<&str>,
     versioned: bool,
 ) -> Result<HashMap<String, Vec<AmendmentView>>> {
-    let filter = match which {
-        Some(_) => "record_id = ?2 AND record_kind = ?1",
-        None => "record_kind = ?1 AND ?2 IS NULL",
-    };
-    let version = if versioned {
-        "coalesce(schema_version, 1)"
-    } else {
-        "1"
-    };
-    let mut stmt = c.prepare_cached(&format!(
-        "SELECT record_id, id, at, field, value, reason, {version} FROM amendments WHERE {filter} ORDER BY seq"
-    ))?;
-    let mut q = stmt.query(params![kind.as_str(), which])?;
-    let mut out: HashMap<String, Vec<AmendmentView>> = HashMap::new();
-    while let Some(r) = q.next()? {
-        out.entry(r.get(0)?).or_default().push(AmendmentView {
-            id: parse_id(&r.get::<_, String>(1)?)?,
-            at: parse_time(&r.get::<_, String>(2)?)?,
-            by: String::new(),
-            field: r.get(3)?,
-            value: serde_json::from_str(&r.get::<_, String>(4)?)?,
-            reason: r.get(5)?,
-            schema_version: r.get(6)?,
-        });
-    }
-    Ok(out)
+    super::amend::read_amendments(c, super::amend::Amended::Kind(kind, which), None, versioned)
 }
 
 /// Rewrites the derived row of one record of `kind` from its current view. Called after the
@@ -407,10 +382,17 @@ impl Session {
             .prepare("SELECT record_kind, record_id FROM derived_unreadable")?
             .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
             .collect::<rusqlite::Result<_>>()?;
-        if stale.is_empty() && retry.is_empty() {
+        let chronology_stale = all || super::chronology::stale(&self.conn)?;
+        let chronology_retry: bool = self.conn.query_row(
+            "SELECT EXISTS (SELECT 1 FROM chronology_facts WHERE readable = 0)",
+            [],
+            |r| r.get(0),
+        )?;
+        if stale.is_empty() && retry.is_empty() && !chronology_stale && !chronology_retry {
             return Ok(0);
         }
-        if !stale.is_empty() {
+        let stale_any = !stale.is_empty() || chronology_stale;
+        if stale_any {
             // Committed on its own, first: if the rebuild does not finish, a write before the
             // next unlock could make a short table's newest row match again; with no version
             // recorded, that unlock rebuilds every table whatever was written in between.
@@ -430,7 +412,12 @@ impl Session {
                 read += 1;
             }
         }
-        if !stale.is_empty() {
+        if chronology_stale {
+            read += super::chronology::rebuild(&sp)?;
+        } else if chronology_retry {
+            read += super::chronology::retry_unreadable(&sp)?;
+        }
+        if stale_any {
             mark_current(&sp)?;
         }
         sp.commit()?;
@@ -510,6 +497,7 @@ pub(crate) fn problems(c: &Connection) -> Result<Vec<String>> {
             ));
         }
     }
+    out.extend(super::chronology::problems(c, versioned)?);
     out.extend(crate::session::search::recent_index_problems(c)?);
     Ok(out)
 }

@@ -26,6 +26,7 @@ use zeroize::Zeroizing;
 
 mod amend;
 mod attachments;
+mod chronology;
 mod derived;
 mod documents;
 mod drafts;
@@ -731,6 +732,7 @@ impl Session {
         let sp = self.conn.savepoint()?;
         let before = audit::Watermark::take(&sp)?;
         let (out, targets) = f(&sp, &ctx)?;
+        chronology::refresh_written(&sp, &before)?;
         audit::append(
             &sp,
             &ctx.device,

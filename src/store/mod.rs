@@ -31,6 +31,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("migrations/010_derived_facts.sql"),
     include_str!("migrations/011_search_current.sql"),
     include_str!("migrations/012_versions_scope_recent.sql"),
+    include_str!("migrations/013_chronology_facts.sql"),
 ];
 
 fn migrations() -> Migrations<'static> {
@@ -257,6 +258,7 @@ mod migration_tests {
         "b9a11e30d267598be8aa1bba18cd01866deda8bdc52e53fdfdd8d51b31845fc1",
         "5fc4a4100d7fd1466f99491f44c01b50c2edb6e586d154c2f2d134fbbe2a864c",
         "23a1f15d56d6af62460886c62569096cfe451041bf84476a73199e26420927b2",
+        "339e02ae1616e7a9e58ef4d708d47f9602b0039ed85079c3bdee10b620aaf8e8",
     ];
 
     #[test]

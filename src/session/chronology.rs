@@ -1,0 +1,983 @@
+//! A child's chronology: every record about them in date order, and the family's.
+//!
+//! Each entry is made from its record's current view (amendments applied) once, when the
+//! record, an amendment of it or something it shows is written, and kept in `chronology_facts`
+//! in the same transaction (`refresh_written`, called by every write with the rows it added).
+//! Opening a child's file then reads one index, however many years the file holds. The team's
+//! unlock rebuilds the table when a source's newest row has no entry (a store from before it),
+//! when `derived::DERIVED_VERSION` changed, and makes again each entry that stood for a record
+//! this build could not read; while the derived tables could not be rebuilt, entries are made
+//! from the records on every read instead. An entry is derived, not a record: `verify` compares
+//! the table with what the records make and warns.
+
+use std::collections::{BTreeSet, HashMap};
+
+use chrono::Duration;
+use rusqlite::{Connection, params};
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+use super::amend::{Amended, read_amendments};
+use super::queries::{AmendmentView, ChronologyEntry, ChronologyFilter, concern_title_and_text};
+use super::{Session, parse_id, parse_time};
+use crate::audit::{Action, Watermark};
+use crate::error::{Error, Result};
+use crate::kinds::{ShownField, current_shown, read_event};
+use crate::records::*;
+use crate::time::{fmt_utc, london_date, parse_date};
+
+type ExtraFn = fn(&rusqlite::Row<'_>) -> rusqlite::Result<Extra>;
+
+/// A record table whose rows make chronology entries.
+struct Source {
+    kind: RecordKind,
+    table: &'static str,
+    /// Selects the record's id, time recorded, author, body, the source row's seq and the
+    /// pupil the entry is about, then what `extra` reads; ends where a condition follows.
+    sql: &'static str,
+    /// The column naming the record the entry is of, and the pupil it is about.
+    record: &'static str,
+    pupil: &'static str,
+    extra: ExtraFn,
+}
+
+/// Every source, in the order entries recorded at the same moment are listed.
+const SOURCES: &[Source] = &[
+    Source {
+        kind: RecordKind::Concern,
+        table: "concerns",
+        sql: "SELECT c.id, c.recorded_at, c.recorded_by, c.body, c.seq, c.pupil_id FROM concerns c WHERE",
+        record: "c.id",
+        pupil: "c.pupil_id",
+        extra: |_| Ok(Extra::None),
+    },
+    // Named in another child's concern, with this child's own role.
+    Source {
+        kind: RecordKind::Concern,
+        table: "concern_children",
+        sql: "SELECT c.id, c.recorded_at, c.recorded_by, c.body, cc.seq, cc.pupil_id, cc.role
+              FROM concern_children cc JOIN concerns c ON c.id = cc.concern_id
+              WHERE cc.pupil_id IS NOT NULL AND",
+        record: "cc.concern_id",
+        pupil: "cc.pupil_id",
+        extra: |r| Ok(Extra::NamedAs(r.get(6)?)),
+    },
+    Source {
+        kind: RecordKind::EncompassChild,
+        table: "encompass_children",
+        sql: "SELECT ec.id, n.recorded_at, n.recorded_by, ec.body, ec.seq, ec.pupil_id, n.id, n.body
+              FROM encompass_children ec JOIN encompass_notifications n ON n.id = ec.notification_id WHERE",
+        record: "ec.id",
+        pupil: "ec.pupil_id",
+        extra: |r| Ok(Extra::Notification(r.get(6)?, r.get(7)?)),
+    },
+    Source {
+        kind: RecordKind::Voice,
+        table: "voice_entries",
+        sql: "SELECT id, recorded_at, recorded_by, body, seq, pupil_id FROM voice_entries WHERE",
+        record: "id",
+        pupil: "pupil_id",
+        extra: |_| Ok(Extra::None),
+    },
+    Source {
+        kind: RecordKind::FollowUp,
+        table: "follow_ups",
+        sql: "SELECT f.id, f.created_at, f.created_by, f.body, f.seq, f.pupil_id, f.due_on,
+                (SELECT body FROM follow_up_events e WHERE e.follow_up_id = f.id AND e.event = 'completed' LIMIT 1),
+                (SELECT at FROM follow_up_events e WHERE e.follow_up_id = f.id AND e.event = 'completed' LIMIT 1)
+              FROM follow_ups f WHERE",
+        record: "f.id",
+        pupil: "f.pupil_id",
+        extra: |r| Ok(Extra::FollowUp(r.get(6)?, r.get(7)?, r.get(8)?)),
+    },
+    Source {
+        kind: RecordKind::Referral,
+        table: "referrals",
+        sql: "SELECT id, recorded_at, recorded_by, body, seq, pupil_id FROM referrals WHERE",
+        record: "id",
+        pupil: "pupil_id",
+        extra: |_| Ok(Extra::None),
+    },
+    Source {
+        kind: RecordKind::Decision,
+        table: "referral_decisions",
+        sql: "SELECT d.id, d.recorded_at, d.recorded_by, d.body, d.seq, r.pupil_id, r.made_at
+              FROM referral_decisions d JOIN referrals r ON r.id = d.referral_id WHERE",
+        record: "d.id",
+        pupil: "r.pupil_id",
+        extra: |r| Ok(Extra::Decision(r.get(6)?)),
+    },
+    Source {
+        kind: RecordKind::Escalation,
+        table: "escalations",
+        sql: "SELECT id, opened_at, opened_by, body, seq, pupil_id FROM escalations WHERE",
+        record: "id",
+        pupil: "pupil_id",
+        extra: |_| Ok(Extra::None),
+    },
+    Source {
+        kind: RecordKind::EscalationStage,
+        table: "escalation_stages",
+        sql: "SELECT s.id, s.recorded_at, s.recorded_by, s.body, s.seq, e.pupil_id, s.stage_no, s.due_on
+              FROM escalation_stages s JOIN escalations e ON e.id = s.escalation_id WHERE",
+        record: "s.id",
+        pupil: "e.pupil_id",
+        extra: |r| Ok(Extra::Stage(r.get(6)?, r.get(7)?)),
+    },
+    Source {
+        kind: RecordKind::EscalationEvent,
+        table: "escalation_events",
+        sql: "SELECT v.id, v.at, v.by_user, v.body, v.seq, e.pupil_id, v.event
+              FROM escalation_events v JOIN escalations e ON e.id = v.escalation_id WHERE",
+        record: "v.id",
+        pupil: "e.pupil_id",
+        extra: |r| Ok(Extra::Event(r.get(6)?)),
+    },
+];
+
+fn rank(table: &str) -> usize {
+    SOURCES
+        .iter()
+        .position(|s| s.table == table)
+        .unwrap_or(SOURCES.len())
+}
+
+enum Extra {
+    None,
+    NamedAs(String),
+    /// The notification's id and stored body (its amendments are loaded with the entry's).
+    Notification(String, String),
+    FollowUp(String, Option<String>, Option<String>),
+    Stage(i64, String),
+    Event(String),
+    /// When the referral was made (a decision never reads as earlier than its referral).
+    Decision(String),
+}
+
+/// One source row, before its body is read.
+struct RawEntry {
+    source: &'static Source,
+    record_id: String,
+    pupil_id: String,
+    recorded_at: String,
+    author: String,
+    body: String,
+    seq: i64,
+    extra: Extra,
+}
+
+/// Which source rows to read.
+#[derive(Clone, Copy)]
+enum Which<'a> {
+    Record(&'a str),
+    Pupil(&'a str),
+    All,
+}
+
+fn collect(c: &Connection, source: &'static Source, which: Which<'_>) -> Result<Vec<RawEntry>> {
+    let (condition, arg) = match which {
+        Which::Record(id) => (format!("{} = ?1", source.record), Some(id)),
+        Which::Pupil(id) => (format!("{} = ?1", source.pupil), Some(id)),
+        Which::All => ("?1 IS NULL".to_owned(), None),
+    };
+    let mut stmt = c.prepare_cached(&format!("{} {condition}", source.sql))?;
+    let mut rows = stmt.query([arg])?;
+    let mut out = Vec::new();
+    while let Some(r) = rows.next()? {
+        out.push(RawEntry {
+            source,
+            record_id: r.get(0)?,
+            recorded_at: r.get(1)?,
+            author: r.get(2)?,
+            body: r.get(3)?,
+            seq: r.get(4)?,
+            pupil_id: r.get(5)?,
+            extra: (source.extra)(r)?,
+        });
+    }
+    Ok(out)
+}
+
+/// What an entry shows that its record's current view decides (the rest — names, amendments,
+/// attachments, what the reader may do — is looked up when it is read).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+struct Shown {
+    at: chrono::DateTime<chrono::Utc>,
+    title: String,
+    text: String,
+    child_words: Option<String>,
+    categories: Vec<Category>,
+    fields: Vec<ShownField>,
+    status: Option<String>,
+}
+
+/// An entry as kept: its source row's columns and what it shows.
+#[derive(Debug, Clone, PartialEq)]
+struct Made {
+    record_id: String,
+    pupil_id: String,
+    kind: RecordKind,
+    table: &'static str,
+    seq: i64,
+    named_as: Option<String>,
+    author: String,
+    recorded_at: String,
+    readable: bool,
+    shown: Shown,
+}
+
+impl RawEntry {
+    /// The entry as this build reads its record; one whose body it cannot read (damaged, or
+    /// from a newer version) says so, in its place and time, and hides nothing else.
+    fn make(self, amendments: &HashMap<String, Vec<AmendmentView>>) -> Result<Made> {
+        let (readable, shown) = match self.shown(amendments) {
+            Ok(shown) => (true, shown),
+            Err(_) => (false, unreadable(parse_time(&self.recorded_at)?)),
+        };
+        Ok(Made {
+            named_as: match &self.extra {
+                Extra::NamedAs(role) => Some(role.clone()),
+                _ => None,
+            },
+            record_id: self.record_id,
+            pupil_id: self.pupil_id,
+            kind: self.source.kind,
+            table: self.source.table,
+            seq: self.seq,
+            author: self.author,
+            recorded_at: self.recorded_at,
+            readable,
+            shown,
+        })
+    }
+
+    fn shown(&self, all_amendments: &HashMap<String, Vec<AmendmentView>>) -> Result<Shown> {
+        let amended = |id: &str| all_amendments.get(id).map(Vec::as_slice).unwrap_or(&[]);
+        let amendments = amended(&self.record_id);
+        let recorded_at = parse_time(&self.recorded_at)?;
+        let mut categories = Vec::new();
+        let mut child_words = None;
+        let mut fields = Vec::new();
+        let mut status = None;
+        let (at, title, text) = match (&self.source.kind, &self.extra) {
+            (RecordKind::Concern, extra) => {
+                let (d, shown) = current_shown::<ConcernDetails>(&self.body, amendments)?;
+                categories = d.categories.clone();
+                let (title, text) = match extra {
+                    // What is shown is only that this child was named, never the other
+                    // child's account.
+                    Extra::NamedAs(role) => (
+                        format!("Named in a concern about another child, as: {role}"),
+                        format!(
+                            "Reported by {} ({}) at {}.",
+                            d.reporter_name, d.reporter_role, d.location
+                        ),
+                    ),
+                    _ => {
+                        fields = shown;
+                        child_words = d.child_words.clone();
+                        concern_title_and_text(&d)
+                    }
+                };
+                (d.observed_at, title, text)
+            }
+            (RecordKind::EncompassChild, Extra::Notification(nid, nbody)) => {
+                let (ch, child_fields) = current_shown::<EncompassChild>(&self.body, amendments)?;
+                let (n, shown) = current_shown::<EncompassDetails>(nbody, amended(nid))?;
+                fields = shown;
+                fields.extend(child_fields);
+                categories = vec![Category::DomesticAbuse];
+                child_words = ch.what_they_said.clone();
+                let present = match ch.present {
+                    Some(true) => "present",
+                    Some(false) => "not present",
+                    None => "presence not known",
+                };
+                (
+                    n.received_at,
+                    format!("Operation Encompass notification ({})", n.police_reference),
+                    format!(
+                        "{}\n\nChild {present}; {}",
+                        n.circumstances,
+                        ch.where_during.unwrap_or_default()
+                    ),
+                )
+            }
+            (RecordKind::Voice, _) => {
+                let (d, shown) = current_shown::<VoiceDetails>(&self.body, amendments)?;
+                fields = shown;
+                child_words = Some(d.words.clone());
+                let mut parts = vec![];
+                if let Some(w) = &d.wishes {
+                    parts.push(format!("Wishes: {w}"));
+                }
+                if let Some(f) = &d.feelings {
+                    parts.push(format!("Feelings: {f}"));
+                }
+                if let Some(n) = &d.non_verbal {
+                    parts.push(format!("Non-verbal: {n}"));
+                }
+                parts.push(format!("Present: {}", d.who_was_present));
+                (d.spoken_at, "Child's voice".to_owned(), parts.join("\n"))
+            }
+            (RecordKind::FollowUp, Extra::FollowUp(due, outcome, done_at)) => {
+                let (d, shown) = current_shown::<FollowUpDetails>(&self.body, amendments)?;
+                fields = shown;
+                let state = match (outcome, done_at) {
+                    (Some(o), Some(at)) => {
+                        let o: FollowUpOutcome = read_event(o)?;
+                        format!(
+                            "Completed {}: {}",
+                            crate::time::display_london(parse_time(at)?),
+                            o.outcome
+                        )
+                    }
+                    _ => "Open".to_owned(),
+                };
+                status = Some(state.clone());
+                (
+                    recorded_at,
+                    format!(
+                        "Follow-up due {}",
+                        crate::time::display_date(parse_date(due)?)
+                    ),
+                    format!("{}\n\n{state}", d.action),
+                )
+            }
+            (RecordKind::Referral, _) => {
+                let (d, shown) = current_shown::<ReferralDetails>(&self.body, amendments)?;
+                fields = shown;
+                (
+                    d.made_at,
+                    format!("Referral to {}", d.agency_shown()),
+                    d.what_was_shared.clone(),
+                )
+            }
+            (RecordKind::Decision, extra) => {
+                let (d, shown) = current_shown::<DecisionDetails>(&self.body, amendments)?;
+                fields = shown;
+                // A decision has a date only: midday that day, but after the referral it answers.
+                let mut at = crate::time::noon_london(d.received_on);
+                if let Extra::Decision(made) = extra {
+                    at = at.max(parse_time(made)? + Duration::minutes(1));
+                }
+                (
+                    at,
+                    format!(
+                        "Referral decision: {}",
+                        d.outcome.as_str().replace('_', " ")
+                    ),
+                    d.notes.clone(),
+                )
+            }
+            (RecordKind::Escalation, _) => {
+                let (d, shown) = current_shown::<EscalationDetails>(&self.body, amendments)?;
+                fields = shown;
+                (
+                    recorded_at,
+                    format!("Escalation opened with {}", d.agency),
+                    d.subject.clone(),
+                )
+            }
+            (RecordKind::EscalationStage, Extra::Stage(no, due)) => {
+                let (d, shown) = current_shown::<StageDetails>(&self.body, amendments)?;
+                fields = shown;
+                let name = &d.stage_name;
+                (
+                    crate::time::noon_london(d.raised_on),
+                    format!(
+                        "Escalation stage {no}: {name} (due {})",
+                        crate::time::display_date(parse_date(due)?)
+                    ),
+                    format!(
+                        "With {} ({}, {}).\nDisagreement: {}\nEvidence: {}",
+                        d.with_name, d.with_role, d.with_agency, d.disagreement, d.evidence
+                    ),
+                )
+            }
+            (RecordKind::EscalationEvent, Extra::Event(ev)) => {
+                let (v, shown) = current_shown::<EscalationEventDetails>(&self.body, amendments)?;
+                fields = shown;
+                let title = match ev.as_str() {
+                    "response" => "Escalation: response",
+                    "resolved" => "Escalation resolved",
+                    _ => "Head's review comment",
+                };
+                (recorded_at, title.to_owned(), v.text)
+            }
+            _ => {
+                return Err(Error::Internal {
+                    detail: "chronology entry kind".into(),
+                });
+            }
+        };
+        Ok(Shown {
+            at,
+            title,
+            text,
+            child_words,
+            categories,
+            fields,
+            status,
+        })
+    }
+}
+
+/// What the entry of a record that cannot be read shows.
+fn unreadable(recorded_at: chrono::DateTime<chrono::Utc>) -> Shown {
+    Shown {
+        at: recorded_at,
+        title: "A record that could not be read".into(),
+        text: "This record's stored content could not be read by this version of Safeguard Desk. \
+               Nothing has been changed. Please report it (run `sgd verify` on the store)."
+            .into(),
+        child_words: None,
+        categories: Vec::new(),
+        fields: Vec::new(),
+        status: None,
+    }
+}
+
+/// The amendments the entries of `raw` are made from: each record's, and each notification's
+/// (a child's entry shows its notification as amended).
+fn amendments_of(c: &Connection, raw: &[RawEntry]) -> Result<HashMap<String, Vec<AmendmentView>>> {
+    let mut ids: BTreeSet<&str> = BTreeSet::new();
+    for r in raw {
+        ids.insert(&r.record_id);
+        if let Extra::Notification(n, _) = &r.extra {
+            ids.insert(n);
+        }
+    }
+    let ids: Vec<&str> = ids.into_iter().collect();
+    read_amendments(c, Amended::Records(&ids), None, true)
+}
+
+/// Every entry of every record (a rebuild, and what `verify` compares the table with).
+fn make_all(c: &Connection) -> Result<Vec<Made>> {
+    make_all_at(c, true)
+}
+
+/// As `make_all`, in a store whose amendments may predate their schema versions.
+fn make_all_at(c: &Connection, versioned: bool) -> Result<Vec<Made>> {
+    let mut all = HashMap::new();
+    for kind in RecordKind::IN_CHRONOLOGY
+        .into_iter()
+        .chain([RecordKind::Encompass])
+    {
+        all.extend(read_amendments(
+            c,
+            Amended::Kind(kind, None),
+            None,
+            versioned,
+        )?);
+    }
+    let mut out = Vec::new();
+    for source in SOURCES {
+        for r in collect(c, source, Which::All)? {
+            out.push(r.make(&all)?);
+        }
+    }
+    Ok(out)
+}
+
+fn put(c: &Connection, m: &Made) -> Result<()> {
+    c.prepare_cached(
+        "INSERT OR REPLACE INTO chronology_facts
+         (record_id, pupil_id, kind, source, source_seq, named_as, author, recorded_at, at, readable, entry)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
+    )?
+    .execute(params![
+        m.record_id,
+        m.pupil_id,
+        m.kind.as_str(),
+        m.table,
+        m.seq,
+        m.named_as,
+        m.author,
+        m.recorded_at,
+        fmt_utc(m.shown.at),
+        m.readable,
+        serde_json::to_string(&m.shown)?,
+    ])?;
+    Ok(())
+}
+
+/// Makes again every entry of one record (the record, or something it shows, was written).
+fn refresh(c: &Connection, kind: RecordKind, id: &str) -> Result<()> {
+    c.prepare_cached("DELETE FROM chronology_facts WHERE record_id = ?1")?
+        .execute([id])?;
+    let mut raw = Vec::new();
+    for source in SOURCES.iter().filter(|s| s.kind == kind) {
+        raw.extend(collect(c, source, Which::Record(id))?);
+    }
+    let amendments = amendments_of(c, &raw)?;
+    for r in raw {
+        put(c, &r.make(&amendments)?)?;
+    }
+    Ok(())
+}
+
+/// Makes again the entries of every record the rows added since `before` are, or show: called
+/// by every write, in its transaction, so no write path can leave an entry behind.
+pub(crate) fn refresh_written(c: &Connection, before: &Watermark) -> Result<()> {
+    let mut dirty: BTreeSet<(RecordKind, String)> = BTreeSet::new();
+    let mut added = |table: &str, column: &str, kind: RecordKind| -> Result<()> {
+        let mut stmt = c.prepare_cached(&format!("SELECT {column} FROM {table} WHERE seq > ?1"))?;
+        let ids = stmt
+            .query_map([before.of(table)], |r| r.get::<_, String>(0))?
+            .collect::<rusqlite::Result<Vec<_>>>()?;
+        dirty.extend(ids.into_iter().map(|id| (kind, id)));
+        Ok(())
+    };
+    for s in SOURCES {
+        let column = match s.table {
+            "concern_children" => "concern_id",
+            _ => "id",
+        };
+        added(s.table, column, s.kind)?;
+    }
+    // A completion changes its follow-up's status.
+    added("follow_up_events", "follow_up_id", RecordKind::FollowUp)?;
+    let mut stmt = c.prepare_cached(
+        "SELECT record_kind, record_id FROM amendments WHERE seq > ?1
+         UNION SELECT 'encompass_child', ec.id FROM amendments a
+           JOIN encompass_children ec ON ec.notification_id = a.record_id
+           WHERE a.seq > ?1 AND a.record_kind = 'encompass'",
+    )?;
+    let amended = stmt
+        .query_map([before.of("amendments")], |r| {
+            Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?))
+        })?
+        .collect::<rusqlite::Result<Vec<_>>>()?;
+    for (kind, id) in amended {
+        if let Ok(kind) = RecordKind::parse(&kind)
+            && RecordKind::IN_CHRONOLOGY.contains(&kind)
+        {
+            dirty.insert((kind, id));
+        }
+    }
+    for (kind, id) in &dirty {
+        refresh(c, *kind, id)?;
+    }
+    Ok(())
+}
+
+/// Whether the table must be made again (at the team's unlock): a source's newest row has no
+/// entry. Records are append-only and every write makes its entries, so a table whose newest
+/// entry per source is the source's newest accounts for every row (one made behind the app
+/// mid-table is named by `verify`). Two ends of two indexes per source: cheap even when cold.
+pub(crate) fn stale(c: &Connection) -> Result<bool> {
+    for s in SOURCES {
+        let (records, facts): (Option<i64>, Option<i64>) = c.query_row(
+            &format!(
+                "SELECT (SELECT max(seq) FROM {}), (SELECT max(source_seq) FROM chronology_facts WHERE source = ?1)",
+                s.table
+            ),
+            [s.table],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )?;
+        if records != facts {
+            return Ok(true);
+        }
+    }
+    Ok(false)
+}
+
+/// Makes the whole table again from the records.
+pub(crate) fn rebuild(c: &Connection) -> Result<usize> {
+    let all = make_all(c)?;
+    c.execute("DELETE FROM chronology_facts", [])?;
+    crate::faults::hit("derived.rebuild")?;
+    for m in &all {
+        put(c, m)?;
+    }
+    Ok(all.len())
+}
+
+/// Makes again each entry that stood for a record this build could not read (this build, or a
+/// mended file, may read it now). Returns how many.
+pub(crate) fn retry_unreadable(c: &Connection) -> Result<usize> {
+    let retry: Vec<(String, String)> = c
+        .prepare("SELECT DISTINCT kind, record_id FROM chronology_facts WHERE readable = 0")?
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
+        .collect::<rusqlite::Result<_>>()?;
+    for (kind, id) in &retry {
+        if let Ok(kind) = RecordKind::parse(kind) {
+            refresh(c, kind, id)?;
+        }
+    }
+    Ok(retry.len())
+}
+
+/// What `verify` finds wrong with the table: rows that differ from what the records make (or
+/// missing, or extra). Skipped in a store not yet migrated to it.
+pub(crate) fn problems(c: &Connection, versioned: bool) -> Result<Vec<String>> {
+    let exists: bool = c.query_row(
+        "SELECT EXISTS (SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'chronology_facts')",
+        [],
+        |r| r.get(0),
+    )?;
+    if !exists {
+        return Ok(Vec::new());
+    }
+    let key = |m: &Made| -> Result<Vec<String>> {
+        Ok(vec![
+            m.record_id.clone(),
+            m.pupil_id.clone(),
+            m.kind.as_str().to_owned(),
+            m.table.to_owned(),
+            m.seq.to_string(),
+            format!("{:?}", m.named_as),
+            m.author.clone(),
+            m.recorded_at.clone(),
+            fmt_utc(m.shown.at),
+            m.readable.to_string(),
+            serde_json::to_string(&m.shown)?,
+        ])
+    };
+    let expected: BTreeSet<Vec<String>> = make_all_at(c, versioned)?
+        .iter()
+        .map(key)
+        .collect::<Result<_>>()?;
+    let found: BTreeSet<Vec<String>> = c
+        .prepare(
+            "SELECT record_id, pupil_id, kind, source, source_seq, named_as, author, recorded_at, at, readable, entry
+             FROM chronology_facts",
+        )?
+        .query_map([], |r| {
+            Ok(vec![
+                r.get::<_, String>(0)?,
+                r.get::<_, String>(1)?,
+                r.get::<_, String>(2)?,
+                r.get::<_, String>(3)?,
+                r.get::<_, i64>(4)?.to_string(),
+                format!("{:?}", r.get::<_, Option<String>>(5)?),
+                r.get::<_, String>(6)?,
+                r.get::<_, String>(7)?,
+                r.get::<_, String>(8)?,
+                (r.get::<_, i64>(9)? != 0).to_string(),
+                r.get::<_, String>(10)?,
+            ])
+        })?
+        .collect::<rusqlite::Result<_>>()?;
+    if found == expected {
+        return Ok(Vec::new());
+    }
+    // A changed row is one kept that should not be and one expected that is not there.
+    let differ = found
+        .difference(&expected)
+        .count()
+        .max(expected.difference(&found).count());
+    Ok(vec![format!(
+        "{differ} chronology entr{} differ from what the records make ({} kept, {} expected; changed outside the app, or made by another version): `sgd rebuild-derived` makes them again",
+        if differ == 1 { "y" } else { "ies" },
+        found.len(),
+        expected.len()
+    )])
+}
+
+/// One entry as read for a pupil: the kept row, before names and permissions are added.
+struct Kept {
+    made: Made,
+    pupil_rank: usize,
+}
+
+impl Session {
+    /// A child's chronology: every record about them in date order. Audited as opening the file.
+    /// Staff see only the concerns they recorded.
+    pub fn pupil_chronology(
+        &mut self,
+        pupil: Id,
+        filter: &ChronologyFilter,
+    ) -> Result<Vec<ChronologyEntry>> {
+        let entries = self.chronology_of(&[pupil], filter)?;
+        self.audit_read(Action::PupilChronology, &[pupil])?;
+        Ok(entries)
+    }
+
+    /// The family's chronology: the child and every sibling at this school, merged.
+    pub fn family_chronology(
+        &mut self,
+        pupil: Id,
+        filter: &ChronologyFilter,
+    ) -> Result<Vec<ChronologyEntry>> {
+        self.require(Role::reads_everything)?;
+        let mut ids = vec![pupil];
+        ids.extend(self.siblings_of(pupil)?);
+        let entries = self.chronology_of(&ids, filter)?;
+        self.audit_read(Action::FamilyChronology, &ids)?;
+        Ok(entries)
+    }
+
+    /// The kept entries of these pupils (or, while the derived tables could not be rebuilt,
+    /// entries made from the records), as this user may see them.
+    fn kept_entries(&self, pupils: &[Uuid], staff_only: Option<&str>) -> Result<Vec<Kept>> {
+        let mut out = Vec::new();
+        for (pupil_rank, p) in pupils.iter().enumerate() {
+            let pid = p.to_string();
+            if self.derived_failure.is_some() {
+                let mut raw = Vec::new();
+                for s in SOURCES {
+                    if staff_only.is_none() || s.table == "concerns" {
+                        raw.extend(collect(self.conn(), s, Which::Pupil(&pid))?);
+                    }
+                }
+                raw.retain(|r| staff_only.is_none_or(|me| r.author == me));
+                let amendments = amendments_of(self.conn(), &raw)?;
+                for r in raw {
+                    out.push(Kept {
+                        made: r.make(&amendments)?,
+                        pupil_rank,
+                    });
+                }
+                continue;
+            }
+            let mut stmt = self.conn().prepare_cached(
+                "SELECT record_id, kind, source, source_seq, named_as, author, recorded_at, readable, entry
+                 FROM chronology_facts WHERE pupil_id = ?1
+                 AND (?2 IS NULL OR (source = 'concerns' AND author = ?2))",
+            )?;
+            let mut rows = stmt.query(params![pid, staff_only])?;
+            while let Some(r) = rows.next()? {
+                let table: String = r.get(2)?;
+                let source =
+                    SOURCES
+                        .iter()
+                        .find(|s| s.table == table)
+                        .ok_or_else(|| Error::Internal {
+                            detail: "a chronology entry from an unknown source".into(),
+                        })?;
+                out.push(Kept {
+                    made: Made {
+                        record_id: r.get(0)?,
+                        pupil_id: pid.clone(),
+                        kind: RecordKind::parse(&r.get::<_, String>(1)?)?,
+                        table: source.table,
+                        seq: r.get(3)?,
+                        named_as: r.get(4)?,
+                        author: r.get(5)?,
+                        recorded_at: r.get(6)?,
+                        readable: r.get(7)?,
+                        shown: serde_json::from_str(r.get_ref(8)?.as_str().map_err(|_| {
+                            Error::Internal {
+                                detail: "a kept chronology entry is not text".into(),
+                            }
+                        })?)?,
+                    },
+                    pupil_rank,
+                });
+            }
+        }
+        Ok(out)
+    }
+
+    fn chronology_of(
+        &self,
+        pupils: &[Uuid],
+        filter: &ChronologyFilter,
+    ) -> Result<Vec<ChronologyEntry>> {
+        for p in pupils {
+            crate::session::writes::pupil_exists(self.conn(), *p)?;
+        }
+        let lead = self.user().role.is_safeguarding_lead();
+        let me = self.user().id.to_string();
+        let staff_only = (!self.user().role.reads_everything()).then_some(me.as_str());
+        let mut kept = self.kept_entries(pupils, staff_only)?;
+        kept.retain(|k| {
+            let s = &k.made.shown;
+            let day = london_date(s.at);
+            (filter.kinds.is_empty() || filter.kinds.contains(&k.made.kind))
+                && (filter.categories.is_empty()
+                    || s.categories.iter().any(|c| filter.categories.contains(c)))
+                && filter.from.is_none_or(|f| day >= f)
+                && filter.to.is_none_or(|t| day <= t)
+        });
+        // In time order; at the same moment, by pupil, source and the order rows were written.
+        kept.sort_by(|a, b| {
+            (a.made.shown.at, &a.made.recorded_at, a.pupil_rank)
+                .cmp(&(b.made.shown.at, &b.made.recorded_at, b.pupil_rank))
+                .then(rank(a.made.table).cmp(&rank(b.made.table)))
+                .then(a.made.seq.cmp(&b.made.seq))
+        });
+        let names = self.names()?;
+        let pupil_names = self.pupil_names(pupils)?;
+        // A concern about another child that names this one shows only that this child was
+        // named, never the other child's corrections or files.
+        let own: Vec<String> = kept
+            .iter()
+            .filter(|k| k.made.named_as.is_none())
+            .map(|k| k.made.record_id.clone())
+            .collect();
+        let mut amendments = self.amendments_for(&own, &names)?;
+        let mut attachments = self.attachments_for(&own)?;
+        kept.into_iter()
+            .map(|k| {
+                let m = k.made;
+                let named_only = m.named_as.is_some();
+                let yours = lead || m.author == me;
+                let pupil_id = parse_id(&m.pupil_id)?;
+                let (amendments, attachments) = match (named_only, m.readable) {
+                    (false, true) => (
+                        amendments.remove(&m.record_id).unwrap_or_default(),
+                        attachments.remove(&m.record_id).unwrap_or_default(),
+                    ),
+                    (false, false) => (
+                        Vec::new(),
+                        attachments.remove(&m.record_id).unwrap_or_default(),
+                    ),
+                    (true, _) => (Vec::new(), Vec::new()),
+                };
+                Ok(ChronologyEntry {
+                    at: m.shown.at,
+                    kind: m.kind,
+                    record_id: parse_id(&m.record_id)?,
+                    pupil_id,
+                    pupil_name: pupil_names.get(&pupil_id).cloned().unwrap_or_default(),
+                    title: m.shown.title,
+                    text: m.shown.text,
+                    child_words: m.shown.child_words,
+                    categories: m.shown.categories,
+                    fields: m.shown.fields,
+                    status: m.shown.status,
+                    author: names.user(&m.author),
+                    recorded_at: parse_time(&m.recorded_at)?,
+                    amendments,
+                    attachments,
+                    may_amend: yours && !named_only,
+                    may_attach: yours && !named_only,
+                })
+            })
+            .collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+
+    use chrono::NaiveDate;
+
+    use super::*;
+    use crate::clock::ManualClock;
+    use crate::fields::FieldType;
+    use crate::keyring::KdfParams;
+    use crate::kinds::Amend;
+    use crate::secret::Passphrase;
+    use crate::seed::SeedSpec;
+    use crate::session::StoreOptions;
+
+    fn every_chronology(s: &Session, pupils: &[Id]) -> Vec<Vec<ChronologyEntry>> {
+        pupils
+            .iter()
+            .map(|p| {
+                s.chronology_of(&[*p], &ChronologyFilter::default())
+                    .unwrap()
+            })
+            .collect()
+    }
+
+    /// A record of every kind a chronology shows amended (and a notification, which its
+    /// children's entries show), a follow-up completed: the entries kept on write are exactly
+    /// what the records make, and every child's chronology read from them is the one made from
+    /// the records on every read (as while the derived tables cannot be rebuilt).
+    #[test]
+    fn kept_entries_are_what_the_records_make_after_every_kind_of_write() {
+        let tmp = tempfile::tempdir().unwrap();
+        let dir = tmp.path().join("school");
+        let pass = Passphrase::new("seed passphrase for chronologies".into());
+        let today = NaiveDate::from_ymd_opt(2026, 12, 1).unwrap();
+        let spec = SeedSpec {
+            pupils: 60,
+            years: 2,
+            seed: 5,
+            today,
+        };
+        crate::seed::create(&dir, &spec, &pass, KdfParams::MINIMUM).unwrap();
+        let clock = Arc::new(ManualClock::new(crate::time::noon_london(today)));
+        let mut s = crate::unlock(&dir, None, &pass, StoreOptions::new(clock)).unwrap();
+        const WORDS: &str = "Amended by the chronology test";
+        let mut amended = Vec::new();
+        for kind in RecordKind::IN_CHRONOLOGY
+            .into_iter()
+            .chain([RecordKind::Encompass])
+        {
+            let table = kind.table().name;
+            let id: String = s
+                .conn()
+                .query_row(
+                    &format!("SELECT id FROM {table} ORDER BY seq DESC LIMIT 1"),
+                    [],
+                    |r| r.get(0),
+                )
+                .unwrap_or_else(|e| panic!("the seeded school has no {table}: {e}"));
+            let field = kind
+                .fields()
+                .iter()
+                .find(|f| {
+                    matches!(f.ty, FieldType::Text | FieldType::OptionalText)
+                        && f.amend == Amend::Typed
+                })
+                .unwrap_or_else(|| panic!("{kind:?} has a typed text field"));
+            s.amend(
+                kind,
+                parse_id(&id).unwrap(),
+                field.name,
+                serde_json::json!(WORDS),
+                "Checked",
+            )
+            .unwrap_or_else(|e| panic!("{kind:?}.{}: {e}", field.name));
+            amended.push((kind, id, field.label));
+        }
+        let open: String = s
+            .conn()
+            .query_row(
+                "SELECT f.id FROM open_follow_ups o JOIN follow_ups f ON f.id = o.follow_up_id LIMIT 1",
+                [],
+                |r| r.get(0),
+            )
+            .unwrap();
+        s.complete_follow_up(parse_id(&open).unwrap(), "Seen; support in place.")
+            .unwrap();
+
+        assert_eq!(problems(s.conn(), true).unwrap(), Vec::<String>::new());
+        let pupils: Vec<Id> = s
+            .conn()
+            .prepare("SELECT id FROM pupils")
+            .unwrap()
+            .query_map([], |r| r.get::<_, String>(0))
+            .unwrap()
+            .map(|id| parse_id(&id.unwrap()).unwrap())
+            .collect();
+        let kept = every_chronology(&s, &pupils);
+        s.derived_failure = Some("as if a rebuild had failed".into());
+        let made = every_chronology(&s, &pupils);
+        s.derived_failure = None;
+        assert_eq!(kept, made);
+        let entries: Vec<&ChronologyEntry> = kept.iter().flatten().collect();
+        assert!(entries.len() > 500, "{} entries", entries.len());
+        for (kind, id, label) in &amended {
+            let shows = |e: &&ChronologyEntry| {
+                e.fields
+                    .iter()
+                    .any(|f| f.label == *label && f.value == WORDS)
+            };
+            let n = entries.iter().filter(|e| shows(e)).count();
+            assert!(n >= 1, "{kind:?} {id}: the amended {label} in its entry");
+        }
+        assert!(entries.iter().any(|e| {
+            e.record_id.to_string() == open
+                && e.status
+                    .as_deref()
+                    .is_some_and(|t| t.contains("Seen; support"))
+        }));
+
+        // A row changed behind the app is named by verify's check, and a rebuild mends it.
+        s.conn()
+            .execute("UPDATE chronology_facts SET entry = replace(entry, 'Concern', 'Nothing') WHERE kind = 'concern'", [])
+            .unwrap();
+        assert_eq!(problems(s.conn(), true).unwrap().len(), 1);
+        rebuild(s.conn()).unwrap();
+        assert!(problems(s.conn(), true).unwrap().is_empty());
+        assert_eq!(every_chronology(&s, &pupils), kept);
+    }
+}

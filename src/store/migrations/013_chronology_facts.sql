@@ -1,0 +1,28 @@
+-- Each child's chronology entries, made from their records' current views when a record, an
+-- amendment of it or something it shows is written (derived state, not records: rebuilt from
+-- the records at the team's unlock when a source's newest row has no entry). Opening a child's
+-- file reads one index instead of parsing every record of decades of history.
+CREATE TABLE chronology_facts (
+    record_id   TEXT NOT NULL,
+    -- The child whose chronology it is in (a concern that names another child has an entry
+    -- in theirs too, `named_as` their role).
+    pupil_id    TEXT NOT NULL,
+    kind        TEXT NOT NULL,
+    -- The record table whose row made the entry, and that row's seq (the unlock's check).
+    source      TEXT NOT NULL,
+    source_seq  INTEGER NOT NULL,
+    named_as    TEXT,
+    author      TEXT NOT NULL,
+    recorded_at TEXT NOT NULL,
+    at          TEXT NOT NULL,
+    -- 0 when this build could not read the record: the entry says so and is tried again at
+    -- each unlock.
+    readable    INTEGER NOT NULL,
+    -- What the entry shows (JSON): time, title, text, the child's words, categories, fields.
+    entry       TEXT NOT NULL,
+    -- Clustered by child and time: opening a child's file reads their entries side by side.
+    PRIMARY KEY (pupil_id, at, record_id, source)
+) STRICT, WITHOUT ROWID;
+CREATE INDEX chronology_facts_record ON chronology_facts(record_id);
+CREATE INDEX chronology_facts_source ON chronology_facts(source, source_seq);
+CREATE INDEX chronology_facts_unreadable ON chronology_facts(record_id) WHERE readable = 0;
