@@ -59,13 +59,14 @@ pub struct PromptPage {
 /// passing) shows up to this late; every write shows its effect at once.
 const PROMPTS_KEPT_SECONDS: i64 = 60;
 
-/// The open prompts, the year group of each pupil they name, and how many records could not
-/// be read when they were worked out.
+/// The open prompts, the facts they were worked out from, and how many records could not be
+/// read then.
 pub(super) struct OpenPrompts {
     prompts: Vec<Arc<Prompt>>,
-    years: HashMap<Id, String>,
-    /// Each pupil's siblings when the prompts were worked out: which families a write touched.
-    siblings: HashMap<Id, BTreeSet<Id>>,
+    /// What every rule read (each pupil's year group and siblings among it). The rules filter
+    /// by time themselves and the facts' windows only move forward, so when only the clock has
+    /// moved the same facts are evaluated again instead of loaded again.
+    facts: Arc<Facts>,
     unreadable: u32,
 }
 
@@ -106,6 +107,9 @@ enum Next {
     Keep,
     /// Some families' prompts were worked out again.
     Rework(OpenPrompts),
+    /// Every prompt evaluated again from these facts (only the clock moved since they were
+    /// loaded).
+    Evaluate(Arc<Facts>),
     /// Work every prompt out.
     WorkOut,
 }
@@ -169,6 +173,47 @@ fn id_list(ids: &BTreeSet<Uuid>) -> String {
         .unwrap_or_else(|_| "[]".into())
 }
 
+/// The facts of every child after the children in `scope` had theirs loaded again: the old
+/// facts of everyone else (nothing about them changed; the scope is closed under families and
+/// notifications), the fresh ones of those in scope.
+fn merged(old: &Facts, fresh: Facts, scope: &BTreeSet<Uuid>) -> Facts {
+    let out_of = |p: &Uuid| !scope.contains(p);
+    fn keep<V: Clone>(
+        old: &HashMap<Id, V>,
+        fresh: HashMap<Id, V>,
+        out_of: impl Fn(&Id) -> bool,
+    ) -> HashMap<Id, V> {
+        let mut m: HashMap<Id, V> = old
+            .iter()
+            .filter(|(k, _)| out_of(k))
+            .map(|(k, v)| (*k, v.clone()))
+            .collect();
+        m.extend(fresh.into_iter().filter(|(k, _)| !out_of(k)));
+        m
+    }
+    fn list<T: Clone>(old: &[T], fresh: Vec<T>, out: impl Fn(&T) -> bool) -> Vec<T> {
+        let mut v: Vec<T> = old.iter().filter(|x| out(x)).cloned().collect();
+        v.extend(fresh.into_iter().filter(|x| !out(x)));
+        v
+    }
+    Facts {
+        names: keep(&old.names, fresh.names, out_of),
+        years: keep(&old.years, fresh.years, out_of),
+        siblings: keep(&old.siblings, fresh.siblings, out_of),
+        siblings_elsewhere: keep(&old.siblings_elsewhere, fresh.siblings_elsewhere, out_of),
+        last_voice: keep(&old.last_voice, fresh.last_voice, out_of),
+        last_escalation: keep(&old.last_escalation, fresh.last_escalation, out_of),
+        concerns: list(&old.concerns, fresh.concerns, |c| out_of(&c.pupil)),
+        referrals: list(&old.referrals, fresh.referrals, |r| out_of(&r.pupil)),
+        escalations: list(&old.escalations, fresh.escalations, |e| out_of(&e.pupil)),
+        // A scope holds all of a notification's children or none of them.
+        notifications: list(&old.notifications, fresh.notifications, |n| {
+            n.children.iter().all(out_of)
+        }),
+        partnership: fresh.partnership,
+    }
+}
+
 impl Session {
     pub fn prompt_settings(&self) -> Result<PromptSettings> {
         Ok(self.setting(keys::PROMPTS)?.unwrap_or_default())
@@ -208,24 +253,26 @@ impl Session {
         if let Some(cached) = self.prompt_cache.borrow().as_ref()
             && cached.stamp.data_version == stamp.data_version
             && cached.at <= now
-            && now - cached.at < chrono::Duration::seconds(PROMPTS_KEPT_SECONDS)
         {
-            if cached.stamp.changes == stamp.changes {
+            let in_time = now - cached.at < chrono::Duration::seconds(PROMPTS_KEPT_SECONDS);
+            if in_time && cached.stamp.changes == stamp.changes {
                 return Ok(cached.open.clone());
             }
             if cached.accounted == stamp.changes
                 && let Some(written) = &cached.written
             {
                 at = cached.at;
-                next = if written.is_empty() {
+                next = match (written.is_empty(), in_time) {
                     // Only reads were logged since: nothing a prompt reads changed.
-                    Next::Keep
-                } else {
+                    (true, true) => Next::Keep,
+                    // Only the clock moved: the same facts, evaluated now.
+                    (true, false) => Next::Evaluate(cached.open.facts.clone()),
                     // A write naming no pupil, or any failure, works every prompt out instead.
-                    match self.rework_prompts(&cached.open, written) {
-                        Ok(Some(open)) => Next::Rework(open),
+                    (false, _) => match self.rework_prompts(&cached.open, written) {
+                        Ok(Some(open)) if in_time => Next::Rework(open),
+                        Ok(Some(open)) => Next::Evaluate(open.facts),
                         _ => Next::WorkOut,
-                    }
+                    },
                 };
             }
         }
@@ -241,6 +288,10 @@ impl Session {
                 return Ok(cached.open.clone());
             }
             Next::Rework(open) => open,
+            Next::Evaluate(facts) => {
+                at = now;
+                self.evaluate_prompts(facts)?
+            }
             Next::WorkOut => {
                 at = now;
                 self.work_out_prompts()?
@@ -258,12 +309,16 @@ impl Session {
 
     fn work_out_prompts(&self) -> Result<OpenPrompts> {
         let settings = self.prompt_settings()?;
-        let facts = self.prompt_facts(&settings, None)?;
+        self.evaluate_prompts(Arc::new(self.prompt_facts(&settings, None)?))
+    }
+
+    /// Every prompt, from facts loaded now or earlier (nothing they hold changed since).
+    fn evaluate_prompts(&self, facts: Arc<Facts>) -> Result<OpenPrompts> {
+        let settings = self.prompt_settings()?;
         let all = evaluate(&facts, &settings, &self.calendar()?, self.now());
         Ok(OpenPrompts {
             prompts: self.not_dismissed(all)?,
-            years: facts.years,
-            siblings: facts.siblings,
+            facts,
             unreadable: self.unreadable_records()?,
         })
     }
@@ -318,16 +373,9 @@ impl Session {
             .collect();
         prompts.extend(self.not_dismissed(fresh)?);
         rank(&mut prompts);
-        let mut years = old.years.clone();
-        years.retain(|id, _| !scope.contains(id));
-        years.extend(facts.years);
-        let mut siblings = old.siblings.clone();
-        siblings.retain(|id, _| !scope.contains(id));
-        siblings.extend(facts.siblings);
         Ok(Some(OpenPrompts {
             prompts,
-            years,
-            siblings,
+            facts: Arc::new(merged(&old.facts, facts, &scope)),
             unreadable: self.unreadable_records()?,
         }))
     }
@@ -400,7 +448,7 @@ impl Session {
                     scope.extend(children.iter().copied());
                 }
             }
-            for (p, siblings) in &old.siblings {
+            for (p, siblings) in &old.facts.siblings {
                 if scope.contains(p) || siblings.iter().any(|s| scope.contains(s)) {
                     scope.insert(*p);
                     scope.extend(siblings.iter().copied());
@@ -421,7 +469,7 @@ impl Session {
     /// and by year group (a prompt is in a year when any child it names is).
     pub fn prompt_page(&self, q: &PromptQuery) -> Result<PromptPage> {
         let open_prompts = self.open_prompts()?;
-        let (open, years) = (&open_prompts.prompts, &open_prompts.years);
+        let (open, years) = (&open_prompts.prompts, &open_prompts.facts.years);
         let all = open.len() as u32;
         let in_year = |p: &Prompt| {
             q.year_group.as_deref().is_none_or(|y| {
@@ -900,8 +948,8 @@ mod tests {
         for (x, y) in a.prompts.iter().zip(&b.prompts) {
             assert_eq!(**x, **y, "{what}: prompt {}", x.key);
         }
-        assert_eq!(a.years, b.years, "{what}: years");
-        assert_eq!(a.siblings, b.siblings, "{what}: siblings");
+        assert_eq!(a.facts.years, b.facts.years, "{what}: years");
+        assert_eq!(a.facts.siblings, b.facts.siblings, "{what}: siblings");
     }
 
     /// Every kind of write that changes a prompt, on a seeded school: after each, the prompts of
@@ -1085,6 +1133,44 @@ mod tests {
             &s.open_prompts().unwrap(),
             &s.work_out_prompts().unwrap(),
             "a setting",
+        );
+
+        // Only the clock moves (deadlines pass, concerns leave their windows), sometimes after
+        // a write: the kept facts, evaluated again, give every prompt worked out anew, and when
+        // nothing was written they are not loaded again.
+        let mut at = now;
+        let mut changed = 0;
+        for step in 0..16 {
+            let before = s.open_prompts().unwrap();
+            let wrote = step % 3 == 1;
+            if wrote {
+                let pupil = pupils[rng.random_range(0..pupils.len())];
+                s.record_concern(&neglect(pupil, at - Duration::hours(1)))
+                    .unwrap();
+            }
+            at += Duration::minutes(rng.random_range(2..60 * 24 * 5));
+            clock.set(at);
+            let kept = s.open_prompts().unwrap();
+            let what = format!("the clock moved to {at} (step {step})");
+            // The kept facts may hold more than a fresh load (windows that have moved on): the
+            // prompts, and the year of each child they name, are what counts.
+            let fresh = s.work_out_prompts().unwrap();
+            assert_eq!(kept.prompts, fresh.prompts, "{what}: the same prompts");
+            for (id, _) in fresh.prompts.iter().flat_map(|p| p.pupils.iter()) {
+                assert_eq!(
+                    kept.facts.years.get(id),
+                    fresh.facts.years.get(id),
+                    "{what}"
+                );
+            }
+            if !wrote {
+                assert!(Arc::ptr_eq(&before.facts, &kept.facts), "{what}: reused");
+                changed += usize::from(before.prompts != kept.prompts);
+            }
+        }
+        assert!(
+            changed >= 3,
+            "the clock alone changed the prompts ({changed} times)"
         );
     }
 }
