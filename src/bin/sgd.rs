@@ -237,6 +237,177 @@ fn print_recovery_key(key: &RecoveryKey) {
     );
 }
 
+/// `sgd user add|remove|list`.
+fn user(command: UserCommand) -> anyhow::Result<()> {
+    match command {
+        UserCommand::Add { store, name, role } => {
+            let role = Role::parse(&role)?;
+            let mut s = open(&store)?;
+            let new = new_passphrase()?;
+            s.add_user(&name, role, &new)?;
+            println!("Added {name} ({}).", role.as_str());
+        }
+        UserCommand::Remove { store, name } => {
+            let mut s = open(&store)?;
+            let staff = s
+                .users()?
+                .iter()
+                .any(|u| u.name.eq_ignore_ascii_case(&name) && u.role == Role::Staff);
+            s.remove_user(&name)?;
+            match staff {
+                // A member of staff never held the database key: only the roster key changes.
+                true => {
+                    println!("Removed {name}: their key slot is gone and the roster has a new key.")
+                }
+                false => println!(
+                    "Removed {name}: their key slot is gone and the database has a new key."
+                ),
+            }
+        }
+        UserCommand::List { store } => {
+            let s = open(&store)?;
+            for u in s.users()? {
+                println!(
+                    "{}\t{}\t{}",
+                    u.name,
+                    u.role.as_str(),
+                    if u.active { "active" } else { "removed" }
+                );
+            }
+        }
+    }
+    Ok(())
+}
+
+/// `sgd pupils`: every pupil, a line each (id, UPN, name, year).
+fn print_pupils(store: &Path) -> anyhow::Result<()> {
+    let s = open(store)?;
+    let mut offset = 0;
+    loop {
+        let page = s.list_pupils(&PupilQuery {
+            offset,
+            limit: 1000,
+            ..Default::default()
+        })?;
+        for p in &page.items {
+            println!(
+                "{}\t{}\t{}\t{}",
+                p.id,
+                p.upn.as_deref().unwrap_or("-"),
+                p.name,
+                p.year_group
+            );
+        }
+        offset += page.items.len() as u32;
+        if page.items.is_empty() || offset >= page.total {
+            break;
+        }
+    }
+    Ok(())
+}
+
+/// `sgd prompts`: the open prompts, as text or JSON.
+fn print_prompts(store: &Path, json: bool) -> anyhow::Result<()> {
+    let s = open(store)?;
+    let prompts = s.prompts()?;
+    if json {
+        println!("{}", serde_json::to_string_pretty(&prompts)?);
+    } else if prompts.is_empty() {
+        println!("No open prompts.");
+    } else {
+        for p in &prompts {
+            let who: Vec<&str> = p.pupils.iter().map(|(_, n)| n.as_str()).collect();
+            println!("{} — {}", p.title, who.join(", "));
+            println!("  Why: {}", p.why);
+            println!("  Consider: {}", p.action);
+            println!(
+                "  Since: {}  [{}]",
+                safeguard_core::time::display_london(p.since),
+                p.key
+            );
+            println!();
+        }
+        println!(
+            "{} open prompt{}.",
+            prompts.len(),
+            if prompts.len() == 1 { "" } else { "s" }
+        );
+    }
+    Ok(())
+}
+
+/// `sgd verify`: every check, printed; true only if all pass.
+fn verify(store: &Path, expect: &[String]) -> anyhow::Result<bool> {
+    let expected = expect
+        .iter()
+        .map(|e| {
+            let (seq, hash) = e
+                .split_once(':')
+                .ok_or_else(|| anyhow::anyhow!("--expect takes SEQ:HASH, e.g. 79:7461ec…"))?;
+            let seq: i64 = seq
+                .trim()
+                .parse()
+                .map_err(|_| anyhow::anyhow!("--expect: the sequence number is not a number"))?;
+            if hash.len() != 64 || !hash.chars().all(|c| c.is_ascii_hexdigit()) {
+                anyhow::bail!("--expect: the hash must be the full 64 hexadecimal characters");
+            }
+            Ok((seq, hash.to_ascii_lowercase()))
+        })
+        .collect::<anyhow::Result<Vec<_>>>()?;
+    let user = std::env::var("SGD_USER").ok();
+    let r =
+        safeguard_core::verify_store(store, user.as_deref(), &passphrase()?, &opts(), &expected)?;
+    let ok = |b: bool| if b { "ok" } else { "FAILED" };
+    println!("integrity_check:        {}", ok(r.integrity_ok));
+    println!("cipher_integrity_check: {}", ok(r.cipher_integrity_ok));
+    println!("audit events:           {}", r.chain.events);
+    for h in &r.chain.heads {
+        println!(
+            "chain head:             device {} seq {} hash {}",
+            h.device_id, h.seq, h.hash
+        );
+    }
+    println!(
+        "audit chain:            {}",
+        ok(r.chain.first_bad.is_none())
+    );
+    println!(
+        "content:                {}",
+        if !r.chain.content_checked {
+            "not yet covered (a store from an older version: unlock it once)"
+        } else {
+            ok(r.chain.content_problems.is_empty())
+        }
+    );
+    println!(
+        "schema:                 {}",
+        ok(r.schema_problems.is_empty())
+    );
+    println!(
+        "references:             {}",
+        ok(r.foreign_key_problems.is_empty())
+    );
+    println!(
+        "derived tables:         {}",
+        if r.derived_problems.is_empty() {
+            "ok"
+        } else {
+            "WARNING (not records: nothing is lost, a rebuild mends them)"
+        }
+    );
+    println!(
+        "anchors:                {}",
+        ok(r.anchor_problems.is_empty())
+    );
+    for p in r.problems() {
+        println!("PROBLEM: {p}");
+    }
+    for w in &r.derived_problems {
+        println!("WARNING: {w}");
+    }
+    Ok(r.all_ok())
+}
+
 fn run(cli: Cli) -> anyhow::Result<bool> {
     match cli.command {
         Command::Init {
@@ -296,43 +467,7 @@ fn run(cli: Cli) -> anyhow::Result<bool> {
                 started.elapsed().as_secs_f64()
             );
         }
-        Command::User { command } => match command {
-            UserCommand::Add { store, name, role } => {
-                let role = Role::parse(&role)?;
-                let mut s = open(&store)?;
-                let new = new_passphrase()?;
-                s.add_user(&name, role, &new)?;
-                println!("Added {name} ({}).", role.as_str());
-            }
-            UserCommand::Remove { store, name } => {
-                let mut s = open(&store)?;
-                let staff = s
-                    .users()?
-                    .iter()
-                    .any(|u| u.name.eq_ignore_ascii_case(&name) && u.role == Role::Staff);
-                s.remove_user(&name)?;
-                match staff {
-                    // A member of staff never held the database key: only the roster key changes.
-                    true => println!(
-                        "Removed {name}: their key slot is gone and the roster has a new key."
-                    ),
-                    false => println!(
-                        "Removed {name}: their key slot is gone and the database has a new key."
-                    ),
-                }
-            }
-            UserCommand::List { store } => {
-                let s = open(&store)?;
-                for u in s.users()? {
-                    println!(
-                        "{}\t{}\t{}",
-                        u.name,
-                        u.role.as_str(),
-                        if u.active { "active" } else { "removed" }
-                    );
-                }
-            }
-        },
+        Command::User { command } => user(command)?,
         Command::Passwd { store, name } => {
             let user = std::env::var("SGD_USER").ok();
             match safeguard_core::open_store(&store, user.as_deref(), &passphrase()?, opts())? {
@@ -359,30 +494,7 @@ fn run(cli: Cli) -> anyhow::Result<bool> {
             safeguard_core::recover(&store, &name, &key, &new, opts())?;
             println!("Reset the passphrase of {name} with the recovery key.");
         }
-        Command::Pupils { store } => {
-            let s = open(&store)?;
-            let mut offset = 0;
-            loop {
-                let page = s.list_pupils(&PupilQuery {
-                    offset,
-                    limit: 1000,
-                    ..Default::default()
-                })?;
-                for p in &page.items {
-                    println!(
-                        "{}\t{}\t{}\t{}",
-                        p.id,
-                        p.upn.as_deref().unwrap_or("-"),
-                        p.name,
-                        p.year_group
-                    );
-                }
-                offset += page.items.len() as u32;
-                if page.items.is_empty() || offset >= page.total {
-                    break;
-                }
-            }
-        }
+        Command::Pupils { store } => print_pupils(&store)?,
         Command::RebuildDerived { store } => {
             let mut s = open(&store)?;
             let n = s.rebuild_derived_tables()?;
@@ -394,109 +506,8 @@ fn run(cli: Cli) -> anyhow::Result<bool> {
                 println!("{n:>9}  {label}");
             }
         }
-        Command::Prompts { store, json } => {
-            let s = open(&store)?;
-            let prompts = s.prompts()?;
-            if json {
-                println!("{}", serde_json::to_string_pretty(&prompts)?);
-            } else if prompts.is_empty() {
-                println!("No open prompts.");
-            } else {
-                for p in &prompts {
-                    let who: Vec<&str> = p.pupils.iter().map(|(_, n)| n.as_str()).collect();
-                    println!("{} — {}", p.title, who.join(", "));
-                    println!("  Why: {}", p.why);
-                    println!("  Consider: {}", p.action);
-                    println!(
-                        "  Since: {}  [{}]",
-                        safeguard_core::time::display_london(p.since),
-                        p.key
-                    );
-                    println!();
-                }
-                println!(
-                    "{} open prompt{}.",
-                    prompts.len(),
-                    if prompts.len() == 1 { "" } else { "s" }
-                );
-            }
-        }
-        Command::Verify { store, expect } => {
-            let expected = expect
-                .iter()
-                .map(|e| {
-                    let (seq, hash) = e.split_once(':').ok_or_else(|| {
-                        anyhow::anyhow!("--expect takes SEQ:HASH, e.g. 79:7461ec…")
-                    })?;
-                    let seq: i64 = seq.trim().parse().map_err(|_| {
-                        anyhow::anyhow!("--expect: the sequence number is not a number")
-                    })?;
-                    if hash.len() != 64 || !hash.chars().all(|c| c.is_ascii_hexdigit()) {
-                        anyhow::bail!(
-                            "--expect: the hash must be the full 64 hexadecimal characters"
-                        );
-                    }
-                    Ok((seq, hash.to_ascii_lowercase()))
-                })
-                .collect::<anyhow::Result<Vec<_>>>()?;
-            let user = std::env::var("SGD_USER").ok();
-            let r = safeguard_core::verify_store(
-                &store,
-                user.as_deref(),
-                &passphrase()?,
-                &opts(),
-                &expected,
-            )?;
-            let ok = |b: bool| if b { "ok" } else { "FAILED" };
-            println!("integrity_check:        {}", ok(r.integrity_ok));
-            println!("cipher_integrity_check: {}", ok(r.cipher_integrity_ok));
-            println!("audit events:           {}", r.chain.events);
-            for h in &r.chain.heads {
-                println!(
-                    "chain head:             device {} seq {} hash {}",
-                    h.device_id, h.seq, h.hash
-                );
-            }
-            println!(
-                "audit chain:            {}",
-                ok(r.chain.first_bad.is_none())
-            );
-            println!(
-                "content:                {}",
-                if !r.chain.content_checked {
-                    "not yet covered (a store from an older version: unlock it once)"
-                } else {
-                    ok(r.chain.content_problems.is_empty())
-                }
-            );
-            println!(
-                "schema:                 {}",
-                ok(r.schema_problems.is_empty())
-            );
-            println!(
-                "references:             {}",
-                ok(r.foreign_key_problems.is_empty())
-            );
-            println!(
-                "derived tables:         {}",
-                if r.derived_problems.is_empty() {
-                    "ok"
-                } else {
-                    "WARNING (not records: nothing is lost, a rebuild mends them)"
-                }
-            );
-            println!(
-                "anchors:                {}",
-                ok(r.anchor_problems.is_empty())
-            );
-            for p in r.problems() {
-                println!("PROBLEM: {p}");
-            }
-            for w in &r.derived_problems {
-                println!("WARNING: {w}");
-            }
-            return Ok(r.all_ok());
-        }
+        Command::Prompts { store, json } => print_prompts(&store, json)?,
+        Command::Verify { store, expect } => return verify(&store, &expect),
         Command::Recovery { command } => match command {
             RecoveryCommand::Rotate { store } => {
                 let mut s = open(&store)?;

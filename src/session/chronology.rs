@@ -175,6 +175,21 @@ enum Which<'a> {
 }
 
 fn collect(c: &Connection, source: &'static Source, which: Which<'_>) -> Result<Vec<RawEntry>> {
+    let mut out = Vec::new();
+    each_row(c, source, which, |r| {
+        out.push(r);
+        Ok(())
+    })?;
+    Ok(out)
+}
+
+/// Calls `f` with each source row, one at a time (a rebuild reads millions).
+fn each_row(
+    c: &Connection,
+    source: &'static Source,
+    which: Which<'_>,
+    mut f: impl FnMut(RawEntry) -> Result<()>,
+) -> Result<()> {
     let (condition, arg) = match which {
         Which::Record(id) => (format!("{} = ?1", source.record), Some(id)),
         Which::Pupil(id) => (format!("{} = ?1", source.pupil), Some(id)),
@@ -182,9 +197,8 @@ fn collect(c: &Connection, source: &'static Source, which: Which<'_>) -> Result<
     };
     let mut stmt = c.prepare_cached(&format!("{} {condition}", source.sql))?;
     let mut rows = stmt.query([arg])?;
-    let mut out = Vec::new();
     while let Some(r) = rows.next()? {
-        out.push(RawEntry {
+        f(RawEntry {
             source,
             record_id: r.get(0)?,
             recorded_at: r.get(1)?,
@@ -193,9 +207,9 @@ fn collect(c: &Connection, source: &'static Source, which: Which<'_>) -> Result<
             seq: r.get(4)?,
             pupil_id: r.get(5)?,
             extra: (source.extra)(r)?,
-        });
+        })?;
     }
-    Ok(out)
+    Ok(())
 }
 
 /// What an entry shows that its record's current view decides (the rest — names, amendments,
@@ -452,13 +466,10 @@ fn amendments_of(c: &Connection, raw: &[RawEntry]) -> Result<HashMap<String, Vec
     read_amendments(c, Amended::Records(&ids), None, true)
 }
 
-/// Every entry of every record (a rebuild, and what `verify` compares the table with).
-fn make_all(c: &Connection) -> Result<Vec<Made>> {
-    make_all_at(c, true)
-}
-
-/// As `make_all`, in a store whose amendments may predate their schema versions.
-fn make_all_at(c: &Connection, versioned: bool) -> Result<Vec<Made>> {
+/// Calls `f` with every entry of every record, one at a time (a rebuild, and what `verify`
+/// compares the table with). `versioned` is false for a store whose amendments predate their
+/// schema versions.
+fn each_made(c: &Connection, versioned: bool, mut f: impl FnMut(Made) -> Result<()>) -> Result<()> {
     let mut all = HashMap::new();
     for kind in RecordKind::IN_CHRONOLOGY
         .into_iter()
@@ -471,13 +482,10 @@ fn make_all_at(c: &Connection, versioned: bool) -> Result<Vec<Made>> {
             versioned,
         )?);
     }
-    let mut out = Vec::new();
     for source in SOURCES {
-        for r in collect(c, source, Which::All)? {
-            out.push(r.make(&all)?);
-        }
+        each_row(c, source, Which::All, |r| f(r.make(&all)?))?;
     }
-    Ok(out)
+    Ok(())
 }
 
 fn put(c: &Connection, m: &Made) -> Result<()> {
@@ -585,13 +593,14 @@ pub(crate) fn stale(c: &Connection) -> Result<bool> {
 
 /// Makes the whole table again from the records.
 pub(crate) fn rebuild(c: &Connection) -> Result<usize> {
-    let all = make_all(c)?;
     c.execute("DELETE FROM chronology_facts", [])?;
     crate::faults::hit("derived.rebuild")?;
-    for m in &all {
-        put(c, m)?;
-    }
-    Ok(all.len())
+    let mut n = 0;
+    each_made(c, true, |m| {
+        n += 1;
+        put(c, &m)
+    })?;
+    Ok(n)
 }
 
 /// Makes again each entry that stood for a record this build could not read (this build, or a
@@ -620,54 +629,72 @@ pub(crate) fn problems(c: &Connection, versioned: bool) -> Result<Vec<String>> {
     if !exists {
         return Ok(Vec::new());
     }
-    let key = |m: &Made| -> Result<Vec<String>> {
-        Ok(vec![
-            m.record_id.clone(),
-            m.pupil_id.clone(),
-            m.kind.as_str().to_owned(),
-            m.table.to_owned(),
-            m.seq.to_string(),
-            format!("{:?}", m.named_as),
-            m.author.clone(),
-            m.recorded_at.clone(),
-            fmt_utc(m.shown.at),
-            m.readable.to_string(),
-            serde_json::to_string(&m.shown)?,
-        ])
-    };
-    let expected: BTreeSet<Vec<String>> = make_all_at(c, versioned)?
-        .iter()
-        .map(key)
-        .collect::<Result<_>>()?;
-    let found: BTreeSet<Vec<String>> = c
-        .prepare(
-            "SELECT record_id, pupil_id, kind, source, source_seq, named_as, author, recorded_at, at, readable, entry
-             FROM chronology_facts",
-        )?
-        .query_map([], |r| {
-            Ok(vec![
-                r.get::<_, String>(0)?,
-                r.get::<_, String>(1)?,
-                r.get::<_, String>(2)?,
-                r.get::<_, String>(3)?,
-                r.get::<_, i64>(4)?.to_string(),
-                format!("{:?}", r.get::<_, Option<String>>(5)?),
-                r.get::<_, String>(6)?,
-                r.get::<_, String>(7)?,
-                r.get::<_, String>(8)?,
-                (r.get::<_, i64>(9)? != 0).to_string(),
-                r.get::<_, String>(10)?,
-            ])
-        })?
-        .collect::<rusqlite::Result<_>>()?;
+    // Compared by a digest of each row, sorted: a large store has millions of entries.
+    fn digest(fields: &[&str]) -> [u8; 32] {
+        use sha2::{Digest, Sha256};
+        let mut h = Sha256::new();
+        for f in fields {
+            h.update((f.len() as u64).to_be_bytes());
+            h.update(f.as_bytes());
+        }
+        h.finalize().into()
+    }
+    let mut expected: Vec<[u8; 32]> = Vec::new();
+    each_made(c, versioned, |m| {
+        expected.push(digest(&[
+            &m.record_id,
+            &m.pupil_id,
+            m.kind.as_str(),
+            m.table,
+            &m.seq.to_string(),
+            &format!("{:?}", m.named_as),
+            &m.author,
+            &m.recorded_at,
+            &fmt_utc(m.shown.at),
+            &m.readable.to_string(),
+            &serde_json::to_string(&m.shown)?,
+        ]));
+        Ok(())
+    })?;
+    let mut found: Vec<[u8; 32]> = Vec::new();
+    let mut stmt = c.prepare(
+        "SELECT record_id, pupil_id, kind, source, source_seq, named_as, author, recorded_at, at, readable, entry
+         FROM chronology_facts",
+    )?;
+    let mut rows = stmt.query([])?;
+    while let Some(r) = rows.next()? {
+        let text = |i: usize| -> Result<String> { Ok(r.get::<_, String>(i)?) };
+        found.push(digest(&[
+            &text(0)?,
+            &text(1)?,
+            &text(2)?,
+            &text(3)?,
+            &r.get::<_, i64>(4)?.to_string(),
+            &format!("{:?}", r.get::<_, Option<String>>(5)?),
+            &text(6)?,
+            &text(7)?,
+            &text(8)?,
+            &(r.get::<_, i64>(9)? != 0).to_string(),
+            &text(10)?,
+        ]));
+    }
+    expected.sort_unstable();
+    found.sort_unstable();
     if found == expected {
         return Ok(Vec::new());
     }
     // A changed row is one kept that should not be and one expected that is not there.
-    let differ = found
-        .difference(&expected)
-        .count()
-        .max(expected.difference(&found).count());
+    let (mut only_found, mut only_expected) = (0usize, 0usize);
+    let (mut i, mut j) = (0, 0);
+    while i < found.len() || j < expected.len() {
+        match (found.get(i), expected.get(j)) {
+            (Some(a), Some(b)) if a == b => (i, j) = (i + 1, j + 1),
+            (Some(a), Some(b)) if a < b => (only_found, i) = (only_found + 1, i + 1),
+            (Some(_), None) => (only_found, i) = (only_found + 1, i + 1),
+            _ => (only_expected, j) = (only_expected + 1, j + 1),
+        }
+    }
+    let differ = only_found.max(only_expected);
     Ok(vec![format!(
         "{differ} chronology entr{} differ from what the records make ({} kept, {} expected; changed outside the app, or made by another version): `sgd rebuild-derived` makes them again",
         if differ == 1 { "y" } else { "ies" },

@@ -20,9 +20,10 @@ CREATE TABLE chronology_facts (
     readable    INTEGER NOT NULL,
     -- What the entry shows (JSON): time, title, text, the child's words, categories, fields.
     entry       TEXT NOT NULL,
-    -- Clustered by child and time: opening a child's file reads their entries side by side.
-    PRIMARY KEY (pupil_id, at, record_id, source)
-) STRICT, WITHOUT ROWID;
-CREATE INDEX chronology_facts_record ON chronology_facts(record_id);
+    -- A rowid table, appended to in the order records are written (clustering it by child
+    -- made the first build of a large store's table several times slower for little gain).
+    PRIMARY KEY (record_id, pupil_id, source)
+) STRICT;
+CREATE INDEX chronology_facts_pupil ON chronology_facts(pupil_id, at);
 CREATE INDEX chronology_facts_source ON chronology_facts(source, source_seq);
 CREATE INDEX chronology_facts_unreadable ON chronology_facts(record_id) WHERE readable = 0;
