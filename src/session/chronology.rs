@@ -37,6 +37,8 @@ struct Source {
     sql: &'static str,
     /// The column naming the record the entry is of, and the pupil it is about.
     record: &'static str,
+    /// Which rows of the table make an entry (the unlock's check counts only those).
+    counted: &'static str,
     pupil: &'static str,
     extra: ExtraFn,
 }
@@ -48,6 +50,7 @@ const SOURCES: &[Source] = &[
         table: "concerns",
         sql: "SELECT c.id, c.recorded_at, c.recorded_by, c.body, c.seq, c.pupil_id FROM concerns c WHERE",
         record: "c.id",
+        counted: "1",
         pupil: "c.pupil_id",
         extra: |_| Ok(Extra::None),
     },
@@ -59,6 +62,7 @@ const SOURCES: &[Source] = &[
               FROM concern_children cc JOIN concerns c ON c.id = cc.concern_id
               WHERE cc.pupil_id IS NOT NULL AND",
         record: "cc.concern_id",
+        counted: "pupil_id IS NOT NULL",
         pupil: "cc.pupil_id",
         extra: |r| Ok(Extra::NamedAs(r.get(6)?)),
     },
@@ -68,6 +72,7 @@ const SOURCES: &[Source] = &[
         sql: "SELECT ec.id, n.recorded_at, n.recorded_by, ec.body, ec.seq, ec.pupil_id, n.id, n.body
               FROM encompass_children ec JOIN encompass_notifications n ON n.id = ec.notification_id WHERE",
         record: "ec.id",
+        counted: "1",
         pupil: "ec.pupil_id",
         extra: |r| Ok(Extra::Notification(r.get(6)?, r.get(7)?)),
     },
@@ -76,6 +81,7 @@ const SOURCES: &[Source] = &[
         table: "voice_entries",
         sql: "SELECT id, recorded_at, recorded_by, body, seq, pupil_id FROM voice_entries WHERE",
         record: "id",
+        counted: "1",
         pupil: "pupil_id",
         extra: |_| Ok(Extra::None),
     },
@@ -87,6 +93,7 @@ const SOURCES: &[Source] = &[
                 (SELECT at FROM follow_up_events e WHERE e.follow_up_id = f.id AND e.event = 'completed' LIMIT 1)
               FROM follow_ups f WHERE",
         record: "f.id",
+        counted: "1",
         pupil: "f.pupil_id",
         extra: |r| Ok(Extra::FollowUp(r.get(6)?, r.get(7)?, r.get(8)?)),
     },
@@ -95,6 +102,7 @@ const SOURCES: &[Source] = &[
         table: "referrals",
         sql: "SELECT id, recorded_at, recorded_by, body, seq, pupil_id FROM referrals WHERE",
         record: "id",
+        counted: "1",
         pupil: "pupil_id",
         extra: |_| Ok(Extra::None),
     },
@@ -104,6 +112,7 @@ const SOURCES: &[Source] = &[
         sql: "SELECT d.id, d.recorded_at, d.recorded_by, d.body, d.seq, r.pupil_id, r.made_at
               FROM referral_decisions d JOIN referrals r ON r.id = d.referral_id WHERE",
         record: "d.id",
+        counted: "1",
         pupil: "r.pupil_id",
         extra: |r| Ok(Extra::Decision(r.get(6)?)),
     },
@@ -112,6 +121,7 @@ const SOURCES: &[Source] = &[
         table: "escalations",
         sql: "SELECT id, opened_at, opened_by, body, seq, pupil_id FROM escalations WHERE",
         record: "id",
+        counted: "1",
         pupil: "pupil_id",
         extra: |_| Ok(Extra::None),
     },
@@ -121,6 +131,7 @@ const SOURCES: &[Source] = &[
         sql: "SELECT s.id, s.recorded_at, s.recorded_by, s.body, s.seq, e.pupil_id, s.stage_no, s.due_on
               FROM escalation_stages s JOIN escalations e ON e.id = s.escalation_id WHERE",
         record: "s.id",
+        counted: "1",
         pupil: "e.pupil_id",
         extra: |r| Ok(Extra::Stage(r.get(6)?, r.get(7)?)),
     },
@@ -130,6 +141,7 @@ const SOURCES: &[Source] = &[
         sql: "SELECT v.id, v.at, v.by_user, v.body, v.seq, e.pupil_id, v.event
               FROM escalation_events v JOIN escalations e ON e.id = v.escalation_id WHERE",
         record: "v.id",
+        counted: "1",
         pupil: "e.pupil_id",
         extra: |r| Ok(Extra::Event(r.get(6)?)),
     },
@@ -578,8 +590,8 @@ pub(crate) fn stale(c: &Connection) -> Result<bool> {
     for s in SOURCES {
         let (records, facts): (Option<i64>, Option<i64>) = c.query_row(
             &format!(
-                "SELECT (SELECT max(seq) FROM {}), (SELECT max(source_seq) FROM chronology_facts WHERE source = ?1)",
-                s.table
+                "SELECT (SELECT max(seq) FROM {} WHERE {}), (SELECT max(source_seq) FROM chronology_facts WHERE source = ?1)",
+                s.table, s.counted
             ),
             [s.table],
             |r| Ok((r.get(0)?, r.get(1)?)),
@@ -703,6 +715,15 @@ pub(crate) fn problems(c: &Connection, versioned: bool) -> Result<Vec<String>> {
     )])
 }
 
+/// Where a chronology's entries come from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Read {
+    /// The kept entries (the window): one index per child.
+    Kept,
+    /// Made from the records on this read (documents).
+    FromRecords,
+}
+
 /// One entry as read for a pupil: the kept row, before names and permissions are added.
 struct Kept {
     made: Made,
@@ -717,7 +738,7 @@ impl Session {
         pupil: Id,
         filter: &ChronologyFilter,
     ) -> Result<Vec<ChronologyEntry>> {
-        let entries = self.chronology_of(&[pupil], filter)?;
+        let entries = self.chronology_of(&[pupil], filter, Read::Kept)?;
         self.audit_read(Action::PupilChronology, &[pupil])?;
         Ok(entries)
     }
@@ -731,34 +752,77 @@ impl Session {
         self.require(Role::reads_everything)?;
         let mut ids = vec![pupil];
         ids.extend(self.siblings_of(pupil)?);
-        let entries = self.chronology_of(&ids, filter)?;
+        let entries = self.chronology_of(&ids, filter, Read::Kept)?;
         self.audit_read(Action::FamilyChronology, &ids)?;
+        Ok(entries)
+    }
+
+    /// A chronology for a document, made from the records themselves (a few milliseconds
+    /// more): what is printed and sent never rests on derived rows, which are not audited.
+    /// Audited as the chronology it is.
+    pub(crate) fn document_chronology(
+        &mut self,
+        pupil: Id,
+        family: bool,
+        filter: &ChronologyFilter,
+    ) -> Result<Vec<ChronologyEntry>> {
+        let mut ids = vec![pupil];
+        if family {
+            self.require(Role::reads_everything)?;
+            ids.extend(self.siblings_of(pupil)?);
+        }
+        let entries = self.chronology_of(&ids, filter, Read::FromRecords)?;
+        let action = match family {
+            true => Action::FamilyChronology,
+            false => Action::PupilChronology,
+        };
+        self.audit_read(action, &ids)?;
         Ok(entries)
     }
 
     /// The kept entries of these pupils (or, while the derived tables could not be rebuilt,
     /// entries made from the records), as this user may see them.
-    fn kept_entries(&self, pupils: &[Uuid], staff_only: Option<&str>) -> Result<Vec<Kept>> {
+    fn kept_entries(
+        &self,
+        pupils: &[Uuid],
+        staff_only: Option<&str>,
+        read: Read,
+    ) -> Result<Vec<Kept>> {
         let mut out = Vec::new();
         for (pupil_rank, p) in pupils.iter().enumerate() {
             let pid = p.to_string();
-            if self.derived_failure.is_some() {
-                let mut raw = Vec::new();
-                for s in SOURCES {
-                    if staff_only.is_none() || s.table == "concerns" {
-                        raw.extend(collect(self.conn(), s, Which::Pupil(&pid))?);
-                    }
-                }
-                raw.retain(|r| staff_only.is_none_or(|me| r.author == me));
-                let amendments = amendments_of(self.conn(), &raw)?;
-                for r in raw {
-                    out.push(Kept {
-                        made: r.make(&amendments)?,
-                        pupil_rank,
-                    });
-                }
-                continue;
+            let kept = match (read, &self.derived_failure) {
+                (Read::Kept, None) => self.kept_of(&pid, staff_only).ok(),
+                _ => None,
+            };
+            // An entry this build cannot decode (kept by another version) must not keep the
+            // child's file shut: their entries are made from the records instead.
+            let made = match kept {
+                Some(made) => made,
+                None => self.made_from_records(&pid, staff_only)?,
+            };
+            out.extend(made.into_iter().map(|made| Kept { made, pupil_rank }));
+        }
+        Ok(out)
+    }
+
+    /// One pupil's entries made from the records, as this user may see them.
+    fn made_from_records(&self, pid: &str, staff_only: Option<&str>) -> Result<Vec<Made>> {
+        let mut raw = Vec::new();
+        for s in SOURCES {
+            if staff_only.is_none() || s.table == "concerns" {
+                raw.extend(collect(self.conn(), s, Which::Pupil(pid))?);
             }
+        }
+        raw.retain(|r| staff_only.is_none_or(|me| r.author == me));
+        let amendments = amendments_of(self.conn(), &raw)?;
+        raw.into_iter().map(|r| r.make(&amendments)).collect()
+    }
+
+    /// One pupil's kept entries, as this user may see them.
+    fn kept_of(&self, pid: &str, staff_only: Option<&str>) -> Result<Vec<Made>> {
+        let mut out = Vec::new();
+        {
             let mut stmt = self.conn().prepare_cached(
                 "SELECT record_id, kind, source, source_seq, named_as, author, recorded_at, readable, entry
                  FROM chronology_facts WHERE pupil_id = ?1
@@ -774,24 +838,21 @@ impl Session {
                         .ok_or_else(|| Error::Internal {
                             detail: "a chronology entry from an unknown source".into(),
                         })?;
-                out.push(Kept {
-                    made: Made {
-                        record_id: r.get(0)?,
-                        pupil_id: pid.clone(),
-                        kind: RecordKind::parse(&r.get::<_, String>(1)?)?,
-                        table: source.table,
-                        seq: r.get(3)?,
-                        named_as: r.get(4)?,
-                        author: r.get(5)?,
-                        recorded_at: r.get(6)?,
-                        readable: r.get(7)?,
-                        shown: serde_json::from_str(r.get_ref(8)?.as_str().map_err(|_| {
-                            Error::Internal {
-                                detail: "a kept chronology entry is not text".into(),
-                            }
-                        })?)?,
-                    },
-                    pupil_rank,
+                out.push(Made {
+                    record_id: r.get(0)?,
+                    pupil_id: pid.to_owned(),
+                    kind: RecordKind::parse(&r.get::<_, String>(1)?)?,
+                    table: source.table,
+                    seq: r.get(3)?,
+                    named_as: r.get(4)?,
+                    author: r.get(5)?,
+                    recorded_at: r.get(6)?,
+                    readable: r.get(7)?,
+                    shown: serde_json::from_str(r.get_ref(8)?.as_str().map_err(|_| {
+                        Error::Internal {
+                            detail: "a kept chronology entry is not text".into(),
+                        }
+                    })?)?,
                 });
             }
         }
@@ -802,6 +863,7 @@ impl Session {
         &self,
         pupils: &[Uuid],
         filter: &ChronologyFilter,
+        read: Read,
     ) -> Result<Vec<ChronologyEntry>> {
         for p in pupils {
             crate::session::writes::pupil_exists(self.conn(), *p)?;
@@ -809,7 +871,7 @@ impl Session {
         let lead = self.user().role.is_safeguarding_lead();
         let me = self.user().id.to_string();
         let staff_only = (!self.user().role.reads_everything()).then_some(me.as_str());
-        let mut kept = self.kept_entries(pupils, staff_only)?;
+        let mut kept = self.kept_entries(pupils, staff_only, read)?;
         kept.retain(|k| {
             let s = &k.made.shown;
             let day = london_date(s.at);
@@ -893,11 +955,11 @@ mod tests {
     use crate::seed::SeedSpec;
     use crate::session::StoreOptions;
 
-    fn every_chronology(s: &Session, pupils: &[Id]) -> Vec<Vec<ChronologyEntry>> {
+    fn every_chronology(s: &Session, pupils: &[Id], read: Read) -> Vec<Vec<ChronologyEntry>> {
         pupils
             .iter()
             .map(|p| {
-                s.chronology_of(&[*p], &ChronologyFilter::default())
+                s.chronology_of(&[*p], &ChronologyFilter::default(), read)
                     .unwrap()
             })
             .collect()
@@ -966,6 +1028,56 @@ mod tests {
         s.complete_follow_up(parse_id(&open).unwrap(), "Seen; support in place.")
             .unwrap();
 
+        // A concern naming one child twice (two roles), then a child not on roll, last.
+        let ids: Vec<String> = s
+            .conn()
+            .prepare("SELECT id FROM pupils ORDER BY seq LIMIT 2")
+            .unwrap()
+            .query_map([], |r| r.get(0))
+            .unwrap()
+            .collect::<rusqlite::Result<_>>()
+            .unwrap();
+        let (subject, named) = (parse_id(&ids[0]).unwrap(), parse_id(&ids[1]).unwrap());
+        let other = |pupil_id, name: &str, role: &str| OtherChild {
+            pupil_id,
+            name: name.into(),
+            role: role.into(),
+        };
+        let concern = s
+            .record_concern(&NewConcern {
+                pupil_id: subject,
+                details: ConcernDetails {
+                    reporter_name: "Teacher".into(),
+                    reporter_role: "Class teacher".into(),
+                    observed_at: crate::time::noon_london(today) - chrono::Duration::hours(3),
+                    location: "Playground".into(),
+                    categories: vec![Category::PhysicalAbuse],
+                    account: "A fall from the climbing frame.".into(),
+                    child_words: None,
+                    immediate_action: "First aid given.".into(),
+                    body_marks: vec![],
+                },
+                other_children: vec![
+                    other(Some(named), "Named Twice", "witness"),
+                    other(Some(named), "Named Twice", "also hurt"),
+                    other(None, "A child not on roll", "witness"),
+                ],
+            })
+            .unwrap();
+        assert!(
+            !stale(s.conn()).unwrap(),
+            "the unlock would rebuild every time"
+        );
+        let roles: Vec<Option<String>> = s
+            .conn()
+            .prepare("SELECT named_as FROM chronology_facts WHERE record_id = ?1 AND pupil_id = ?2 ORDER BY source_seq")
+            .unwrap()
+            .query_map([concern.to_string(), named.to_string()], |r| r.get(0))
+            .unwrap()
+            .collect::<rusqlite::Result<_>>()
+            .unwrap();
+        assert_eq!(roles, [Some("witness".into()), Some("also hurt".into())]);
+
         assert_eq!(problems(s.conn(), true).unwrap(), Vec::<String>::new());
         let pupils: Vec<Id> = s
             .conn()
@@ -975,11 +1087,11 @@ mod tests {
             .unwrap()
             .map(|id| parse_id(&id.unwrap()).unwrap())
             .collect();
-        let kept = every_chronology(&s, &pupils);
+        let kept = every_chronology(&s, &pupils, Read::Kept);
+        assert_eq!(kept, every_chronology(&s, &pupils, Read::FromRecords));
         s.derived_failure = Some("as if a rebuild had failed".into());
-        let made = every_chronology(&s, &pupils);
+        assert_eq!(kept, every_chronology(&s, &pupils, Read::Kept));
         s.derived_failure = None;
-        assert_eq!(kept, made);
         let entries: Vec<&ChronologyEntry> = kept.iter().flatten().collect();
         assert!(entries.len() > 500, "{} entries", entries.len());
         for (kind, id, label) in &amended {
@@ -1005,6 +1117,16 @@ mod tests {
         assert_eq!(problems(s.conn(), true).unwrap().len(), 1);
         rebuild(s.conn()).unwrap();
         assert!(problems(s.conn(), true).unwrap().is_empty());
-        assert_eq!(every_chronology(&s, &pupils), kept);
+        assert_eq!(every_chronology(&s, &pupils, Read::Kept), kept);
+
+        // An entry this build cannot decode (kept by another version): that child's file is
+        // made from the records instead of failing.
+        s.conn()
+            .execute(
+                "UPDATE chronology_facts SET entry = '{\"from\": \"another version\"}' WHERE pupil_id = ?1",
+                [named.to_string()],
+            )
+            .unwrap();
+        assert_eq!(every_chronology(&s, &pupils, Read::Kept), kept);
     }
 }

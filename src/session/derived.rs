@@ -315,8 +315,10 @@ fn unreadable_pupil(id: Id, upn: Option<String>) -> PupilSummary {
     }
 }
 
-/// The version of what `facts_of` makes: bump it when a derived row's content changes (a label,
-/// a column, a flag's bit), and every store rebuilds its derived tables at its next unlock.
+/// The version of what `facts_of` and the chronology entries (`chronology::Shown`: titles,
+/// field labels and choice labels, how values read) make: bump it when a derived row's content
+/// changes (a label, a column, a flag's bit, a title's wording), and every store rebuilds its
+/// derived tables at its next unlock.
 const DERIVED_VERSION: i64 = 1;
 
 /// Records that the (empty) derived tables of a new store are this version's.
@@ -497,7 +499,14 @@ pub(crate) fn problems(c: &Connection) -> Result<Vec<String>> {
             ));
         }
     }
-    out.extend(super::chronology::problems(c, versioned)?);
+    // One damaged row must not fail verify (and so a restore): the records are checked on
+    // their own; the entries are derived.
+    match super::chronology::problems(c, versioned) {
+        Ok(p) => out.extend(p),
+        Err(e) => out.push(format!(
+            "the chronology entries could not be compared with the records ({e}): `sgd rebuild-derived` makes them again"
+        )),
+    }
     out.extend(crate::session::search::recent_index_problems(c)?);
     Ok(out)
 }

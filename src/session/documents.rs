@@ -262,7 +262,8 @@ impl Session {
         sel: &ReferralSelection,
     ) -> Result<Vec<FlaggedInRecord>> {
         self.require(Role::reads_everything)?;
-        let everything = self.pupil_chronology(sel.pupil_id, &ChronologyFilter::default())?;
+        let everything =
+            self.document_chronology(sel.pupil_id, false, &ChronologyFilter::default())?;
         let records = Self::referral_records(&everything, sel);
         Ok(records
             .iter()
@@ -287,7 +288,8 @@ impl Session {
         self.require(Role::reads_everything)?;
         let file = self.pupil_file(sel.pupil_id)?;
         let school = self.school()?;
-        let everything = self.pupil_chronology(sel.pupil_id, &ChronologyFilter::default())?;
+        let everything =
+            self.document_chronology(sel.pupil_id, false, &ChronologyFilter::default())?;
         let records = Self::referral_records(&everything, sel);
         if !sel.record_ids.is_empty() && records.len() != sel.record_ids.len() {
             return Err(Error::NotFound {
@@ -495,9 +497,9 @@ impl Session {
         let file = self.pupil_file(pupil)?;
         let name = file.details.display_name();
         let entries = if family {
-            self.family_chronology(pupil, filter)?
+            self.document_chronology(pupil, true, filter)?
         } else {
-            self.pupil_chronology(pupil, filter)?
+            self.document_chronology(pupil, false, filter)?
         };
         let title = if family {
             format!("Family chronology: {name} and siblings")
@@ -703,7 +705,7 @@ impl Session {
         let file = self.pupil_file(pupil)?;
         let school = self.school()?;
         let name = file.details.display_name();
-        let entries = self.pupil_chronology(pupil, &ChronologyFilter::default())?;
+        let entries = self.document_chronology(pupil, false, &ChronologyFilter::default())?;
         let escalations = self.escalations_for_pupil(pupil)?;
         // The whole file: every field the child's record holds, and each household member's.
         let mut body = vec![

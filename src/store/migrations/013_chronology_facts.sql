@@ -22,7 +22,8 @@ CREATE TABLE chronology_facts (
     entry       TEXT NOT NULL,
     -- A rowid table, appended to in the order records are written (clustering it by child
     -- made the first build of a large store's table several times slower for little gain).
-    PRIMARY KEY (record_id, pupil_id, source)
+    -- The source row too: a concern may name the same child twice, in two roles.
+    PRIMARY KEY (record_id, pupil_id, source, source_seq)
 ) STRICT;
 CREATE INDEX chronology_facts_pupil ON chronology_facts(pupil_id, at);
 CREATE INDEX chronology_facts_source ON chronology_facts(source, source_seq);
