@@ -738,9 +738,7 @@ impl Session {
         pupil: Id,
         filter: &ChronologyFilter,
     ) -> Result<Vec<ChronologyEntry>> {
-        let entries = self.chronology_of(&[pupil], filter, Read::Kept)?;
-        self.audit_read(Action::PupilChronology, &[pupil])?;
-        Ok(entries)
+        self.read_chronology(pupil, false, filter, Read::Kept)
     }
 
     /// The family's chronology: the child and every sibling at this school, merged.
@@ -749,33 +747,37 @@ impl Session {
         pupil: Id,
         filter: &ChronologyFilter,
     ) -> Result<Vec<ChronologyEntry>> {
-        self.require(Role::reads_everything)?;
-        let mut ids = vec![pupil];
-        ids.extend(self.siblings_of(pupil)?);
-        let entries = self.chronology_of(&ids, filter, Read::Kept)?;
-        self.audit_read(Action::FamilyChronology, &ids)?;
-        Ok(entries)
+        self.read_chronology(pupil, true, filter, Read::Kept)
     }
 
     /// A chronology for a document, made from the records themselves (a few milliseconds
     /// more): what is printed and sent never rests on derived rows, which are not audited.
-    /// Audited as the chronology it is.
     pub(crate) fn document_chronology(
         &mut self,
         pupil: Id,
         family: bool,
         filter: &ChronologyFilter,
     ) -> Result<Vec<ChronologyEntry>> {
+        self.read_chronology(pupil, family, filter, Read::FromRecords)
+    }
+
+    /// The child's (or the family's) chronology, audited as opening the file.
+    fn read_chronology(
+        &mut self,
+        pupil: Id,
+        family: bool,
+        filter: &ChronologyFilter,
+        read: Read,
+    ) -> Result<Vec<ChronologyEntry>> {
         let mut ids = vec![pupil];
-        if family {
+        let action = if family {
             self.require(Role::reads_everything)?;
             ids.extend(self.siblings_of(pupil)?);
-        }
-        let entries = self.chronology_of(&ids, filter, Read::FromRecords)?;
-        let action = match family {
-            true => Action::FamilyChronology,
-            false => Action::PupilChronology,
+            Action::FamilyChronology
+        } else {
+            Action::PupilChronology
         };
+        let entries = self.chronology_of(&ids, filter, read)?;
         self.audit_read(action, &ids)?;
         Ok(entries)
     }
