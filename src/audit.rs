@@ -630,6 +630,8 @@ pub enum Action {
 }
 
 impl Action {
+    /// Every action, for the tidy test that each has one distinct name.
+    #[cfg(any(test, feature = "internals"))]
     pub const ALL: &[Action] = &[
         Action::AttachmentAdd,
         Action::AuditBaseline,

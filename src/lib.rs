@@ -2,7 +2,18 @@
 //! the one API (`Session`) that every front end calls. No Tauri here.
 #![forbid(unsafe_code)]
 
-pub mod audit;
+/// Modules a front end does not call: crate-private in the app and the CLI, public only to the
+/// tests, benchmarks and fuzz targets, which build with the `internals` feature.
+macro_rules! internal {
+    ($($module:ident),*) => {$(
+        #[cfg(feature = "internals")]
+        pub mod $module;
+        #[cfg(not(feature = "internals"))]
+        pub(crate) mod $module;
+    )*};
+}
+internal!(audit, inbox, keyring, kinds, store);
+
 pub mod calendar;
 pub mod clock;
 pub mod demo;
@@ -13,9 +24,6 @@ pub mod fields;
 pub mod files;
 pub mod forms;
 pub mod idle;
-pub mod inbox;
-pub mod keyring;
-pub mod kinds;
 pub mod language;
 pub mod pdf;
 pub mod process;
@@ -25,7 +33,6 @@ pub mod secret;
 pub mod seed;
 pub mod session;
 pub mod sleep;
-pub mod store;
 pub mod time;
 pub mod vocabulary;
 
@@ -35,7 +42,9 @@ pub mod vocabulary;
 pub mod testing;
 
 pub use error::{Error, ErrorCode, Result};
+pub use keyring::{KEYRING_FILE, KdfParams};
 pub use session::{
     Opened, Session, StaffSession, StoreOptions, create_store, is_store, open_store, recover,
     restore, unlock, unlock_staff, user_names, verify_store,
 };
+pub use store::Progress;

@@ -83,14 +83,14 @@ pub struct ProgressEvent {
     pub done: bool,
 }
 
-impl From<safeguard_core::store::Progress> for ProgressEvent {
-    fn from(p: safeguard_core::store::Progress) -> Self {
+impl From<safeguard_core::Progress> for ProgressEvent {
+    fn from(p: safeguard_core::Progress) -> Self {
         ProgressEvent {
             operation: p.operation().into(),
             step: p.describe().into(),
             done: matches!(
                 p,
-                safeguard_core::store::Progress::Done | safeguard_core::store::Progress::Failed
+                safeguard_core::Progress::Done | safeguard_core::Progress::Failed
             ),
         }
     }

@@ -306,7 +306,9 @@ pub struct ShownField {
     pub value: String,
 }
 
-/// The labels of every field a record of `kind` shows, in its order (links excluded).
+/// The labels of every field a record of `kind` shows, in its order (links excluded): what the
+/// tests look for in each document.
+#[cfg(any(test, feature = "internals"))]
 pub fn shown_labels(kind: RecordKind) -> Vec<&'static str> {
     kind.fields()
         .iter()

@@ -88,13 +88,16 @@ fn write_container(
 }
 
 /// What a backup file holds, parsed and bounds-checked without writing anything.
+#[cfg(any(test, feature = "internals"))]
 pub struct Parsed<'a> {
     pub head: Option<ChainHead>,
     pub keyring: &'a [u8],
     pub database: &'a [u8],
 }
 
-/// Parses a whole backup held in memory (the fuzzed entry point; `unpack` streams the same).
+/// Parses a whole backup held in memory (the fuzzed entry point; `unpack` streams the same
+/// header through the same checks).
+#[cfg(any(test, feature = "internals"))]
 pub fn parse(bytes: &[u8]) -> Result<Parsed<'_>> {
     let mut r = bytes;
     let (head, klen, dlen) = header(&mut r, bytes.len() as u64)?;
