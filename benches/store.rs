@@ -75,6 +75,19 @@ fn benches(c: &mut Criterion) {
                 .unwrap()
         })
     });
+    // What the window reads on opening a child: the newest page of 100 entries.
+    g.bench_function("pupil chronology page (the window)", |b| {
+        b.iter(|| {
+            s.chronology_page(pupil, false, &ChronologyFilter::default(), 100)
+                .unwrap()
+        })
+    });
+    g.bench_function("family chronology page (the window)", |b| {
+        b.iter(|| {
+            s.chronology_page(pupil, true, &ChronologyFilter::default(), 100)
+                .unwrap()
+        })
+    });
     g.bench_function("dashboard", |b| b.iter(|| s.dashboard().unwrap()));
     let mut back = 0;
     g.bench_function("prompts (all rules, worked out)", |b| {

@@ -13,7 +13,7 @@ use safeguard_core::records::{
 };
 use safeguard_core::secret::Passphrase;
 use safeguard_core::session::{
-    Assignee, ChronologyEntry, ChronologyFilter, Dashboard, DocumentRequest, Draft, EscalationPage,
+    Assignee, ChronologyFilter, ChronologyPage, Dashboard, DocumentRequest, Draft, EscalationPage,
     EscalationQuery, EscalationView, FlaggedInRecord, FollowUpList, InboxReport, OwnConcern,
     PromptPage, PromptQuery, PupilFile, PupilPage, PupilQuery, PupilSummary, ReferralSelection,
     SearchHit, Settings, UserSummary,
@@ -79,16 +79,15 @@ commands! {
 
     fn pupil_file[state](pupil_id: Id) -> PupilFile { with_session(&state, |s| s.pupil_file(pupil_id)) }
 
-    /// A child's chronology, or with `family` the family's (siblings merged). Staff see only
-    /// what they wrote, about this child.
-    fn chronology[state](pupil_id: Id, family: bool, filter: ChronologyFilter) -> Vec<ChronologyEntry> {
+    /// The newest `newest` entries of a child's chronology, or with `family` the family's
+    /// (siblings merged), that match, and how many older ones do; with no `newest`, all of
+    /// them. Staff see only what they wrote, about this child.
+    fn chronology[state](pupil_id: Id, family: bool, filter: ChronologyFilter, newest: Option<u32>) -> ChronologyPage {
+        let newest = newest.map_or(usize::MAX, |n| n as usize);
         with_either(
             &state,
-            |s| match family {
-                true => s.family_chronology(pupil_id, &filter),
-                false => s.pupil_chronology(pupil_id, &filter),
-            },
-            |s| s.chronology(pupil_id),
+            |s| s.chronology_page(pupil_id, family, &filter, newest),
+            |s| s.chronology(pupil_id).map(|entries| ChronologyPage { entries, earlier: 0 }),
         )
     }
 

@@ -12,9 +12,10 @@
 
 use std::collections::{BTreeSet, HashMap};
 
-use chrono::Duration;
+use chrono::{DateTime, Duration, Utc};
 use rusqlite::{Connection, params};
 use serde::{Deserialize, Serialize};
+use ts_rs::TS;
 use uuid::Uuid;
 
 use super::amend::{Amended, read_amendments};
@@ -730,6 +731,58 @@ struct Kept {
     pupil_rank: usize,
 }
 
+/// What orders a kept entry, read without its (larger) entry text: which entries are the
+/// newest is known before any is decoded.
+struct KeptKey {
+    rowid: i64,
+    kind: RecordKind,
+    at: DateTime<Utc>,
+    recorded_at: String,
+    pupil_rank: usize,
+    table: &'static str,
+    seq: i64,
+}
+
+/// A chronology as the window shows it: the newest entries that match, in time order, and
+/// how many older ones match too ("show earlier").
+#[derive(Debug, Clone, PartialEq, Serialize, TS)]
+#[ts(export)]
+pub struct ChronologyPage {
+    pub entries: Vec<ChronologyEntry>,
+    pub earlier: u32,
+}
+
+fn matches_filter(filter: &ChronologyFilter, kind: RecordKind, at: DateTime<Utc>) -> bool {
+    let day = london_date(at);
+    (filter.kinds.is_empty() || filter.kinds.contains(&kind))
+        && filter.from.is_none_or(|f| day >= f)
+        && filter.to.is_none_or(|t| day <= t)
+}
+
+fn has_category(filter: &ChronologyFilter, shown: &Shown) -> bool {
+    filter.categories.is_empty()
+        || shown
+            .categories
+            .iter()
+            .any(|c| filter.categories.contains(c))
+}
+
+/// In time order; at the same moment, by pupil, source and the order rows were written.
+fn time_order(
+    a: (DateTime<Utc>, &str, usize, &str, i64),
+    b: (DateTime<Utc>, &str, usize, &str, i64),
+) -> std::cmp::Ordering {
+    (a.0, a.1, a.2)
+        .cmp(&(b.0, b.1, b.2))
+        .then(rank(a.3).cmp(&rank(b.3)))
+        .then(a.4.cmp(&b.4))
+}
+
+fn order_of(k: &Kept) -> (DateTime<Utc>, &str, usize, &str, i64) {
+    let m = &k.made;
+    (m.shown.at, &m.recorded_at, k.pupil_rank, m.table, m.seq)
+}
+
 impl Session {
     /// A child's chronology: every record about them in date order. Audited as opening the file.
     /// Staff see only the concerns they recorded.
@@ -738,7 +791,9 @@ impl Session {
         pupil: Id,
         filter: &ChronologyFilter,
     ) -> Result<Vec<ChronologyEntry>> {
-        self.read_chronology(pupil, false, filter, Read::Kept)
+        Ok(self
+            .read_chronology(pupil, false, filter, Read::Kept, None)?
+            .entries)
     }
 
     /// The family's chronology: the child and every sibling at this school, merged.
@@ -747,7 +802,22 @@ impl Session {
         pupil: Id,
         filter: &ChronologyFilter,
     ) -> Result<Vec<ChronologyEntry>> {
-        self.read_chronology(pupil, true, filter, Read::Kept)
+        Ok(self
+            .read_chronology(pupil, true, filter, Read::Kept, None)?
+            .entries)
+    }
+
+    /// The newest `newest` entries of the child's (or with `family` the family's) chronology
+    /// that match, and how many older ones do: what the window shows, decades of history
+    /// read at the cost of one page. Audited as opening the file.
+    pub fn chronology_page(
+        &mut self,
+        pupil: Id,
+        family: bool,
+        filter: &ChronologyFilter,
+        newest: usize,
+    ) -> Result<ChronologyPage> {
+        self.read_chronology(pupil, family, filter, Read::Kept, Some(newest))
     }
 
     /// A chronology for a document, made from the records themselves (a few milliseconds
@@ -758,7 +828,9 @@ impl Session {
         family: bool,
         filter: &ChronologyFilter,
     ) -> Result<Vec<ChronologyEntry>> {
-        self.read_chronology(pupil, family, filter, Read::FromRecords)
+        Ok(self
+            .read_chronology(pupil, family, filter, Read::FromRecords, None)?
+            .entries)
     }
 
     /// The child's (or the family's) chronology, audited as opening the file.
@@ -768,7 +840,8 @@ impl Session {
         family: bool,
         filter: &ChronologyFilter,
         read: Read,
-    ) -> Result<Vec<ChronologyEntry>> {
+        newest: Option<usize>,
+    ) -> Result<ChronologyPage> {
         let mut ids = vec![pupil];
         let action = if family {
             self.require(Role::reads_everything)?;
@@ -777,35 +850,140 @@ impl Session {
         } else {
             Action::PupilChronology
         };
-        let entries = self.chronology_of(&ids, filter, read)?;
+        let page = self.reading(|| self.chronology_of(&ids, filter, read, newest))?;
         self.audit_read(action, &ids)?;
-        Ok(entries)
+        Ok(page)
     }
 
-    /// The kept entries of these pupils (or, while the derived tables could not be rebuilt,
-    /// entries made from the records), as this user may see them.
-    fn kept_entries(
+    /// The newest entries of these pupils that match (all with no `newest`), in time order,
+    /// and how many older ones match: from the kept entries, or made from the records while
+    /// the derived tables could not be rebuilt or when a kept entry cannot be decoded.
+    fn matching_entries(
         &self,
         pupils: &[Uuid],
         staff_only: Option<&str>,
+        filter: &ChronologyFilter,
         read: Read,
-    ) -> Result<Vec<Kept>> {
-        let mut out = Vec::new();
-        for (pupil_rank, p) in pupils.iter().enumerate() {
-            let pid = p.to_string();
-            let kept = match (read, &self.derived_failure) {
-                (Read::Kept, None) => self.kept_of(&pid, staff_only).ok(),
-                _ => None,
-            };
+        newest: Option<usize>,
+    ) -> Result<(Vec<Kept>, usize)> {
+        if let (Read::Kept, None) = (read, &self.derived_failure) {
             // An entry this build cannot decode (kept by another version) must not keep the
-            // child's file shut: their entries are made from the records instead.
-            let made = match kept {
-                Some(made) => made,
-                None => self.made_from_records(&pid, staff_only)?,
-            };
-            out.extend(made.into_iter().map(|made| Kept { made, pupil_rank }));
+            // child's file shut: the entries are made from the records instead.
+            if let Ok(found) = self.newest_kept(pupils, staff_only, filter, newest) {
+                return Ok(found);
+            }
         }
-        Ok(out)
+        let mut all = Vec::new();
+        for (pupil_rank, p) in pupils.iter().enumerate() {
+            let made = self.made_from_records(&p.to_string(), staff_only)?;
+            all.extend(made.into_iter().map(|made| Kept { made, pupil_rank }));
+        }
+        all.retain(|k| {
+            matches_filter(filter, k.made.kind, k.made.shown.at)
+                && has_category(filter, &k.made.shown)
+        });
+        all.sort_by(|a, b| time_order(order_of(a), order_of(b)));
+        let earlier = all.len().saturating_sub(newest.unwrap_or(usize::MAX));
+        all.drain(..earlier);
+        Ok((all, earlier))
+    }
+
+    /// The kept entries: every key of these pupils is read and ordered, and only the newest
+    /// page's entries are decoded (all of them when filtering by category, which is inside).
+    fn newest_kept(
+        &self,
+        pupils: &[Uuid],
+        staff_only: Option<&str>,
+        filter: &ChronologyFilter,
+        newest: Option<usize>,
+    ) -> Result<(Vec<Kept>, usize)> {
+        let mut keys = Vec::new();
+        {
+            let mut stmt = self.conn().prepare_cached(
+                "SELECT rowid, kind, at, recorded_at, source, source_seq
+                 FROM chronology_facts WHERE pupil_id = ?1
+                 AND (?2 IS NULL OR (source = 'concerns' AND author = ?2))",
+            )?;
+            for (pupil_rank, p) in pupils.iter().enumerate() {
+                let mut rows = stmt.query(params![p.to_string(), staff_only])?;
+                while let Some(r) = rows.next()? {
+                    let kind = RecordKind::parse(r.get_ref(1)?.as_str().map_err(not_text)?)?;
+                    let at = parse_time(r.get_ref(2)?.as_str().map_err(not_text)?)?;
+                    if !matches_filter(filter, kind, at) {
+                        continue;
+                    }
+                    keys.push(KeptKey {
+                        rowid: r.get(0)?,
+                        kind,
+                        at,
+                        recorded_at: r.get(3)?,
+                        pupil_rank,
+                        table: source_table(r.get_ref(4)?.as_str().map_err(not_text)?)?,
+                        seq: r.get(5)?,
+                    });
+                }
+            }
+        }
+        keys.sort_by(|a, b| {
+            time_order(
+                (a.at, &a.recorded_at, a.pupil_rank, a.table, a.seq),
+                (b.at, &b.recorded_at, b.pupil_rank, b.table, b.seq),
+            )
+        });
+        let page = newest.unwrap_or(usize::MAX);
+        let skipped = if filter.categories.is_empty() {
+            keys.len().saturating_sub(page)
+        } else {
+            0
+        };
+        let mut kept = Vec::with_capacity(keys.len() - skipped);
+        for k in &keys[skipped..] {
+            let made = self.kept_row(k, &pupils[k.pupil_rank])?;
+            if has_category(filter, &made.shown) {
+                kept.push(Kept {
+                    made,
+                    pupil_rank: k.pupil_rank,
+                });
+            }
+        }
+        // The key's time is the entry's to the millisecond: the entry's own orders exactly.
+        kept.sort_by(|a, b| time_order(order_of(a), order_of(b)));
+        let more = kept.len().saturating_sub(page);
+        kept.drain(..more);
+        Ok((kept, skipped + more))
+    }
+
+    /// One kept entry, decoded.
+    fn kept_row(&self, key: &KeptKey, pupil: &Uuid) -> Result<Made> {
+        self.conn()
+            .prepare_cached(
+                "SELECT record_id, named_as, author, readable, entry FROM chronology_facts
+                 WHERE rowid = ?1",
+            )?
+            .query_row([key.rowid], |r| {
+                Ok((
+                    r.get::<_, String>(0)?,
+                    r.get::<_, Option<String>>(1)?,
+                    r.get::<_, String>(2)?,
+                    r.get::<_, bool>(3)?,
+                    r.get::<_, String>(4)?,
+                ))
+            })
+            .map_err(Error::from)
+            .and_then(|(record_id, named_as, author, readable, entry)| {
+                Ok(Made {
+                    record_id,
+                    pupil_id: pupil.to_string(),
+                    kind: key.kind,
+                    table: key.table,
+                    seq: key.seq,
+                    named_as,
+                    author,
+                    recorded_at: key.recorded_at.clone(),
+                    readable,
+                    shown: serde_json::from_str(&entry)?,
+                })
+            })
     }
 
     /// One pupil's entries made from the records, as this user may see them.
@@ -821,75 +999,20 @@ impl Session {
         raw.into_iter().map(|r| r.make(&amendments)).collect()
     }
 
-    /// One pupil's kept entries, as this user may see them.
-    fn kept_of(&self, pid: &str, staff_only: Option<&str>) -> Result<Vec<Made>> {
-        let mut out = Vec::new();
-        {
-            let mut stmt = self.conn().prepare_cached(
-                "SELECT record_id, kind, source, source_seq, named_as, author, recorded_at, readable, entry
-                 FROM chronology_facts WHERE pupil_id = ?1
-                 AND (?2 IS NULL OR (source = 'concerns' AND author = ?2))",
-            )?;
-            let mut rows = stmt.query(params![pid, staff_only])?;
-            while let Some(r) = rows.next()? {
-                let table: String = r.get(2)?;
-                let source =
-                    SOURCES
-                        .iter()
-                        .find(|s| s.table == table)
-                        .ok_or_else(|| Error::Internal {
-                            detail: "a chronology entry from an unknown source".into(),
-                        })?;
-                out.push(Made {
-                    record_id: r.get(0)?,
-                    pupil_id: pid.to_owned(),
-                    kind: RecordKind::parse(&r.get::<_, String>(1)?)?,
-                    table: source.table,
-                    seq: r.get(3)?,
-                    named_as: r.get(4)?,
-                    author: r.get(5)?,
-                    recorded_at: r.get(6)?,
-                    readable: r.get(7)?,
-                    shown: serde_json::from_str(r.get_ref(8)?.as_str().map_err(|_| {
-                        Error::Internal {
-                            detail: "a kept chronology entry is not text".into(),
-                        }
-                    })?)?,
-                });
-            }
-        }
-        Ok(out)
-    }
-
     fn chronology_of(
         &self,
         pupils: &[Uuid],
         filter: &ChronologyFilter,
         read: Read,
-    ) -> Result<Vec<ChronologyEntry>> {
+        newest: Option<usize>,
+    ) -> Result<ChronologyPage> {
         for p in pupils {
             crate::session::writes::pupil_exists(self.conn(), *p)?;
         }
         let lead = self.user().role.is_safeguarding_lead();
         let me = self.user().id.to_string();
         let staff_only = (!self.user().role.reads_everything()).then_some(me.as_str());
-        let mut kept = self.kept_entries(pupils, staff_only, read)?;
-        kept.retain(|k| {
-            let s = &k.made.shown;
-            let day = london_date(s.at);
-            (filter.kinds.is_empty() || filter.kinds.contains(&k.made.kind))
-                && (filter.categories.is_empty()
-                    || s.categories.iter().any(|c| filter.categories.contains(c)))
-                && filter.from.is_none_or(|f| day >= f)
-                && filter.to.is_none_or(|t| day <= t)
-        });
-        // In time order; at the same moment, by pupil, source and the order rows were written.
-        kept.sort_by(|a, b| {
-            (a.made.shown.at, &a.made.recorded_at, a.pupil_rank)
-                .cmp(&(b.made.shown.at, &b.made.recorded_at, b.pupil_rank))
-                .then(rank(a.made.table).cmp(&rank(b.made.table)))
-                .then(a.made.seq.cmp(&b.made.seq))
-        });
+        let (kept, earlier) = self.matching_entries(pupils, staff_only, filter, read, newest)?;
         let names = self.names()?;
         let pupil_names = self.pupil_names(pupils)?;
         // A concern about another child that names this one shows only that this child was
@@ -938,8 +1061,28 @@ impl Session {
                     may_attach: yours && !named_only,
                 })
             })
-            .collect()
+            .collect::<Result<Vec<_>>>()
+            .map(|entries| ChronologyPage {
+                entries,
+                earlier: u32::try_from(earlier).unwrap_or(u32::MAX),
+            })
     }
+}
+
+fn not_text(_: rusqlite::types::FromSqlError) -> Error {
+    Error::Internal {
+        detail: "a kept chronology entry's column is not text".into(),
+    }
+}
+
+fn source_table(table: &str) -> Result<&'static str> {
+    SOURCES
+        .iter()
+        .find(|s| s.table == table)
+        .map(|s| s.table)
+        .ok_or_else(|| Error::Internal {
+            detail: "a chronology entry from an unknown source".into(),
+        })
 }
 
 #[cfg(test)]
@@ -961,8 +1104,9 @@ mod tests {
         pupils
             .iter()
             .map(|p| {
-                s.chronology_of(&[*p], &ChronologyFilter::default(), read)
+                s.chronology_of(&[*p], &ChronologyFilter::default(), read, None)
                     .unwrap()
+                    .entries
             })
             .collect()
     }
@@ -1130,5 +1274,111 @@ mod tests {
             )
             .unwrap();
         assert_eq!(every_chronology(&s, &pupils, Read::Kept), kept);
+    }
+
+    /// A page is exactly the newest entries of the whole chronology that match, with the
+    /// count of older ones, for one child and for a family, with each filter, from the kept
+    /// entries and from the records.
+    #[test]
+    fn a_page_is_the_newest_of_the_whole_chronology() {
+        let tmp = tempfile::tempdir().unwrap();
+        let dir = tmp.path().join("school");
+        let pass = Passphrase::new("seed passphrase for pages".into());
+        let today = NaiveDate::from_ymd_opt(2026, 12, 1).unwrap();
+        let spec = SeedSpec {
+            pupils: 40,
+            years: 3,
+            seed: 9,
+            today,
+        };
+        crate::seed::create(&dir, &spec, &pass, KdfParams::MINIMUM).unwrap();
+        let clock = Arc::new(ManualClock::new(crate::time::noon_london(today)));
+        let mut s = crate::unlock(&dir, None, &pass, StoreOptions::new(clock)).unwrap();
+        // The child with the most siblings, and their family.
+        let (pupil, family): (String, Vec<Uuid>) = {
+            let p: String = s
+                .conn()
+                .query_row(
+                    "SELECT pupil_id FROM member_facts WHERE pupil_id IS NOT NULL
+                     GROUP BY household_id ORDER BY count(*) DESC, household_id LIMIT 1",
+                    [],
+                    |r| r.get(0),
+                )
+                .unwrap();
+            let id = parse_id(&p).unwrap();
+            let mut ids = vec![id];
+            ids.extend(s.siblings_of(id).unwrap());
+            (p, ids)
+        };
+        assert!(family.len() >= 2, "a family to merge");
+        let one = [parse_id(&pupil).unwrap()];
+        let filters = [
+            ChronologyFilter::default(),
+            ChronologyFilter {
+                kinds: vec![RecordKind::Concern],
+                ..Default::default()
+            },
+            ChronologyFilter {
+                categories: vec![Category::Neglect],
+                ..Default::default()
+            },
+            ChronologyFilter {
+                from: Some(today - chrono::Duration::days(400)),
+                to: Some(today - chrono::Duration::days(30)),
+                ..Default::default()
+            },
+        ];
+        let mut checked = 0;
+        for pupils in [&one[..], &family[..]] {
+            for filter in &filters {
+                let all = s.chronology_of(pupils, filter, Read::Kept, None).unwrap();
+                assert_eq!(all.earlier, 0);
+                assert_eq!(
+                    all.entries,
+                    s.chronology_of(pupils, filter, Read::FromRecords, None)
+                        .unwrap()
+                        .entries
+                );
+                let n = all.entries.len();
+                for newest in [0, 1, 7, n / 2, n, n + 5] {
+                    for read in [Read::Kept, Read::FromRecords] {
+                        let page = s.chronology_of(pupils, filter, read, Some(newest)).unwrap();
+                        let shown = newest.min(n);
+                        assert_eq!(
+                            page.entries,
+                            all.entries[n - shown..],
+                            "{filter:?} {newest}"
+                        );
+                        assert_eq!(page.earlier as usize, n - shown, "{filter:?} {newest}");
+                        checked += 1;
+                    }
+                }
+            }
+        }
+        let whole = s
+            .chronology_of(&family, &filters[0], Read::Kept, None)
+            .unwrap();
+        assert!(whole.entries.len() > 40, "{} entries", whole.entries.len());
+        assert!(checked >= 90);
+        // The window's read is audited as opening the file, as the whole chronology is.
+        let before: i64 = s
+            .conn()
+            .query_row(
+                "SELECT count(*) FROM audit_events WHERE action = 'family.chronology'",
+                [],
+                |r| r.get(0),
+            )
+            .unwrap();
+        s.chronology_page(one[0], true, &ChronologyFilter::default(), 10)
+            .unwrap();
+        let after: i64 = s
+            .conn()
+            .query_row(
+                "SELECT count(*) FROM audit_events WHERE action = 'family.chronology'",
+                [],
+                |r| r.get(0),
+            )
+            .unwrap();
+        assert_eq!(after, before + 1);
     }
 }

@@ -43,6 +43,7 @@ mod verify;
 mod writes;
 
 pub use attachments::AttachmentView;
+pub use chronology::ChronologyPage;
 pub use documents::{DocumentRequest, EmailDraft, FlaggedInRecord, ReferralSelection};
 pub use drafts::{Draft, MAX_DRAFT_BYTES};
 pub use prompts::{PromptGroup, PromptPage, PromptQuery};
@@ -784,6 +785,25 @@ impl Session {
         }
     }
 
+    /// Runs a read of many statements in one read transaction: one snapshot (what another
+    /// process commits meanwhile is not half seen) and one WAL lock, instead of a lock taken and
+    /// released around every statement, which costs more than the statement on a small read.
+    /// Inside a write's transaction it just runs.
+    pub(crate) fn reading<T>(&self, read: impl FnOnce() -> Result<T>) -> Result<T> {
+        if !self.conn.is_autocommit() {
+            return read();
+        }
+        self.conn.execute_batch("BEGIN DEFERRED")?;
+        let result = read();
+        // A read transaction has nothing to keep: ending it either way releases the snapshot.
+        let ended = self
+            .conn
+            .execute_batch(if result.is_ok() { "COMMIT" } else { "ROLLBACK" });
+        let value = result?;
+        ended?;
+        Ok(value)
+    }
+
     /// Runs many writes in one transaction (the seeded school; imports). Each write still gets
     /// its own audit event.
     pub fn batch<T>(&mut self, f: impl FnOnce(&mut Session) -> Result<T>) -> Result<T> {
@@ -979,4 +999,86 @@ pub(crate) fn parse_id(s: &str) -> Result<Uuid> {
 
 pub(crate) fn parse_time(s: &str) -> Result<DateTime<Utc>> {
     parse_utc(s)
+}
+
+#[cfg(test)]
+mod reading_tests {
+    use std::sync::Arc;
+
+    use chrono::TimeZone;
+
+    use super::*;
+    use crate::clock::ManualClock;
+    use crate::keyring::{KdfParams, Keyring};
+    use crate::secret::Passphrase;
+
+    /// A read of many statements sees one snapshot, whatever another connection commits
+    /// meanwhile, and leaves no transaction open, whether it succeeded or failed; inside a
+    /// write's transaction it takes none of its own.
+    #[test]
+    fn a_read_sees_one_snapshot_and_leaves_no_transaction_open() {
+        let tmp = tempfile::tempdir().unwrap();
+        let dir = tmp.path().join("s");
+        let pass = Passphrase::new("reading test passphrase".into());
+        let now = Utc.with_ymd_and_hms(2026, 12, 1, 12, 0, 0).unwrap();
+        let mut opts = StoreOptions::new(Arc::new(ManualClock::new(now)));
+        opts.kdf = KdfParams::MINIMUM;
+        let school = SchoolDetails {
+            name: "Snapshot school".into(),
+            local_authority: "Test LA".into(),
+            dfe_number: None,
+            referral_email: None,
+        };
+        let (mut s, _) = create_store(&dir, &school, "A DSL", &pass, opts).unwrap();
+        let key = Keyring::load(&dir)
+            .unwrap()
+            .unlock_user(Some("A DSL"), &pass)
+            .unwrap()
+            .data_key
+            .unwrap();
+        let other = crate::store::open(
+            &crate::store::db_path(&dir),
+            &key,
+            crate::store::Mode::Existing,
+        )
+        .unwrap();
+        let tables = |c: &Connection| -> i64 {
+            c.query_row("SELECT count(*) FROM sqlite_master", [], |r| r.get(0))
+                .unwrap()
+        };
+        let (before, during) = s
+            .reading(|| {
+                let before = tables(s.conn());
+                other
+                    .execute_batch("CREATE TABLE committed_meanwhile (x)")
+                    .unwrap();
+                Ok((before, tables(s.conn())))
+            })
+            .unwrap();
+        assert_eq!(before, during, "the read kept its snapshot");
+        assert!(s.conn().is_autocommit());
+        assert_eq!(
+            tables(s.conn()),
+            before + 1,
+            "the next read sees the commit"
+        );
+
+        let failed: Result<()> = s.reading(|| Err(Error::NotFound { what: "anything" }));
+        assert!(matches!(failed, Err(Error::NotFound { .. })));
+        assert!(
+            s.conn().is_autocommit(),
+            "a failed read ends its transaction"
+        );
+
+        s.batch(|s| {
+            assert!(!s.conn().is_autocommit());
+            s.reading(|| Ok(()))?;
+            assert!(
+                !s.conn().is_autocommit(),
+                "the write's transaction is still open"
+            );
+            Ok(())
+        })
+        .unwrap();
+    }
 }

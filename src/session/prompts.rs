@@ -246,6 +246,10 @@ impl Session {
     /// commit, a change not accounted for) has every prompt worked out again.
     fn open_prompts(&self) -> Result<Arc<OpenPrompts>> {
         self.require(Role::reads_everything)?;
+        self.reading(|| self.open_prompts_read())
+    }
+
+    fn open_prompts_read(&self) -> Result<Arc<OpenPrompts>> {
         let now = self.now();
         let stamp = WriteStamp::of(self.conn())?;
         let mut at = now;

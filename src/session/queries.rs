@@ -489,6 +489,10 @@ impl Session {
         if q.flag.is_some() {
             self.require(Role::reads_everything)?;
         }
+        self.reading(|| self.list_pupils_read(q))
+    }
+
+    fn list_pupils_read(&self, q: &PupilQuery) -> Result<PupilPage> {
         if self.derived_failure.is_none() {
             return self.page_of_pupil_facts(q);
         }
@@ -572,6 +576,12 @@ impl Session {
     /// Opens a child's file: details, amendment history, household. Audited.
     pub fn pupil_file(&mut self, pupil: Id) -> Result<PupilFile> {
         self.require(Role::reads_everything)?;
+        let file = self.reading(|| self.pupil_file_read(pupil))?;
+        self.audit_read(Action::PupilOpen, &[pupil])?;
+        Ok(file)
+    }
+
+    fn pupil_file_read(&self, pupil: Id) -> Result<PupilFile> {
         let names = self.names()?;
         let (body, created_at): (String, String) = self
             .conn()
@@ -594,7 +604,6 @@ impl Session {
             .iter()
             .map(|(id, d)| self.summary(*id, d))
             .collect();
-        self.audit_read(Action::PupilOpen, &[pupil])?;
         Ok(PupilFile {
             id: pupil,
             fields: shown_fields(&details)?,
@@ -702,6 +711,10 @@ impl Session {
     /// two working days, referrals awaiting a decision, escalation stages due, recent concerns.
     /// Staff see only follow-ups assigned to them and concerns they recorded.
     pub fn dashboard(&self) -> Result<Dashboard> {
+        self.reading(|| self.dashboard_read())
+    }
+
+    fn dashboard_read(&self) -> Result<Dashboard> {
         let now = self.now();
         let today = london_date(now);
         let cal = self.calendar()?;

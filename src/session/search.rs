@@ -558,6 +558,12 @@ impl Session {
         let Some(q) = fts_query(typed) else {
             return Ok(Vec::new());
         };
+        let hits = self.reading(|| self.search_read(&q, limit))?;
+        self.audit_read(Action::Search, &[])?;
+        Ok(hits)
+    }
+
+    fn search_read(&self, q: &str, limit: u32) -> Result<Vec<SearchHit>> {
         let lead = self.user().role.reads_everything();
         let me = self.user().id.to_string();
         let staff = (!lead).then_some(me.as_str());
@@ -613,7 +619,6 @@ impl Session {
                 })
             })
             .collect::<Result<_>>()?;
-        self.audit_read(Action::Search, &[])?;
         Ok(hits)
     }
 

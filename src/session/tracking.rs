@@ -173,6 +173,10 @@ impl Session {
 
     /// Open follow-ups (the team sees all; others only their own), and the recently completed.
     pub fn follow_ups(&self) -> Result<FollowUpList> {
+        self.reading(|| self.follow_ups_read())
+    }
+
+    fn follow_ups_read(&self) -> Result<FollowUpList> {
         let names = self.names()?;
         let me = (!self.user().role.reads_everything()).then(|| self.user().id.to_string());
         let open = self.open_follow_up_items(None)?;
@@ -240,13 +244,17 @@ impl Session {
         } else {
             "e.id IN (SELECT escalation_id FROM open_escalations)"
         };
-        self.escalation_views(filter, None, None)
+        self.reading(|| self.escalation_views(filter, None, None))
     }
 
     /// Escalations a page at a time, newest first (the list and the head's review): only the
     /// page's histories are read, so the review does not slow as the years add up.
     pub fn escalation_page(&self, q: &EscalationQuery) -> Result<EscalationPage> {
         self.require(Role::reads_everything)?;
+        self.reading(|| self.escalation_page_read(q))
+    }
+
+    fn escalation_page_read(&self, q: &EscalationQuery) -> Result<EscalationPage> {
         let filter = if q.include_resolved {
             "1 = 1"
         } else {

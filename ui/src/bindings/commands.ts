@@ -3,8 +3,8 @@
 import { call } from "../lib/ipc";
 import type { AppStatus } from "./AppStatus";
 import type { Assignee } from "./Assignee";
-import type { ChronologyEntry } from "./ChronologyEntry";
 import type { ChronologyFilter } from "./ChronologyFilter";
+import type { ChronologyPage } from "./ChronologyPage";
 import type { ConcernForm } from "./ConcernForm";
 import type { CreateStoreRequest } from "./CreateStoreRequest";
 import type { CreatedStore } from "./CreatedStore";
@@ -77,8 +77,8 @@ export const commands = {
   listPupils: (query: PupilQuery) => call<PupilPage>("list_pupils", { query }),
   pupilSummary: (pupilId: string) => call<PupilSummary>("pupil_summary", { pupilId }),
   pupilFile: (pupilId: string) => call<PupilFile>("pupil_file", { pupilId }),
-  /** A child's chronology, or with `family` the family's (siblings merged). Staff see only what they wrote, about this child. */
-  chronology: (pupilId: string, family: boolean, filter: ChronologyFilter) => call<Array<ChronologyEntry>>("chronology", { pupilId, family, filter }),
+  /** The newest `newest` entries of a child's chronology, or with `family` the family's (siblings merged), that match, and how many older ones do; with no `newest`, all of them. Staff see only what they wrote, about this child. */
+  chronology: (pupilId: string, family: boolean, filter: ChronologyFilter, newest: number | null) => call<ChronologyPage>("chronology", { pupilId, family, filter, newest }),
   pupilPrompts: (pupilId: string) => call<Array<Prompt>>("pupil_prompts", { pupilId }),
   recordConcern: (form: ConcernForm) => call<string>("record_concern", { form }),
   recordVoice: (form: VoiceForm) => call<string>("record_voice", { form }),
