@@ -37,7 +37,14 @@ step "UI type check and unit tests"
 (cd ui && npm run --silent check && npx vitest run)
 
 step "E2E: the real window (WebKitGTK via tauri-driver, Xvfb)"
-cargo build --quiet -p safeguard-desk -p safeguard-core --bin safeguard-desk --bin sgd
+# Built as shipped, without the tests' features: code only the tests use would warn here as
+# dead, so a warning fails the run (cargo replays a cached build's warnings).
+built="$(cargo build --quiet -p safeguard-desk -p safeguard-core --bin safeguard-desk --bin sgd 2>&1)" || { echo "$built" >&2; exit 1; }
+if grep -q "^warning" <<<"$built"; then
+  echo "$built" >&2
+  echo "the app or the CLI builds with warnings" >&2
+  exit 1
+fi
 export SGD_APP_BINARY="$CARGO_TARGET_DIR/debug/safeguard-desk"
 export SGD_CLI_BINARY="$CARGO_TARGET_DIR/debug/sgd"
 export SGD_E2E_ARTIFACTS="$PWD/e2e-artifacts"

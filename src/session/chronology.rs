@@ -767,10 +767,12 @@ fn has_category(filter: &ChronologyFilter, shown: &Shown) -> bool {
             .any(|c| filter.categories.contains(c))
 }
 
-/// In time order; at the same moment, by pupil, source and the order rows were written.
+/// In time order; at the same moment, by pupil, source and the order rows were written. The
+/// moment is taken to the millisecond, as kept (`fmt_utc`): the keys, read before any entry is
+/// decoded, order a page exactly as the whole chronology is ordered.
 fn time_order(
-    a: (DateTime<Utc>, &str, usize, &str, i64),
-    b: (DateTime<Utc>, &str, usize, &str, i64),
+    a: (i64, &str, usize, &str, i64),
+    b: (i64, &str, usize, &str, i64),
 ) -> std::cmp::Ordering {
     (a.0, a.1, a.2)
         .cmp(&(b.0, b.1, b.2))
@@ -778,9 +780,15 @@ fn time_order(
         .then(a.4.cmp(&b.4))
 }
 
-fn order_of(k: &Kept) -> (DateTime<Utc>, &str, usize, &str, i64) {
+fn order_of(k: &Kept) -> (i64, &str, usize, &str, i64) {
     let m = &k.made;
-    (m.shown.at, &m.recorded_at, k.pupil_rank, m.table, m.seq)
+    (
+        m.shown.at.timestamp_millis(),
+        &m.recorded_at,
+        k.pupil_rank,
+        m.table,
+        m.seq,
+    )
 }
 
 impl Session {
@@ -926,8 +934,20 @@ impl Session {
         }
         keys.sort_by(|a, b| {
             time_order(
-                (a.at, &a.recorded_at, a.pupil_rank, a.table, a.seq),
-                (b.at, &b.recorded_at, b.pupil_rank, b.table, b.seq),
+                (
+                    a.at.timestamp_millis(),
+                    &a.recorded_at,
+                    a.pupil_rank,
+                    a.table,
+                    a.seq,
+                ),
+                (
+                    b.at.timestamp_millis(),
+                    &b.recorded_at,
+                    b.pupil_rank,
+                    b.table,
+                    b.seq,
+                ),
             )
         });
         let page = newest.unwrap_or(usize::MAX);
@@ -946,8 +966,7 @@ impl Session {
                 });
             }
         }
-        // The key's time is the entry's to the millisecond: the entry's own orders exactly.
-        kept.sort_by(|a, b| time_order(order_of(a), order_of(b)));
+        // Decoded in the keys' order, which is the entries' own (`time_order`).
         let more = kept.len().saturating_sub(page);
         kept.drain(..more);
         Ok((kept, skipped + more))

@@ -793,14 +793,18 @@ impl Session {
         if !self.conn.is_autocommit() {
             return read();
         }
+        let changes = self.conn.total_changes();
         self.conn.execute_batch("BEGIN DEFERRED")?;
-        let result = read();
-        // A read transaction has nothing to keep: ending it either way releases the snapshot.
-        let ended = self
-            .conn
-            .execute_batch(if result.is_ok() { "COMMIT" } else { "ROLLBACK" });
-        let value = result?;
-        ended?;
+        // Ended even if the read fails or panics: a snapshot left open would pin the WAL and
+        // swallow the next write into a transaction nobody commits.
+        let open = ReadTransaction(&self.conn);
+        let value = read()?;
+        if self.conn.total_changes() != changes {
+            return Err(Error::Internal {
+                detail: "a read wrote to the store; nothing it wrote was kept".into(),
+            });
+        }
+        open.end()?;
         Ok(value)
     }
 
@@ -1001,6 +1005,26 @@ pub(crate) fn parse_time(s: &str) -> Result<DateTime<Utc>> {
     parse_utc(s)
 }
 
+/// A read transaction `Session::reading` began: rolled back unless ended.
+struct ReadTransaction<'c>(&'c Connection);
+
+impl ReadTransaction<'_> {
+    fn end(self) -> Result<()> {
+        // A read has nothing to keep: COMMIT only releases the snapshot (if it fails, the
+        // drop rolls back).
+        self.0.execute_batch("COMMIT")?;
+        Ok(())
+    }
+}
+
+impl Drop for ReadTransaction<'_> {
+    fn drop(&mut self) {
+        if !self.0.is_autocommit() {
+            let _ = self.0.execute_batch("ROLLBACK");
+        }
+    }
+}
+
 #[cfg(test)]
 mod reading_tests {
     use std::sync::Arc;
@@ -1068,6 +1092,29 @@ mod reading_tests {
         assert!(
             s.conn().is_autocommit(),
             "a failed read ends its transaction"
+        );
+
+        // A read that writes is refused, and what it wrote is not kept.
+        s.conn().execute_batch("CREATE TABLE scratch (x)").unwrap();
+        let wrote: Result<()> = s.reading(|| {
+            s.conn().execute("INSERT INTO scratch VALUES (1)", [])?;
+            Ok(())
+        });
+        assert!(matches!(wrote, Err(Error::Internal { .. })), "{wrote:?}");
+        assert!(s.conn().is_autocommit());
+        let kept: i64 = s
+            .conn()
+            .query_row("SELECT count(*) FROM scratch", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(kept, 0, "the read's write was rolled back");
+        // A read that panics leaves no transaction open either.
+        let panicked = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            let _: Result<()> = s.reading(|| panic!("a read panicked"));
+        }));
+        assert!(panicked.is_err());
+        assert!(
+            s.conn().is_autocommit(),
+            "the panicked read was rolled back"
         );
 
         s.batch(|s| {
