@@ -1,11 +1,16 @@
 //! Amendments: the only way to correct a saved record. One field at a time, with a reason; the
 //! record's current view is its body with its amendments applied in order.
 
+use std::collections::HashMap;
+
+use chrono::{DateTime, Utc};
 use rusqlite::{OptionalExtension, params};
+use serde::Serialize;
+use ts_rs::TS;
 use uuid::Uuid;
 
-use super::queries::AmendmentView;
 use super::search::{index_correction, search_text_of};
+use super::users::Names;
 use super::{Session, parse_id};
 use crate::audit::Action;
 use crate::error::{Error, Result};
@@ -181,7 +186,7 @@ pub(crate) enum Amended<'a> {
 pub(crate) fn read_amendments(
     c: &rusqlite::Connection,
     which: Amended<'_>,
-    names: Option<&super::queries::Names>,
+    names: Option<&Names>,
     versioned: bool,
 ) -> Result<std::collections::HashMap<String, Vec<AmendmentView>>> {
     let version = if versioned {
@@ -227,4 +232,46 @@ pub(crate) fn read_amendments(
         });
     }
     Ok(out)
+}
+
+/// One amendment of a record, shown in its history.
+#[derive(Debug, Clone, PartialEq, Serialize, TS)]
+#[ts(export)]
+pub struct AmendmentView {
+    pub id: Id,
+    pub at: DateTime<Utc>,
+    pub by: String,
+    pub field: String,
+    #[ts(type = "unknown")]
+    pub value: serde_json::Value,
+    pub reason: String,
+    /// The schema version of the record's body the field belongs to (1 before it was kept).
+    #[serde(skip)]
+    #[ts(skip)]
+    pub schema_version: u32,
+}
+
+/// The amendments of one record, from a map loaded by `amendments_for`.
+pub(crate) fn amended<'a>(
+    map: &'a HashMap<String, Vec<AmendmentView>>,
+    id: &str,
+) -> &'a [AmendmentView] {
+    map.get(id).map(Vec::as_slice).unwrap_or(&[])
+}
+
+impl Session {
+    /// Amendments of the given records, grouped by record id, oldest first.
+    pub(crate) fn amendments_for(
+        &self,
+        ids: &[String],
+        names: &Names,
+    ) -> Result<HashMap<String, Vec<AmendmentView>>> {
+        let ids: Vec<&str> = ids.iter().map(String::as_str).collect();
+        super::amend::read_amendments(
+            self.conn(),
+            super::amend::Amended::Records(&ids),
+            Some(names),
+            true,
+        )
+    }
 }

@@ -12,20 +12,77 @@
 
 use std::collections::{BTreeSet, HashMap};
 
-use chrono::{DateTime, Duration, Utc};
+use chrono::{DateTime, Duration, NaiveDate, Utc};
 use rusqlite::{Connection, params};
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 use uuid::Uuid;
 
+use super::amend::AmendmentView;
 use super::amend::{Amended, read_amendments};
-use super::queries::{AmendmentView, ChronologyEntry, ChronologyFilter, concern_title_and_text};
+use super::concerns::concern_title_and_text;
 use super::{Session, parse_id, parse_time};
 use crate::audit::{Action, Watermark};
 use crate::error::{Error, Result};
 use crate::kinds::{ShownField, current_shown, read_event};
 use crate::records::*;
 use crate::time::{fmt_utc, london_date, parse_date};
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[ts(export)]
+pub struct ChronologyFilter {
+    pub kinds: Vec<RecordKind>,
+    pub categories: Vec<Category>,
+    pub from: Option<NaiveDate>,
+    pub to: Option<NaiveDate>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, TS)]
+#[ts(export)]
+pub struct ChronologyEntry {
+    /// When it happened (observed, spoken, received, made).
+    pub at: DateTime<Utc>,
+    pub kind: RecordKind,
+    pub record_id: Id,
+    pub pupil_id: Id,
+    pub pupil_name: String,
+    pub title: String,
+    pub text: String,
+    /// The child's own words, verbatim, where the record holds them.
+    pub child_words: Option<String>,
+    pub categories: Vec<Category>,
+    /// Every field the record holds, as amended, in its kind's order (empty for a concern
+    /// about another child that names this one: that account belongs to the other child).
+    pub fields: Vec<ShownField>,
+    /// Where the record stands, for kinds with a status (a follow-up open or completed).
+    pub status: Option<String>,
+    pub author: String,
+    pub recorded_at: DateTime<Utc>,
+    pub amendments: Vec<AmendmentView>,
+    pub attachments: Vec<super::AttachmentView>,
+    /// What the person reading may do with this record (the core decides; the window only
+    /// shows or hides the buttons): the team amends and attaches to anything, others only to
+    /// what they wrote.
+    pub may_amend: bool,
+    pub may_attach: bool,
+}
+
+impl ChronologyEntry {
+    /// Every field of the record as "Label: value" lines, then its status: how documents
+    /// show a record, so nothing it holds is left out.
+    pub fn details_text(&self) -> String {
+        let mut lines: Vec<String> = self
+            .fields
+            .iter()
+            .map(|f| format!("{}: {}", f.label, f.value))
+            .collect();
+        if lines.is_empty() {
+            lines.push(self.text.clone());
+        }
+        lines.extend(self.status.iter().map(|s| format!("Status: {s}")));
+        lines.join("\n")
+    }
+}
 
 type ExtraFn = fn(&rusqlite::Row<'_>) -> rusqlite::Result<Extra>;
 
@@ -1026,7 +1083,7 @@ impl Session {
         newest: Option<usize>,
     ) -> Result<ChronologyPage> {
         for p in pupils {
-            crate::session::writes::pupil_exists(self.conn(), *p)?;
+            super::pupils::pupil_exists(self.conn(), *p)?;
         }
         let lead = self.user().role.is_safeguarding_lead();
         let me = self.user().id.to_string();

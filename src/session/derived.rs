@@ -20,7 +20,8 @@ use std::collections::{BTreeSet, HashMap};
 use rusqlite::types::Value;
 use rusqlite::{Connection, params};
 
-use super::queries::{AmendmentView, PupilSummary, StatusFlag, pupil_summary};
+use super::amend::AmendmentView;
+use super::pupils::{PupilSummary, StatusFlag, pupil_summary};
 use super::{Session, parse_id, parse_time};
 use crate::error::Result;
 use crate::kinds::current;

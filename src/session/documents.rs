@@ -7,8 +7,9 @@ use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 use uuid::Uuid;
 
-use super::queries::{ChronologyEntry, ChronologyFilter, PupilFile};
-use super::tracking::EscalationView;
+use super::chronology::{ChronologyEntry, ChronologyFilter};
+use super::escalations::EscalationView;
+use super::pupils::PupilFile;
 use super::{Session, parse_id};
 use crate::audit::Action;
 use crate::error::{Error, Result};

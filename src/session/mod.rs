@@ -8,13 +8,12 @@ use std::sync::Arc;
 use chrono::{DateTime, Utc};
 use rusqlite::{Connection, OptionalExtension, params};
 use serde::Serialize;
-use serde::de::DeserializeOwned;
 use ts_rs::TS;
 use uuid::Uuid;
 
 use crate::audit::Action;
 use crate::audit::{self, ChainReport};
-use crate::calendar::{CalendarConfig, WorkingCalendar};
+use crate::calendar::CalendarConfig;
 use crate::clock::Clock;
 use crate::error::{Error, Result};
 use crate::keyring::{KEYRING_FILE, KdfParams, Keyring, Unlocked};
@@ -27,32 +26,44 @@ use zeroize::Zeroizing;
 mod amend;
 mod attachments;
 mod chronology;
+mod concerns;
 mod derived;
 mod documents;
 mod drafts;
+mod encompass;
+mod escalations;
 mod family;
+mod follow_ups;
 mod prompts;
-mod queries;
+mod pupils;
+mod referrals;
 mod search;
 mod settings;
 mod staff;
 mod team;
-mod tracking;
+mod today;
 mod trust;
+mod users;
 mod verify;
-mod writes;
+mod voice;
 
+pub use amend::AmendmentView;
 pub use attachments::AttachmentView;
-pub use chronology::ChronologyPage;
+pub use chronology::{ChronologyEntry, ChronologyFilter, ChronologyPage};
 pub use documents::{DocumentRequest, EmailDraft, FlaggedInRecord, ReferralSelection};
 pub use drafts::{Draft, MAX_DRAFT_BYTES};
+pub use escalations::{
+    EscalationEventView, EscalationPage, EscalationQuery, EscalationView, StageView,
+};
+pub use family::HouseholdMemberView;
+pub use follow_ups::{Assignee, CompletedFollowUp, FollowUpItem, FollowUpList};
 pub use prompts::{PromptGroup, PromptPage, PromptQuery};
-pub use queries::*;
+pub use pupils::{PupilFile, PupilPage, PupilQuery, PupilSummary, StatusFlag};
 pub use search::SearchHit;
 pub use settings::Settings;
 pub use staff::{OwnConcern, StaffSession};
 pub use team::{InboxReport, SetAside};
-pub use tracking::*;
+pub use today::{ConcernItem, Dashboard, EscalationItem, NotificationItem, ReferralItem};
 pub use trust::restore;
 pub use verify::verify_store;
 
@@ -835,130 +846,6 @@ impl Session {
                 Err(e)
             }
         }
-    }
-
-    // ---- settings ----
-
-    pub(crate) fn setting<T: DeserializeOwned>(&self, key: &str) -> Result<Option<T>> {
-        let v: Option<String> = self
-            .conn
-            .prepare_cached("SELECT value FROM settings WHERE key = ?1 ORDER BY seq DESC LIMIT 1")?
-            .query_row([key], |r| r.get(0))
-            .optional()?;
-        v.map(|s| serde_json::from_str(&s).map_err(Error::from))
-            .transpose()
-    }
-
-    fn set_setting<T: Serialize>(&mut self, key: &'static str, value: &T) -> Result<()> {
-        self.require(Role::is_safeguarding_lead)?;
-        self.write(Action::SettingsChange, |c, ctx| {
-            put_setting(c, ctx, key, value)?;
-            Ok(((), vec![]))
-        })
-    }
-
-    pub fn school(&self) -> Result<SchoolDetails> {
-        self.setting(keys::SCHOOL)?
-            .ok_or(Error::damaged("the school's details are missing"))
-    }
-
-    pub fn set_school(&mut self, school: &SchoolDetails) -> Result<()> {
-        school.validate(self.now())?;
-        self.set_setting(keys::SCHOOL, school)
-    }
-
-    pub fn resolution_procedure(&self) -> Result<ResolutionProcedure> {
-        Ok(self.setting(keys::PROCEDURE)?.unwrap_or_default())
-    }
-
-    pub fn set_resolution_procedure(&mut self, p: &ResolutionProcedure) -> Result<()> {
-        p.validate(self.now())?;
-        self.set_setting(keys::PROCEDURE, p)
-    }
-
-    pub fn calendar_config(&self) -> Result<CalendarConfig> {
-        Ok(self.setting(keys::CALENDAR)?.unwrap_or_default())
-    }
-
-    pub fn set_calendar_config(&mut self, c: &CalendarConfig) -> Result<()> {
-        for r in &c.school_holidays {
-            if r.end < r.start {
-                return Err(Error::invalid("school holiday", "ends before it starts"));
-            }
-            crate::records::limit("school holiday label", &r.label, MAX_SHORT)?;
-        }
-        if c.school_holidays.len() + c.inset_days.len() + c.extra_bank_holidays.len() > 2000 {
-            return Err(Error::TooLarge {
-                field: "calendar",
-                limit: 2000,
-            });
-        }
-        self.set_setting(keys::CALENDAR, c)
-    }
-
-    pub fn calendar(&self) -> Result<WorkingCalendar> {
-        Ok(WorkingCalendar::new(self.calendar_config()?))
-    }
-
-    /// Working days a referral may wait for a decision before it is chased (default 1).
-    pub fn referral_decision_working_days(&self) -> Result<u32> {
-        Ok(self.setting(keys::DECISION_DAYS)?.unwrap_or(1))
-    }
-
-    pub fn set_referral_decision_working_days(&mut self, days: u32) -> Result<()> {
-        if !(1..=20).contains(&days) {
-            return Err(Error::invalid(
-                "decision timescale",
-                "must be 1 to 20 working days",
-            ));
-        }
-        self.set_setting(keys::DECISION_DAYS, &days)
-    }
-
-    /// Minutes of inactivity before the window locks itself (default 5).
-    pub fn idle_lock_minutes(&self) -> Result<u32> {
-        Ok(self.setting(keys::IDLE_LOCK)?.unwrap_or(5))
-    }
-
-    pub fn set_idle_lock_minutes(&mut self, minutes: u32) -> Result<()> {
-        if !(1..=60).contains(&minutes) {
-            return Err(Error::invalid("idle lock", "must be 1 to 60 minutes"));
-        }
-        self.set_setting(keys::IDLE_LOCK, &minutes)
-    }
-
-    // ---- users ----
-
-    pub fn users(&self) -> Result<Vec<UserSummary>> {
-        self.require(Role::reads_everything)?;
-        let mut stmt = self.conn.prepare(concat!(
-            "SELECT id, name, role, NOT ",
-            removed!(),
-            " FROM users u ORDER BY name"
-        ))?;
-        let rows = stmt.query_map([], |r| {
-            Ok((
-                r.get::<_, String>(0)?,
-                r.get::<_, String>(1)?,
-                r.get::<_, String>(2)?,
-                r.get::<_, bool>(3)?,
-            ))
-        })?;
-        let reset = self.keyring.staff_needing_new_passphrase();
-        rows.map(|r| {
-            let (id, name, role, active) = r?;
-            let id = parse_id(&id)?;
-            let role = Role::parse(&role)?;
-            Ok(UserSummary {
-                id,
-                name,
-                role,
-                active,
-                needs_new_passphrase: active && reset.contains(&id),
-                removal_rekeys: role.holds_data_key(),
-            })
-        })
-        .collect()
     }
 
     // ---- statistics ----

@@ -3,12 +3,12 @@
 use std::collections::{BTreeSet, HashMap};
 use std::sync::Arc;
 
-use rusqlite::params;
+use rusqlite::{Connection, params};
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 use uuid::Uuid;
 
-use super::queries::amended;
+use super::amend::amended;
 use super::{Session, keys, parse_id, parse_time};
 use crate::audit::Action;
 use crate::error::{Error, Result};
@@ -576,12 +576,14 @@ impl Session {
     /// open or recent, and families. With a scope (a set closed under households and
     /// notifications, `prompt_scope`), only what is about those children: the same facts a
     /// whole load holds about them.
+    /// The facts the rules read: each part from the derived facts kept on write, through
+    /// indexes that never walk a child's history; `scope` (a set of whole families) limits every
+    /// part to those children, `None` is the whole school.
     fn prompt_facts(
         &self,
         settings: &PromptSettings,
         scope: Option<&BTreeSet<Uuid>>,
     ) -> Result<Facts> {
-        let in_scope = |p: &Uuid| scope.is_none_or(|s| s.contains(p));
         // A prompt left out because its facts were not derived would be silent: say so instead.
         if let Some(cause) = &self.derived_failure {
             return Err(Error::DerivedNotRebuilt {
@@ -589,84 +591,18 @@ impl Session {
             });
         }
         let now = self.now();
-        let cutoff = fmt_utc(now - settings.window());
         let c = self.conn();
         let mut facts = Facts {
             partnership: self.resolution_procedure()?.partnership,
             ..Default::default()
         };
-
-        {
-            // Each concern's current time and categories, kept on write (`concern_facts`):
-            // amendments are applied already, so the window is one range of an index.
-            // Scoped, through each child's (pupil, time) index; else one range of the window.
-            let (mut stmt, args) = match scope {
-                None => (
-                    c.prepare_cached(
-                        "SELECT concern_id, pupil_id, observed_at, categories FROM concern_facts WHERE observed_at >= ?1",
-                    )?,
-                    vec![cutoff.clone()],
-                ),
-                Some(scope) => (
-                    c.prepare_cached(
-                        "SELECT f.concern_id, f.pupil_id, f.observed_at, f.categories
-                         FROM json_each(?2) p CROSS JOIN concern_facts f ON f.pupil_id = p.value
-                         WHERE f.observed_at >= ?1",
-                    )?,
-                    vec![cutoff.clone(), id_list(scope)],
-                ),
-            };
-            let mut rows = stmt.query(rusqlite::params_from_iter(args))?;
-            while let Some(r) = rows.next()? {
-                facts.concerns.push(ConcernFact {
-                    id: parse_id(&r.get::<_, String>(0)?)?,
-                    pupil: parse_id(&r.get::<_, String>(1)?)?,
-                    observed_at: parse_time(&r.get::<_, String>(2)?)?,
-                    categories: serde_json::from_str(&r.get::<_, String>(3)?)?,
-                });
-            }
-        }
-        let names = self.names()?;
-
+        facts.concerns = concern_facts(c, &fmt_utc(now - settings.window()), scope)?;
         // Notifications that are open, or recent enough for their siblings to be listed.
         let recent = fmt_utc(now - chrono::Duration::days(settings.encompass_sibling_days as i64));
-        {
-            let mut stmt = c.prepare_cached(
-                "SELECT n.id, n.received_at, n.respond_by,
-                        (SELECT count(*) FROM open_follow_ups o JOIN follow_ups f ON f.id = o.follow_up_id WHERE f.source_id = n.id)
-                 FROM encompass_notifications n
-                 WHERE n.id IN (SELECT id FROM encompass_notifications WHERE received_at >= ?1
-                                UNION SELECT f.source_id FROM open_follow_ups o JOIN follow_ups f ON f.id = o.follow_up_id)",
-            )?;
-            let rows: Vec<(String, String, String, u32)> = stmt
-                .query_map([&recent], |r| TryFrom::try_from(r))?
-                .collect::<rusqlite::Result<_>>()?;
-            let mut kids = c.prepare_cached(
-                "SELECT pupil_id FROM encompass_children WHERE notification_id = ?1 ORDER BY seq",
-            )?;
-            for (id, received, respond, open) in rows {
-                let children = kids
-                    .query_map([&id], |r| r.get::<_, String>(0))?
-                    .collect::<rusqlite::Result<Vec<_>>>()?
-                    .iter()
-                    .map(|s| parse_id(s))
-                    .collect::<Result<Vec<_>>>()?;
-                // A scope holds all of a notification's children or none of them.
-                if !children.iter().any(in_scope) {
-                    continue;
-                }
-                facts.notifications.push(NotificationFact {
-                    id: parse_id(&id)?,
-                    received_at: parse_time(&received)?,
-                    respond_by: parse_time(&respond)?,
-                    children,
-                    open_follow_ups: open,
-                });
-            }
-        }
+        facts.notifications = notification_facts(c, &recent, scope)?;
 
-        // Referrals: every one still without a decision, and each pupil's latest (the rules only
-        // ask whether the latest referral in a family ended without action).
+        // The children something is about: their concerns, notifications, open referrals and
+        // open escalations; then their families.
         let mut pupils: BTreeSet<Uuid> = facts.concerns.iter().map(|c| c.pupil).collect();
         pupils.extend(
             facts
@@ -674,182 +610,29 @@ impl Session {
                 .iter()
                 .flat_map(|n| n.children.iter().copied()),
         );
-        {
-            let mut stmt = c.prepare_cached(
-                "SELECT pupil_id FROM open_referrals o CROSS JOIN referrals r ON r.id = o.referral_id",
-            )?;
-            let ids = stmt
-                .query_map([], |r| r.get::<_, String>(0))?
-                .collect::<rusqlite::Result<Vec<_>>>()?;
-            for i in ids {
-                pupils.insert(parse_id(&i)?);
-            }
-            let mut stmt = c.prepare_cached("SELECT pupil_id FROM open_escalations o CROSS JOIN escalations e ON e.id = o.escalation_id")?;
-            let ids = stmt
-                .query_map([], |r| r.get::<_, String>(0))?
-                .collect::<rusqlite::Result<Vec<_>>>()?;
-            for i in ids {
-                pupils.insert(parse_id(&i)?);
-            }
-            pupils.retain(in_scope);
-        }
-        // Families of those pupils: the other current members of each one's households, from
-        // the members' derived facts (no bodies read).
+        pupils.extend(pupils_with_open_items(c)?);
+        pupils.retain(|p| in_scope(scope, p));
         let list = id_list(&pupils);
-        {
-            // `+ended` keeps the planner on the household index (see `prompt_scope`).
-            let mut stmt = c.prepare_cached(
-                "SELECT me.pupil_id, other.pupil_id, other.elsewhere FROM member_facts me
-                 JOIN member_facts other ON other.household_id = me.household_id AND other.member_id != me.member_id
-                 WHERE me.pupil_id IN (SELECT value FROM json_each(?1)) AND +me.ended = 0 AND +other.ended = 0",
-            )?;
-            let mut rows = stmt.query([&list])?;
-            while let Some(r) = rows.next()? {
-                let me = parse_id(&r.get::<_, String>(0)?)?;
-                match (
-                    r.get::<_, Option<String>>(1)?,
-                    r.get::<_, Option<String>>(2)?,
-                ) {
-                    (Some(other), _) => {
-                        facts
-                            .siblings
-                            .entry(me)
-                            .or_default()
-                            .insert(parse_id(&other)?);
-                    }
-                    (None, Some(elsewhere)) => facts
-                        .siblings_elsewhere
-                        .entry(me)
-                        .or_default()
-                        .push(elsewhere),
-                    (None, None) => {}
-                }
-            }
-            for names in facts.siblings_elsewhere.values_mut() {
-                names.sort();
-            }
-        }
+        family_facts(c, &list, &mut facts)?;
         let family: BTreeSet<Uuid> = pupils
             .iter()
             .chain(facts.siblings.values().flatten())
             .copied()
             .collect();
         let family_list = id_list(&family);
-        {
-            let mut stmt = c.prepare_cached(
-                // Each child's latest referral, found through the (pupil, made_at) index of the
-                // referral facts one child at a time (never their history; a tie on the time
-                // goes to the one recorded last), and every referral still open.
-                // (Every open referral's child is among the pupils already.)
-                "SELECT referral_id, pupil_id, made_at, decision_due_on, agency, decision_id, outcome, received_on
-                 FROM referral_facts WHERE referral_id IN (
-                     SELECT (SELECT x.referral_id FROM referral_facts x WHERE x.pupil_id = p.value
-                             ORDER BY x.made_at DESC, x.seq DESC LIMIT 1)
-                     FROM json_each(?1) p
-                     UNION SELECT referral_id FROM open_referrals)",
-            )?;
-            let mut rows = stmt.query([&family_list])?;
-            while let Some(r) = rows.next()? {
-                let decision = match (
-                    r.get::<_, Option<String>>(5)?,
-                    r.get::<_, Option<String>>(6)?,
-                    r.get::<_, Option<String>>(7)?,
-                ) {
-                    (Some(did), Some(outcome), Some(received)) => {
-                        let outcome: DecisionOutcome =
-                            serde_json::from_value(serde_json::Value::String(outcome))?;
-                        Some((parse_id(&did)?, outcome, parse_date(&received)?))
-                    }
-                    _ => None,
-                };
-                let pupil = parse_id(&r.get::<_, String>(1)?)?;
-                if !in_scope(&pupil) {
-                    // An open referral of a child outside the scope.
-                    continue;
-                }
-                facts.referrals.push(ReferralFact {
-                    id: parse_id(&r.get::<_, String>(0)?)?,
-                    pupil,
-                    agency: r.get(4)?,
-                    made_at: parse_time(&r.get::<_, String>(2)?)?,
-                    decision_due_on: parse_date(&r.get::<_, String>(3)?)?,
-                    decision,
-                });
-            }
-            // Only open escalations are read in full; of the rest, only when each child's
-            // latest was opened (history must not make Today slower).
-            facts.last_escalation = latest_per_pupil(
-                c,
-                "SELECT p.value, (SELECT max(opened_at) FROM escalations WHERE pupil_id = p.value) AS t
-                 FROM json_each(?1) p WHERE t IS NOT NULL",
-                &family_list,
-            )?;
-            let procedure = self.resolution_procedure()?;
-            let mut stmt = c.prepare_cached(
-                "SELECT e.id, e.pupil_id, e.opened_at, e.body, s.id, s.stage_no, s.raised_on, s.due_on, s.body,
-                        EXISTS (SELECT 1 FROM escalation_events v WHERE v.stage_id = s.id AND v.event = 'response'),
-                        NOT EXISTS (SELECT 1 FROM open_escalations o WHERE o.escalation_id = e.id)
-                 FROM open_escalations o CROSS JOIN escalations e ON e.id = o.escalation_id
-                 CROSS JOIN escalation_stages s ON s.escalation_id = e.id
-                  AND s.stage_no = (SELECT max(stage_no) FROM escalation_stages x WHERE x.escalation_id = e.id)
-                 WHERE e.pupil_id IN (SELECT value FROM json_each(?1))",
-            )?;
-            type EscalationRow = (
-                String,
-                String,
-                String,
-                String,
-                String,
-                u32,
-                String,
-                String,
-                String,
-                bool,
-                bool,
-            );
-            let rows: Vec<EscalationRow> = stmt
-                .query_map([&family_list], |r| TryFrom::try_from(r))?
-                .collect::<rusqlite::Result<_>>()?;
-            let ids: Vec<String> = rows
-                .iter()
-                .flat_map(|r| [r.0.clone(), r.4.clone()])
-                .collect();
-            let amendments = self.amendments_for(&ids, &names)?;
-            for (
-                id,
-                pupil,
-                opened,
-                body,
-                stage_id,
-                stage_no,
-                raised,
-                due,
-                stage,
-                responded,
-                resolved,
-            ) in rows
-            {
-                let body: EscalationDetails = current(&body, amended(&amendments, &id))?;
-                let stage: StageDetails = current(&stage, amended(&amendments, &stage_id))?;
-                facts.escalations.push(EscalationFact {
-                    id: parse_id(&id)?,
-                    pupil: parse_id(&pupil)?,
-                    agency: body.agency,
-                    opened_at: parse_time(&opened)?,
-                    stage_id: parse_id(&stage_id)?,
-                    stage_no,
-                    stage_name: stage.stage_name,
-                    raised_on: parse_date(&raised)?,
-                    due_on: parse_date(&due)?,
-                    responded,
-                    resolved,
-                    next_stage: procedure
-                        .stages
-                        .get(stage_no as usize)
-                        .map(|s| s.name.clone()),
-                });
-            }
-        }
+
+        // Referrals: every one still without a decision, and each child's latest (the rules
+        // only ask whether the latest referral in a family ended without action).
+        facts.referrals = referral_facts(c, &family_list, scope)?;
+        // Only open escalations are read in full; of the rest, only when each child's latest
+        // was opened (history must not make Today slower).
+        facts.last_escalation = latest_per_pupil(
+            c,
+            "SELECT p.value, (SELECT max(opened_at) FROM escalations WHERE pupil_id = p.value) AS t
+             FROM json_each(?1) p WHERE t IS NOT NULL",
+            &family_list,
+        )?;
+        facts.escalations = self.escalation_facts(&family_list)?;
         // The latest time each child was heard, amendments applied, from the voice facts' index.
         facts.last_voice = latest_per_pupil(
             c,
@@ -857,17 +640,291 @@ impl Session {
              FROM json_each(?1) p WHERE t IS NOT NULL",
             &list,
         )?;
-        let mut stmt = c.prepare_cached(
-            "SELECT pupil_id, name, year_group FROM pupil_facts WHERE pupil_id IN (SELECT value FROM json_each(?1))",
-        )?;
-        let mut rows = stmt.query([&family_list])?;
-        while let Some(r) = rows.next()? {
-            let id = parse_id(&r.get::<_, String>(0)?)?;
-            facts.names.insert(id, r.get(1)?);
-            facts.years.insert(id, r.get(2)?);
-        }
+        name_and_year_facts(c, &family_list, &mut facts)?;
         Ok(facts)
     }
+
+    /// Every open escalation of the listed children at its current stage, as amended.
+    fn escalation_facts(&self, family_list: &str) -> Result<Vec<EscalationFact>> {
+        let c = self.conn();
+        let names = self.names()?;
+        let mut out = Vec::new();
+        let procedure = self.resolution_procedure()?;
+        let mut stmt = c.prepare_cached(
+            "SELECT e.id, e.pupil_id, e.opened_at, e.body, s.id, s.stage_no, s.raised_on, s.due_on, s.body,
+                    EXISTS (SELECT 1 FROM escalation_events v WHERE v.stage_id = s.id AND v.event = 'response'),
+                    NOT EXISTS (SELECT 1 FROM open_escalations o WHERE o.escalation_id = e.id)
+             FROM open_escalations o CROSS JOIN escalations e ON e.id = o.escalation_id
+             CROSS JOIN escalation_stages s ON s.escalation_id = e.id
+              AND s.stage_no = (SELECT max(stage_no) FROM escalation_stages x WHERE x.escalation_id = e.id)
+             WHERE e.pupil_id IN (SELECT value FROM json_each(?1))",
+        )?;
+        type EscalationRow = (
+            String,
+            String,
+            String,
+            String,
+            String,
+            u32,
+            String,
+            String,
+            String,
+            bool,
+            bool,
+        );
+        let rows: Vec<EscalationRow> = stmt
+            .query_map([family_list], |r| TryFrom::try_from(r))?
+            .collect::<rusqlite::Result<_>>()?;
+        let ids: Vec<String> = rows
+            .iter()
+            .flat_map(|r| [r.0.clone(), r.4.clone()])
+            .collect();
+        let amendments = self.amendments_for(&ids, &names)?;
+        for (
+            id,
+            pupil,
+            opened,
+            body,
+            stage_id,
+            stage_no,
+            raised,
+            due,
+            stage,
+            responded,
+            resolved,
+        ) in rows
+        {
+            let body: EscalationDetails = current(&body, amended(&amendments, &id))?;
+            let stage: StageDetails = current(&stage, amended(&amendments, &stage_id))?;
+            out.push(EscalationFact {
+                id: parse_id(&id)?,
+                pupil: parse_id(&pupil)?,
+                agency: body.agency,
+                opened_at: parse_time(&opened)?,
+                stage_id: parse_id(&stage_id)?,
+                stage_no,
+                stage_name: stage.stage_name,
+                raised_on: parse_date(&raised)?,
+                due_on: parse_date(&due)?,
+                responded,
+                resolved,
+                next_stage: procedure
+                    .stages
+                    .get(stage_no as usize)
+                    .map(|s| s.name.clone()),
+            });
+        }
+        Ok(out)
+    }
+}
+
+/// Whether a child is in the scope (`None`: the whole school).
+fn in_scope(scope: Option<&BTreeSet<Uuid>>, p: &Uuid) -> bool {
+    scope.is_none_or(|s| s.contains(p))
+}
+
+/// Each concern in the window: its current time and categories, kept on write
+/// (`concern_facts`), amendments applied already, so the window is one range of an index.
+fn concern_facts(
+    c: &Connection,
+    cutoff: &str,
+    scope: Option<&BTreeSet<Uuid>>,
+) -> Result<Vec<ConcernFact>> {
+    let mut out = Vec::new();
+    // Scoped, through each child's (pupil, time) index; else one range of the window.
+    let (mut stmt, args) = match scope {
+        None => (
+            c.prepare_cached(
+                "SELECT concern_id, pupil_id, observed_at, categories FROM concern_facts WHERE observed_at >= ?1",
+            )?,
+            vec![cutoff.to_owned()],
+        ),
+        Some(scope) => (
+            c.prepare_cached(
+                "SELECT f.concern_id, f.pupil_id, f.observed_at, f.categories
+                 FROM json_each(?2) p CROSS JOIN concern_facts f ON f.pupil_id = p.value
+                 WHERE f.observed_at >= ?1",
+            )?,
+            vec![cutoff.to_owned(), id_list(scope)],
+        ),
+    };
+    let mut rows = stmt.query(rusqlite::params_from_iter(args))?;
+    while let Some(r) = rows.next()? {
+        out.push(ConcernFact {
+            id: parse_id(&r.get::<_, String>(0)?)?,
+            pupil: parse_id(&r.get::<_, String>(1)?)?,
+            observed_at: parse_time(&r.get::<_, String>(2)?)?,
+            categories: serde_json::from_str(&r.get::<_, String>(3)?)?,
+        });
+    }
+    Ok(out)
+}
+
+/// Notifications received since `recent` or with a follow-up open, each with its children; a
+/// scope holds all of a notification's children or none of them.
+fn notification_facts(
+    c: &Connection,
+    recent: &str,
+    scope: Option<&BTreeSet<Uuid>>,
+) -> Result<Vec<NotificationFact>> {
+    let mut out = Vec::new();
+    let mut stmt = c.prepare_cached(
+        "SELECT n.id, n.received_at, n.respond_by,
+                (SELECT count(*) FROM open_follow_ups o JOIN follow_ups f ON f.id = o.follow_up_id WHERE f.source_id = n.id)
+         FROM encompass_notifications n
+         WHERE n.id IN (SELECT id FROM encompass_notifications WHERE received_at >= ?1
+                        UNION SELECT f.source_id FROM open_follow_ups o JOIN follow_ups f ON f.id = o.follow_up_id)",
+    )?;
+    let rows: Vec<(String, String, String, u32)> = stmt
+        .query_map([recent], |r| TryFrom::try_from(r))?
+        .collect::<rusqlite::Result<_>>()?;
+    let mut kids = c.prepare_cached(
+        "SELECT pupil_id FROM encompass_children WHERE notification_id = ?1 ORDER BY seq",
+    )?;
+    for (id, received, respond, open) in rows {
+        let children = kids
+            .query_map([&id], |r| r.get::<_, String>(0))?
+            .collect::<rusqlite::Result<Vec<_>>>()?
+            .iter()
+            .map(|s| parse_id(s))
+            .collect::<Result<Vec<_>>>()?;
+        // A scope holds all of a notification's children or none of them.
+        if !children.iter().any(|p| in_scope(scope, p)) {
+            continue;
+        }
+        out.push(NotificationFact {
+            id: parse_id(&id)?,
+            received_at: parse_time(&received)?,
+            respond_by: parse_time(&respond)?,
+            children,
+            open_follow_ups: open,
+        });
+    }
+    Ok(out)
+}
+
+/// The children of every open referral and every open escalation.
+fn pupils_with_open_items(c: &Connection) -> Result<BTreeSet<Uuid>> {
+    let mut pupils = BTreeSet::new();
+    let mut stmt = c.prepare_cached(
+        "SELECT pupil_id FROM open_referrals o CROSS JOIN referrals r ON r.id = o.referral_id",
+    )?;
+    let ids = stmt
+        .query_map([], |r| r.get::<_, String>(0))?
+        .collect::<rusqlite::Result<Vec<_>>>()?;
+    for i in ids {
+        pupils.insert(parse_id(&i)?);
+    }
+    let mut stmt = c.prepare_cached("SELECT pupil_id FROM open_escalations o CROSS JOIN escalations e ON e.id = o.escalation_id")?;
+    let ids = stmt
+        .query_map([], |r| r.get::<_, String>(0))?
+        .collect::<rusqlite::Result<Vec<_>>>()?;
+    for i in ids {
+        pupils.insert(parse_id(&i)?);
+    }
+    Ok(pupils)
+}
+
+/// The other current members of each listed child's households, from the members' derived
+/// facts (no bodies read): siblings here, and the names of those elsewhere.
+fn family_facts(c: &Connection, list: &str, facts: &mut Facts) -> Result<()> {
+    // `+ended` keeps the planner on the household index (see `prompt_scope`).
+    let mut stmt = c.prepare_cached(
+        "SELECT me.pupil_id, other.pupil_id, other.elsewhere FROM member_facts me
+         JOIN member_facts other ON other.household_id = me.household_id AND other.member_id != me.member_id
+         WHERE me.pupil_id IN (SELECT value FROM json_each(?1)) AND +me.ended = 0 AND +other.ended = 0",
+    )?;
+    let mut rows = stmt.query([list])?;
+    while let Some(r) = rows.next()? {
+        let me = parse_id(&r.get::<_, String>(0)?)?;
+        match (
+            r.get::<_, Option<String>>(1)?,
+            r.get::<_, Option<String>>(2)?,
+        ) {
+            (Some(other), _) => {
+                facts
+                    .siblings
+                    .entry(me)
+                    .or_default()
+                    .insert(parse_id(&other)?);
+            }
+            (None, Some(elsewhere)) => facts
+                .siblings_elsewhere
+                .entry(me)
+                .or_default()
+                .push(elsewhere),
+            (None, None) => {}
+        }
+    }
+    for names in facts.siblings_elsewhere.values_mut() {
+        names.sort();
+    }
+    Ok(())
+}
+
+/// The listed children's latest referral each (a tie on the time goes to the one recorded
+/// last), and every referral still open, with its decision if one came back.
+fn referral_facts(
+    c: &Connection,
+    family_list: &str,
+    scope: Option<&BTreeSet<Uuid>>,
+) -> Result<Vec<ReferralFact>> {
+    let mut out = Vec::new();
+    let mut stmt = c.prepare_cached(
+        // Each child's latest referral, found through the (pupil, made_at) index of the
+        // referral facts one child at a time (never their history; a tie on the time
+        // goes to the one recorded last), and every referral still open.
+        // (Every open referral's child is among the pupils already.)
+        "SELECT referral_id, pupil_id, made_at, decision_due_on, agency, decision_id, outcome, received_on
+         FROM referral_facts WHERE referral_id IN (
+             SELECT (SELECT x.referral_id FROM referral_facts x WHERE x.pupil_id = p.value
+                     ORDER BY x.made_at DESC, x.seq DESC LIMIT 1)
+             FROM json_each(?1) p
+             UNION SELECT referral_id FROM open_referrals)",
+    )?;
+    let mut rows = stmt.query([family_list])?;
+    while let Some(r) = rows.next()? {
+        let decision = match (
+            r.get::<_, Option<String>>(5)?,
+            r.get::<_, Option<String>>(6)?,
+            r.get::<_, Option<String>>(7)?,
+        ) {
+            (Some(did), Some(outcome), Some(received)) => {
+                let outcome: DecisionOutcome =
+                    serde_json::from_value(serde_json::Value::String(outcome))?;
+                Some((parse_id(&did)?, outcome, parse_date(&received)?))
+            }
+            _ => None,
+        };
+        let pupil = parse_id(&r.get::<_, String>(1)?)?;
+        if !in_scope(scope, &pupil) {
+            // An open referral of a child outside the scope.
+            continue;
+        }
+        out.push(ReferralFact {
+            id: parse_id(&r.get::<_, String>(0)?)?,
+            pupil,
+            agency: r.get(4)?,
+            made_at: parse_time(&r.get::<_, String>(2)?)?,
+            decision_due_on: parse_date(&r.get::<_, String>(3)?)?,
+            decision,
+        });
+    }
+    Ok(out)
+}
+
+/// The listed children's names and year groups, as amended.
+fn name_and_year_facts(c: &Connection, family_list: &str, facts: &mut Facts) -> Result<()> {
+    let mut stmt = c.prepare_cached(
+        "SELECT pupil_id, name, year_group FROM pupil_facts WHERE pupil_id IN (SELECT value FROM json_each(?1))",
+    )?;
+    let mut rows = stmt.query([family_list])?;
+    while let Some(r) = rows.next()? {
+        let id = parse_id(&r.get::<_, String>(0)?)?;
+        facts.names.insert(id, r.get(1)?);
+        facts.years.insert(id, r.get(2)?);
+    }
+    Ok(())
 }
 
 #[cfg(test)]
@@ -1116,6 +1173,31 @@ mod tests {
             family_prompt(&s).iter().any(|named| !named.contains(&b)),
             "the first child's own prompt"
         );
+
+        // A file attached to a concern or to a notification names the children it is about,
+        // so only their families' prompts are worked out again.
+        let concern = s
+            .record_concern(&neglect(pupils[1], now - Duration::days(1)))
+            .unwrap();
+        let notification: String = s
+            .conn()
+            .query_row(
+                "SELECT id FROM encompass_notifications ORDER BY seq LIMIT 1",
+                [],
+                |r| r.get(0),
+            )
+            .unwrap();
+        for record in [concern, notification.parse().unwrap()] {
+            let before = s.open_prompts().unwrap();
+            s.attach_file(
+                record,
+                "scan.pdf",
+                "application/pdf",
+                b"%PDF-1.4 scanned form",
+            )
+            .unwrap();
+            check(&s, &before, "a file attached");
+        }
 
         // Opening a child's file logs a read: the prompts are kept as they are.
         let before = s.open_prompts().unwrap();

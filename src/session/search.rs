@@ -17,7 +17,7 @@ use serde::Serialize;
 use ts_rs::TS;
 use uuid::Uuid;
 
-use super::queries::AmendmentView;
+use super::amend::AmendmentView;
 use super::{Ctx, Session, parse_id, parse_time};
 use crate::audit::Action;
 use crate::error::{Error, Result};

@@ -12,7 +12,8 @@ use sha2::{Digest, Sha256};
 use x25519_dalek::{PublicKey, StaticSecret};
 use zeroize::Zeroizing;
 
-use super::writes::{check_attachment, check_concern};
+use super::attachments::check_attachment;
+use super::concerns::check_concern;
 use super::{
     AttachmentView, ChronologyEntry, Draft, MAX_DRAFT_BYTES, PupilPage, PupilQuery, PupilSummary,
     SearchHit, StoreOptions, User,
@@ -151,10 +152,7 @@ impl StaffSession {
         if q.flag.is_some() {
             return Err(Error::Forbidden);
         }
-        Ok(super::queries::page_of_pupils(
-            self.roster.pupils.clone(),
-            q,
-        ))
+        Ok(super::pupils::page_of_pupils(self.roster.pupils.clone(), q))
     }
 
     pub fn pupil_summary(&self, pupil: Id) -> Result<PupilSummary> {
@@ -320,7 +318,7 @@ impl StaffSession {
                 .map(|p| p.name)
                 .unwrap_or_default();
             let d = &concern.details;
-            let (title, mut text) = super::queries::concern_title_and_text(d);
+            let (title, mut text) = super::concerns::concern_title_and_text(d);
             text.push_str(&match &i.filed {
                 Some((at, by)) => format!(
                     "\n\nFiled by the safeguarding team ({by}) on {}.",

@@ -10,7 +10,8 @@ use ts_rs::TS;
 use uuid::Uuid;
 use x25519_dalek::{PublicKey, StaticSecret};
 
-use super::writes::{check_attachment, check_concern, insert_attachment, insert_concern};
+use super::attachments::{check_attachment, insert_attachment};
+use super::concerns::{check_concern, insert_concern};
 use super::{Ctx, Session, parse_id};
 use crate::audit::Action;
 use crate::error::{Error, Result};
@@ -287,7 +288,7 @@ impl Session {
         let mut pupils: Vec<_> = self
             .pupil_details_map(None)?
             .iter()
-            .map(|(id, d)| super::queries::pupil_summary(*id, d, false))
+            .map(|(id, d)| super::pupils::pupil_summary(*id, d, false))
             .collect();
         pupils.sort_by_key(|p| p.name.to_lowercase());
         let roster = Roster {

@@ -1,54 +1,24 @@
-//! Read-side views of the work the safeguarding team tracks: follow-ups (open and recently
-//! completed) and escalations under the local resolution procedure, with their full history for
-//! the head's review. Amendments are applied; working-day timeliness comes from the calendar.
+//! Escalations under the local safeguarding partnership's resolution procedure: opened at stage
+//! 1, advanced stage by stage with working-day due dates, answered, resolved, and reviewed by the
+//! head, who reads each one's whole history (amendments applied).
 
 use std::collections::HashMap;
 
 use chrono::{DateTime, NaiveDate, Utc};
-use rusqlite::params;
+use rusqlite::{Connection, OptionalExtension, params};
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 use uuid::Uuid;
 
-use super::queries::{AmendmentView, FollowUpItem};
-use super::{Session, parse_id, parse_time};
+use super::amend::AmendmentView;
+use super::pupils::pupil_exists;
+use super::search::index_body;
+use super::{Ctx, Session, parse_id, parse_time};
 use crate::audit::Action;
 use crate::error::{Error, Result};
-use crate::kinds::{current, read_event};
+use crate::kinds::{current, encode};
 use crate::records::*;
-use crate::time::{london_date, parse_date};
-
-/// Follow-ups: every open one (oldest due first) and the most recently completed.
-#[derive(Debug, Clone, PartialEq, Serialize, TS)]
-#[ts(export)]
-pub struct FollowUpList {
-    pub open: Vec<FollowUpItem>,
-    pub completed: Vec<CompletedFollowUp>,
-}
-
-#[derive(Debug, Clone, PartialEq, Serialize, TS)]
-#[ts(export)]
-pub struct CompletedFollowUp {
-    pub id: Id,
-    pub pupil_id: Id,
-    pub pupil_name: String,
-    pub action: String,
-    pub due_on: NaiveDate,
-    pub completed_at: DateTime<Utc>,
-    pub completed_by: String,
-    pub outcome: String,
-    /// Completed after its due date.
-    pub late: bool,
-}
-
-/// Someone a follow-up can be assigned to.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
-#[ts(export)]
-pub struct Assignee {
-    pub id: Id,
-    pub name: String,
-    pub role: Role,
-}
+use crate::time::{fmt_date, london_date, parse_date};
 
 /// Which escalations the list shows: open ones or all (the head's review), a page at a time.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, TS)]
@@ -122,118 +92,159 @@ pub struct EscalationEventView {
     pub text: String,
 }
 
-/// How many completed follow-ups the list shows.
-const RECENTLY_COMPLETED: i64 = 50;
-
 impl Session {
-    /// Open follow-ups due by `due_by` (all when `None`), oldest due first, as amended. The team
-    /// sees everyone's; others only their own. Shared by the list and Today.
-    pub(crate) fn open_follow_up_items(
-        &self,
-        due_by: Option<NaiveDate>,
-    ) -> Result<Vec<FollowUpItem>> {
-        let today = london_date(self.now());
-        let cal = self.calendar()?;
-        let names = self.names()?;
-        let me = (!self.user().role.reads_everything()).then(|| self.user().id.to_string());
-        let rows: Vec<(String, String, String, String, String, Option<String>)> = {
-            let mut stmt = self.conn().prepare_cached(
-                "SELECT f.id, f.pupil_id, f.body, o.owner_id, o.due_on, f.source_id
-                 FROM open_follow_ups o JOIN follow_ups f ON f.id = o.follow_up_id
-                 WHERE (?1 IS NULL OR o.due_on <= ?1) AND (?2 IS NULL OR o.owner_id = ?2)
-                 ORDER BY o.due_on, f.seq",
-            )?;
-            stmt.query_map(params![due_by.map(crate::time::fmt_date), &me], |r| {
-                TryFrom::try_from(r)
-            })?
-            .collect::<rusqlite::Result<_>>()?
+    fn stage_due(&self, stage_no: usize, raised_on: NaiveDate) -> Result<(String, NaiveDate)> {
+        let procedure = self.resolution_procedure()?;
+        let stage = procedure.stages.get(stage_no - 1).ok_or(Error::invalid(
+            "stage",
+            "the local procedure has no further stage",
+        ))?;
+        Ok((
+            stage.name.clone(),
+            self.calendar()?
+                .add_working_days(raised_on, stage.working_days as i64),
+        ))
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn insert_stage(
+        c: &Connection,
+        ctx: &Ctx,
+        escalation_id: Uuid,
+        stage_no: usize,
+        name: &str,
+        due: NaiveDate,
+        s: &StageDetails,
+        pupil: Uuid,
+    ) -> Result<Uuid> {
+        let id = ctx.new_id();
+        let body = StageDetails {
+            stage_name: name.to_owned(),
+            ..s.clone()
         };
-        let ids: Vec<String> = rows.iter().map(|r| r.0.clone()).collect();
-        let amendments = self.amendments_for(&ids, &names)?;
-        let pupils: Vec<Uuid> = rows.iter().map(|r| parse_id(&r.1)).collect::<Result<_>>()?;
-        let pupil_names = self.pupil_names(&pupils)?;
-        rows.iter()
-            .map(|(id, pupil, body, owner, due, source)| {
-                let pupil = parse_id(pupil)?;
-                let due = parse_date(due)?;
-                let a = amendments.get(id).map(Vec::as_slice).unwrap_or(&[]);
-                Ok(FollowUpItem {
-                    id: parse_id(id)?,
-                    pupil_id: pupil,
-                    pupil_name: pupil_names.get(&pupil).cloned().unwrap_or_default(),
-                    action: current::<FollowUpDetails>(body, a)?.action,
-                    owner: names.user(owner),
-                    due_on: due,
-                    working_days_left: cal.working_days_between(today, due),
-                    source_id: source.as_deref().map(parse_id).transpose()?,
-                })
-            })
-            .collect()
+        c.execute(
+            "INSERT INTO escalation_stages (id, device_id, recorded_at, recorded_by, escalation_id, stage_no, raised_on, due_on, body)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+            params![id.to_string(), ctx.device, ctx.now_text(), ctx.user.to_string(), escalation_id.to_string(), stage_no as i64, fmt_date(s.raised_on), fmt_date(due), encode(&body)?],
+        )?;
+        index_body(c, ctx, id, Some(pupil), &body)?;
+        Ok(id)
     }
 
-    /// Open follow-ups (the team sees all; others only their own), and the recently completed.
-    pub fn follow_ups(&self) -> Result<FollowUpList> {
-        self.reading(|| self.follow_ups_read())
-    }
-
-    fn follow_ups_read(&self) -> Result<FollowUpList> {
-        let names = self.names()?;
-        let me = (!self.user().role.reads_everything()).then(|| self.user().id.to_string());
-        let open = self.open_follow_up_items(None)?;
-        let done_rows: Vec<(String, String, String, String, String, String, String)> = {
-            let mut stmt = self.conn().prepare_cached(
-                "SELECT f.id, f.pupil_id, f.body, f.due_on, e.at, e.by_user, e.body
-                 FROM follow_up_events e JOIN follow_ups f ON f.id = e.follow_up_id
-                 WHERE e.event = 'completed' AND (?1 IS NULL OR e.by_user = ?1 OR f.owner_id = ?1)
-                 ORDER BY e.seq DESC LIMIT ?2",
-            )?;
-            stmt.query_map(params![&me, RECENTLY_COMPLETED], |r| TryFrom::try_from(r))?
-                .collect::<rusqlite::Result<_>>()?
-        };
-        let ids: Vec<String> = done_rows.iter().map(|r| r.0.clone()).collect();
-        let amendments = self.amendments_for(&ids, &names)?;
-        let pupils: Vec<Uuid> = done_rows
-            .iter()
-            .map(|r| parse_id(&r.1))
-            .collect::<Result<_>>()?;
-        let pupil_names = self.pupil_names(&pupils)?;
-        let completed = done_rows
-            .iter()
-            .map(|(id, pupil, body, due, at, by, outcome)| {
-                let pupil = parse_id(pupil)?;
-                let due = parse_date(due)?;
-                let completed_at = parse_time(at)?;
-                let outcome: FollowUpOutcome = read_event(outcome)?;
-                let a = amendments.get(id).map(Vec::as_slice).unwrap_or(&[]);
-                Ok(CompletedFollowUp {
-                    id: parse_id(id)?,
-                    pupil_id: pupil,
-                    pupil_name: pupil_names.get(&pupil).cloned().unwrap_or_default(),
-                    action: current::<FollowUpDetails>(body, a)?.action,
-                    due_on: due,
-                    completed_at,
-                    completed_by: names.user(by),
-                    outcome: outcome.outcome,
-                    late: london_date(completed_at) > due,
-                })
-            })
-            .collect::<Result<_>>()?;
-        Ok(FollowUpList { open, completed })
-    }
-
-    /// The active users a follow-up can be assigned to (the safeguarding team assigns).
-    pub fn assignees(&self) -> Result<Vec<Assignee>> {
+    /// Opens a professional disagreement under the local resolution procedure, at stage 1.
+    pub fn open_escalation(&mut self, n: &NewEscalation) -> Result<Id> {
         self.require(Role::is_safeguarding_lead)?;
-        Ok(self
-            .users()?
-            .into_iter()
-            .filter(|u| u.active)
-            .map(|u| Assignee {
-                id: u.id,
-                name: u.name,
-                role: u.role,
-            })
-            .collect())
+        let now = self.now();
+        n.details.validate(now)?;
+        n.first_stage.validate(now)?;
+        let (name, due) = self.stage_due(1, n.first_stage.raised_on)?;
+        self.write(Action::EscalationOpen, |c, ctx| {
+            pupil_exists(c, n.pupil_id)?;
+            if let Some(r) = n.referral_id {
+                let ok: bool = c.query_row(
+                    "SELECT EXISTS (SELECT 1 FROM referrals WHERE id = ?1 AND pupil_id = ?2)",
+                    params![r.to_string(), n.pupil_id.to_string()],
+                    |row| row.get(0),
+                )?;
+                if !ok {
+                    return Err(Error::NotFound { what: "referral for this pupil" });
+                }
+            }
+            let id = ctx.new_id();
+            c.execute(
+                "INSERT INTO escalations (id, device_id, opened_at, opened_by, pupil_id, referral_id, body) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+                params![id.to_string(), ctx.device, ctx.now_text(), ctx.user.to_string(), n.pupil_id.to_string(), n.referral_id.map(|r| r.to_string()), encode(&n.details)?],
+            )?;
+            index_body(c, ctx, id, Some(n.pupil_id), &n.details)?;
+            let stage = Self::insert_stage(c, ctx, id, 1, &name, due, &n.first_stage, n.pupil_id)?;
+            Ok((id, vec![id, stage, n.pupil_id]))
+        })
+    }
+
+    fn escalation_state(&self, id: Id) -> Result<(Uuid, usize, Uuid, bool)> {
+        let row: Option<(String, i64, String, bool)> = self
+            .conn()
+            .query_row(
+                "SELECT e.pupil_id, s.stage_no, s.id,
+                        EXISTS (SELECT 1 FROM escalation_events v WHERE v.escalation_id = e.id AND v.event = 'resolved')
+                 FROM escalations e JOIN escalation_stages s ON s.escalation_id = e.id
+                 WHERE e.id = ?1 ORDER BY s.stage_no DESC LIMIT 1",
+                [id.to_string()],
+                |r| TryFrom::try_from(r),
+            )
+            .optional()?;
+        let (p, n, s, resolved) = row.ok_or(Error::NotFound { what: "escalation" })?;
+        Ok((parse_id(&p)?, n as usize, parse_id(&s)?, resolved))
+    }
+
+    /// Escalates to the next stage of the local procedure.
+    pub fn advance_escalation(&mut self, id: Id, s: &StageDetails) -> Result<Id> {
+        self.require(Role::is_safeguarding_lead)?;
+        s.validate(self.now())?;
+        let (pupil, current, _, resolved) = self.escalation_state(id)?;
+        if resolved {
+            return Err(Error::Conflict {
+                what: "that escalation is resolved",
+            });
+        }
+        let (name, due) = self.stage_due(current + 1, s.raised_on)?;
+        self.write(Action::EscalationAdvance, |c, ctx| {
+            let stage = Self::insert_stage(c, ctx, id, current + 1, &name, due, s, pupil)?;
+            Ok((stage, vec![id, stage, pupil]))
+        })
+    }
+
+    fn escalation_event(
+        &mut self,
+        id: Id,
+        event: &'static str,
+        action: Action,
+        text: &str,
+        must_be_open: bool,
+    ) -> Result<Id> {
+        let body = EscalationEventDetails {
+            text: text.to_owned(),
+        };
+        body.validate(self.now())?;
+        let (pupil, _, stage, resolved) = self.escalation_state(id)?;
+        if must_be_open && resolved {
+            return Err(Error::Conflict {
+                what: "that escalation is resolved",
+            });
+        }
+        self.write(action, |c, ctx| {
+            let ev = ctx.new_id();
+            c.execute(
+                "INSERT INTO escalation_events (id, device_id, at, by_user, escalation_id, stage_id, event, body) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+                params![ev.to_string(), ctx.device, ctx.now_text(), ctx.user.to_string(), id.to_string(), stage.to_string(), event, encode(&body)?],
+            )?;
+            index_body(c, ctx, ev, Some(pupil), &body)?;
+            Ok((ev, vec![ev, id, pupil]))
+        })
+    }
+
+    /// Records the other agency's response at the current stage.
+    pub fn record_escalation_response(&mut self, id: Id, response: &str) -> Result<Id> {
+        self.require(Role::is_safeguarding_lead)?;
+        self.escalation_event(id, "response", Action::EscalationResponse, response, true)
+    }
+
+    /// Closes an escalation with its outcome.
+    pub fn resolve_escalation(&mut self, id: Id, outcome: &str) -> Result<Id> {
+        self.require(Role::is_safeguarding_lead)?;
+        self.escalation_event(id, "resolved", Action::EscalationResolved, outcome, true)
+    }
+
+    /// The head's review comment (the DSL may add one too). Allowed on resolved escalations.
+    pub fn add_review_comment(&mut self, id: Id, comment: &str) -> Result<Id> {
+        self.require(Role::reviews_escalations)?;
+        self.escalation_event(
+            id,
+            "review_comment",
+            Action::EscalationReviewComment,
+            comment,
+            false,
+        )
     }
 
     /// Escalations, newest first: the open ones, or all of them (the head's review).
