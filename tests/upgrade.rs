@@ -6,12 +6,12 @@
 //! still reads, everyone gets in, and verify passes after.
 
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 
 use safeguard_core::clock::SystemClock;
 use safeguard_core::secret::Passphrase;
 use safeguard_core::session::{ChronologyFilter, PupilQuery};
-use safeguard_core::{Error, Opened, StoreOptions, store};
+use safeguard_core::{Error, Opened, Progress, StoreOptions, store};
 
 /// (fixture folder, schema version it holds, commit that made it)
 const FIXTURES: &[(&str, i64, &str)] = &[
@@ -90,7 +90,29 @@ fn a_store_of_every_earlier_schema_version_upgrades_without_losing_a_row() {
             "{name} holds records"
         );
 
-        let mut dsl = safeguard_core::unlock(&dir, Some("Rachel Adeyemi"), &pass, opts()).unwrap();
+        // The first unlock makes the derived tables and says so step by step (the window shows
+        // it: on a store of decades this takes minutes); the next unlock has nothing to make.
+        let told = Arc::new(Mutex::new(Vec::new()));
+        let record = |told: &Arc<Mutex<Vec<Progress>>>| {
+            let told = told.clone();
+            opts().with_progress(move |p| told.lock().unwrap().push(p))
+        };
+        let dsl =
+            safeguard_core::unlock(&dir, Some("Rachel Adeyemi"), &pass, record(&told)).unwrap();
+        let steps = told.lock().unwrap().clone();
+        assert!(
+            steps.contains(&Progress::DerivingChronology) && steps.last() == Some(&Progress::Done),
+            "{name}: the first unlock tells its steps: {steps:?}"
+        );
+        drop(dsl);
+        let again = Arc::new(Mutex::new(Vec::new()));
+        let mut dsl =
+            safeguard_core::unlock(&dir, Some("Rachel Adeyemi"), &pass, record(&again)).unwrap();
+        assert_eq!(
+            *again.lock().unwrap(),
+            vec![],
+            "{name}: nothing to make again"
+        );
         let pupils = dsl
             .list_pupils(&PupilQuery {
                 text: None,

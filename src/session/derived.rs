@@ -26,6 +26,7 @@ use super::{Session, parse_id, parse_time};
 use crate::error::Result;
 use crate::kinds::current;
 use crate::records::*;
+use crate::store;
 use crate::time::fmt_utc;
 
 /// What each derived table follows, and how its rows are counted against the records.
@@ -401,29 +402,49 @@ impl Session {
             // recorded, that unlock rebuilds every table whatever was written in between.
             self.conn.execute("DELETE FROM derived_state", [])?;
         }
-        let sp = self.conn.savepoint()?;
-        let mut read = 0;
-        for d in &stale {
-            read += rebuild(&sp, d)?;
-        }
-        for (kind, id) in &retry {
-            let d = DERIVATIONS.iter().find(|d| d.kind.as_str() == kind);
-            if let (Some(d), Ok(id)) = (d, parse_id(id))
-                && !stale.iter().any(|s| s.kind == d.kind)
-            {
-                refresh(&sp, d.kind, id)?;
-                read += 1;
+        // Told only when whole tables are made again (minutes on a large store, and the window
+        // would otherwise say nothing while it waits); a retry of a few rows is quick.
+        let progress = self.opts.progress.clone();
+        let tell = |step| {
+            if stale_any {
+                progress(step)
             }
-        }
-        if chronology_stale {
-            read += super::chronology::rebuild(&sp)?;
-        } else if chronology_retry {
-            read += super::chronology::retry_unreadable(&sp)?;
-        }
-        if stale_any {
-            mark_current(&sp)?;
-        }
-        sp.commit()?;
+        };
+        let made: Result<usize> = (|| {
+            let sp = self.conn.savepoint()?;
+            let mut read = 0;
+            if !stale.is_empty() {
+                tell(store::Progress::DerivingFacts);
+            }
+            for d in &stale {
+                read += rebuild(&sp, d)?;
+            }
+            for (kind, id) in &retry {
+                let d = DERIVATIONS.iter().find(|d| d.kind.as_str() == kind);
+                if let (Some(d), Ok(id)) = (d, parse_id(id))
+                    && !stale.iter().any(|s| s.kind == d.kind)
+                {
+                    refresh(&sp, d.kind, id)?;
+                    read += 1;
+                }
+            }
+            if chronology_stale {
+                tell(store::Progress::DerivingChronology);
+                read += super::chronology::rebuild(&sp)?;
+            } else if chronology_retry {
+                read += super::chronology::retry_unreadable(&sp)?;
+            }
+            if stale_any {
+                mark_current(&sp)?;
+            }
+            sp.commit()?;
+            Ok(read)
+        })();
+        tell(match made {
+            Ok(_) => store::Progress::Done,
+            Err(_) => store::Progress::Failed,
+        });
+        let read = made?;
         self.prompt_cache.get_mut().take();
         Ok(read)
     }

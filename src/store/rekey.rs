@@ -15,8 +15,8 @@ use crate::faults;
 use crate::files;
 use crate::secret::DataKey;
 
-/// Steps of a long operation (a rekey, a backup, a restore), for a progress line in the window
-/// and in `sgd`.
+/// Steps of a long operation (a rekey, a backup, a restore, the first unlock after an upgrade),
+/// for a progress line in the window and in `sgd`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Progress {
     /// Rekey: the database written under the new key into a new file.
@@ -35,6 +35,12 @@ pub enum Progress {
     VerifyingRestore,
     /// Restore: the verified store moved into its folder.
     PlacingRestore,
+    /// Unlock: the derived facts (Today's, the pupil list's) made again from every record, once
+    /// after an upgrade or a repair.
+    DerivingFacts,
+    /// Unlock: every child's chronology entries made again from every record (minutes on a
+    /// store that holds decades).
+    DerivingChronology,
     Done,
     /// The operation stopped with an error (reported by the command itself).
     Failed,
@@ -51,6 +57,10 @@ impl Progress {
             Progress::Unpacking => "unpacking the backup",
             Progress::VerifyingRestore => "checking every record and the audit trail",
             Progress::PlacingRestore => "putting the restored store in its folder",
+            Progress::DerivingFacts => "working out what Today and the pupil list show",
+            Progress::DerivingChronology => {
+                "making every child's chronology from the records (this takes a few minutes once)"
+            }
             Progress::Done => "done",
             Progress::Failed => "stopped",
         }
@@ -65,6 +75,9 @@ impl Progress {
             Progress::BackingUp | Progress::WritingBackup => "Backing up the store",
             Progress::Unpacking | Progress::VerifyingRestore | Progress::PlacingRestore => {
                 "Restoring a backup"
+            }
+            Progress::DerivingFacts | Progress::DerivingChronology => {
+                "Preparing the store for this version"
             }
             Progress::Done => "Finished",
             Progress::Failed => "Stopped",
