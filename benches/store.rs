@@ -31,8 +31,8 @@ fn session(dir: &std::path::Path) -> (Session, Arc<ManualClock>) {
 }
 
 /// Moves the clock back a second further each time: the kept prompts are from later, so each
-/// call loads every fact and works every prompt out (as after another laptop's commit) without
-/// the school changing under the bench.
+/// call loads every fact and works every prompt out (as at unlock, or after a write that names no
+/// pupil) without the school changing under the bench.
 fn forget_prompts(clock: &ManualClock, back: &mut i64) {
     *back += 1;
     clock.set(common::now() - chrono::Duration::seconds(*back));
@@ -112,7 +112,7 @@ fn benches(c: &mut Criterion) {
         })
     });
     g.bench_function(
-        "Today, every prompt worked out (another laptop wrote)",
+        "Today, every prompt worked out (at unlock, or after a school-wide change)",
         |b| {
             b.iter_batched(
                 || forget_prompts(&clock, &mut back),
