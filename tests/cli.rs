@@ -254,7 +254,16 @@ fn a_derived_rebuild_that_cannot_finish_keeps_nobody_out_and_hides_no_prompt() {
     let full = ("SGD_FAULT", "derived.rebuild:diskfull");
     let listed = sgd(&["pupils", s], &[PASS, dsl, full]);
     assert!(listed.status.success(), "{}", text(&listed));
-    assert_eq!(text(&listed), pupils, "every pupil, read from the records");
+    assert_eq!(
+        String::from_utf8_lossy(&listed.stdout),
+        pupils,
+        "every pupil, read from the records"
+    );
+    let told = String::from_utf8_lossy(&listed.stderr);
+    assert!(
+        told.contains("working out what Today") && told.ends_with("sgd: stopped.\n"),
+        "the unfinished preparation is told, not hidden: {told}"
+    );
     let refused = sgd(&["prompts", s], &[PASS, dsl, full]);
     assert!(!refused.status.success());
     assert!(
@@ -299,7 +308,13 @@ fn a_derived_rebuild_that_cannot_finish_keeps_nobody_out_and_hides_no_prompt() {
     );
 
     let again = sgd(&["prompts", s], &[PASS, dsl]);
-    assert_eq!(text(&again), text(&prompts), "rebuilt at the next unlock");
+    assert!(again.status.success(), "{}", text(&again));
+    assert_eq!(again.stdout, prompts.stdout, "rebuilt at the next unlock");
+    let told = String::from_utf8_lossy(&again.stderr);
+    assert!(
+        told.contains("making every child's chronology") && told.ends_with("sgd: done.\n"),
+        "the rebuild is told and ends done: {told}"
+    );
     assert_eq!(count("pupil_facts"), count("pupils"));
     assert_eq!(count("referral_facts"), count("referrals"));
     assert!(count("chronology_facts") >= count("concerns") + count("voice_entries"));

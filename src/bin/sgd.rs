@@ -11,7 +11,7 @@ use safeguard_core::clock::{Clock, SystemClock};
 use safeguard_core::records::{Role, SchoolDetails};
 use safeguard_core::secret::{Passphrase, RecoveryKey};
 use safeguard_core::session::{ChronologyFilter, PupilQuery, ReferralSelection};
-use safeguard_core::{Error, Session, StoreOptions};
+use safeguard_core::{Error, Progress, Session, StoreOptions};
 
 #[derive(Parser)]
 #[command(
@@ -200,7 +200,11 @@ fn new_passphrase() -> anyhow::Result<Passphrase> {
 fn opts() -> StoreOptions {
     StoreOptions::new(Arc::new(SystemClock))
         .held_by("the sgd command")
-        .with_progress(|p| eprintln!("sgd: {}…", p.describe()))
+        .with_progress(|p| match p {
+            // An ending is a full stop; a step under way trails off.
+            Progress::Done | Progress::Failed => eprintln!("sgd: {}.", p.describe()),
+            _ => eprintln!("sgd: {}…", p.describe()),
+        })
 }
 
 fn open(store: &Path) -> anyhow::Result<Session> {
