@@ -18,6 +18,7 @@ pub mod calendar;
 pub mod clock;
 pub mod demo;
 pub mod desktop_lock;
+mod documents;
 mod error;
 pub(crate) mod faults;
 pub mod fields;

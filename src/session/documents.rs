@@ -1,23 +1,22 @@
-//! Documents from the records: the referral (shaped like a multi-agency referral form), a
-//! child's or a family's chronology, escalation histories, and the whole child protection file.
-//! Every text is quoted from the records (amendments applied), never paraphrased; an empty field
-//! reads "Not known". Each generation is audited (who, which records; not the content).
+//! Documents from the records: what each one is made from is loaded here (amendments applied),
+//! the role checked, the blocks made by the pure builders in `crate::documents`, and the PDF
+//! framed with who made it, when and the audit chain's head. Each generation is audited (who,
+//! which records; not the content).
 
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 use uuid::Uuid;
 
 use super::chronology::{ChronologyEntry, ChronologyFilter};
-use super::escalations::EscalationView;
-use super::pupils::PupilFile;
 use super::{Session, parse_id};
 use crate::audit::Action;
+use crate::documents::{self, role_label};
 use crate::error::{Error, Result};
-use crate::kinds::{ShownField, current, shown_fields};
+use crate::kinds::current;
 use crate::language::{self, LanguageFlag};
-use crate::pdf::{self, Block, Frame, NOT_KNOWN, Pdf};
+use crate::pdf::{self, Block, Frame, Pdf};
 use crate::records::*;
-use crate::time::{display_date, display_london};
+use crate::time::display_london;
 
 /// What the DSL chose to put in a referral. Empty `record_ids` means every concern, voice entry
 /// and Operation Encompass notification of the child; empty `member_ids` the whole household.
@@ -44,39 +43,6 @@ const REFERRAL_KINDS: [RecordKind; 3] = [
     RecordKind::Voice,
     RecordKind::EncompassChild,
 ];
-
-fn yes_no(v: Option<bool>) -> String {
-    match v {
-        Some(true) => "Yes".into(),
-        Some(false) => "No".into(),
-        None => NOT_KNOWN.into(),
-    }
-}
-
-fn or_not_known(v: &Option<String>) -> String {
-    v.as_deref()
-        .filter(|s| !s.trim().is_empty())
-        .unwrap_or(NOT_KNOWN)
-        .to_owned()
-}
-
-fn role_label(r: Role) -> &'static str {
-    match r {
-        Role::Dsl => "Designated Safeguarding Lead",
-        Role::Deputy => "Deputy Designated Safeguarding Lead",
-        Role::Head => "Headteacher",
-        Role::Staff => "Member of staff",
-    }
-}
-
-fn entry_heading(e: &ChronologyEntry) -> String {
-    format!(
-        "{} — {} (recorded by {})",
-        display_london(e.at),
-        e.title,
-        e.author
-    )
-}
 
 impl Session {
     fn frame_parts(&self) -> Result<(String, String, String)> {
@@ -108,123 +74,6 @@ impl Session {
         )?;
         self.audit_read(action, ids)?;
         Ok(doc)
-    }
-
-    fn child_fields(&self, f: &PupilFile, school: &SchoolDetails) -> Block {
-        let d = &f.details;
-        let other_names = match &d.preferred_name {
-            Some(p) if !p.trim().is_empty() => format!("Known as {p}"),
-            _ => NOT_KNOWN.into(),
-        };
-        let status = match d.protection_status {
-            ProtectionStatus::None => "None known",
-            ProtectionStatus::EarlyHelp => "Early help",
-            ProtectionStatus::ChildInNeed => "Child in need plan",
-            ProtectionStatus::ChildProtectionPlan => "Child protection plan",
-        };
-        Block::Fields(vec![
-            (
-                "Legal name".into(),
-                format!("{} {}", d.legal_first_name, d.legal_last_name),
-            ),
-            ("Other names".into(), other_names),
-            ("Date of birth".into(), display_date(d.date_of_birth)),
-            ("Gender".into(), d.gender.clone()),
-            ("Ethnicity".into(), or_not_known(&d.ethnicity)),
-            ("Religion or faith".into(), or_not_known(&d.religion)),
-            (
-                "First language / interpreter".into(),
-                format!(
-                    "{}{}",
-                    or_not_known(&d.first_language),
-                    if d.interpreter_needed {
-                        " — interpreter needed"
-                    } else {
-                        ""
-                    }
-                ),
-            ),
-            ("Address".into(), or_not_known(&d.address)),
-            (
-                "School".into(),
-                format!(
-                    "{} ({}, {})",
-                    school.name, d.year_group, school.local_authority
-                ),
-            ),
-            ("UPN".into(), or_not_known(&d.upn)),
-            ("NHS number".into(), or_not_known(&d.nhs_number)),
-            ("GP".into(), or_not_known(&d.gp)),
-            ("SEN or disability".into(), or_not_known(&d.sen_disability)),
-            (
-                "Status".into(),
-                format!(
-                    "{status}{}{}",
-                    if d.looked_after { "; looked after" } else { "" },
-                    if d.young_carer { "; young carer" } else { "" }
-                ),
-            ),
-            (
-                "Identity, culture and faith".into(),
-                or_not_known(&d.identity_notes),
-            ),
-        ])
-    }
-
-    fn all_fields(fields: Vec<ShownField>) -> Block {
-        Block::Fields(fields.into_iter().map(|f| (f.label, f.value)).collect())
-    }
-
-    fn household_table(f: &PupilFile, member_ids: &[Id]) -> Block {
-        let rows = f
-            .household
-            .iter()
-            .filter(|m| !m.left)
-            .filter(|m| member_ids.is_empty() || member_ids.contains(&m.id))
-            .filter(|m| m.pupil_id != Some(f.id))
-            .map(|m| {
-                vec![
-                    m.name.clone(),
-                    m.details.relationship.clone(),
-                    m.details
-                        .date_of_birth
-                        .map(display_date)
-                        .unwrap_or_default(),
-                    if m.details.parental_responsibility {
-                        "Yes"
-                    } else {
-                        "No"
-                    }
-                    .into(),
-                    if m.details.lives_in_household {
-                        "Yes"
-                    } else {
-                        "No"
-                    }
-                    .into(),
-                    or_not_known(&m.details.school_or_setting),
-                    or_not_known(&m.details.known_risks),
-                ]
-            })
-            .collect::<Vec<_>>();
-        if rows.is_empty() {
-            return Block::Paragraph(NOT_KNOWN.into());
-        }
-        Block::Table {
-            headers: [
-                "Name",
-                "Relationship",
-                "Born",
-                "PR",
-                "Lives here",
-                "School or setting",
-                "Known risks",
-            ]
-            .map(String::from)
-            .to_vec(),
-            widths: vec![1.9, 1.3, 1.1, 0.5, 0.8, 1.3, 1.9],
-            rows,
-        }
     }
 
     /// The child's most recent referral, as amended: its consent section.
@@ -297,186 +146,19 @@ impl Session {
                 what: "record of this child",
             });
         }
+        let latest = self.latest_referral(sel.pupil_id)?.map(|(_, r)| r);
         let name = file.details.display_name();
-        let mut b = vec![Block::Title(format!("Referral: {name}"))];
-
-        b.push(Block::Heading("1. Referrer".into()));
-        b.push(Block::Fields(vec![
-            ("Name".into(), self.user().name.clone()),
-            ("Role".into(), role_label(self.user().role).into()),
-            ("School".into(), school.name.clone()),
-            ("Local authority".into(), school.local_authority.clone()),
-            ("Phone".into(), NOT_KNOWN.into()),
-            ("Secure email".into(), NOT_KNOWN.into()),
-            ("Date and time".into(), display_london(self.now())),
-        ]));
-
-        b.push(Block::Heading("2. Consent".into()));
-        match self.latest_referral(sel.pupil_id)? {
-            Some((_, r)) => b.push(Block::Fields(vec![
-                (
-                    "Parents aware of the referral".into(),
-                    yes_no(r.parents_aware),
-                ),
-                (
-                    "Consent".into(),
-                    match r.consent {
-                        Consent::Given => "Given",
-                        Consent::Refused => "Refused",
-                        Consent::NotSought => "Not sought",
-                    }
-                    .into(),
-                ),
-                ("If not, why".into(), or_not_known(&r.no_consent_reason)),
-                (
-                    "The child's view of the referral".into(),
-                    or_not_known(&r.child_view),
-                ),
-            ])),
-            None => b.push(Block::Fields(vec![
-                ("Parents aware of the referral".into(), NOT_KNOWN.into()),
-                ("Consent".into(), NOT_KNOWN.into()),
-                ("If not, why".into(), NOT_KNOWN.into()),
-                ("The child's view of the referral".into(), NOT_KNOWN.into()),
-            ])),
-        }
-
-        b.push(Block::Heading("3. The child".into()));
-        b.push(self.child_fields(&file, &school));
-
-        b.push(Block::Heading("4. Household and family".into()));
-        let address = file
-            .household
-            .first()
-            .map(|m| m.household_name.clone())
-            .unwrap_or_else(|| NOT_KNOWN.into());
-        b.push(Block::Fields(vec![("Household".into(), address)]));
-        b.push(Self::household_table(&file, &sel.member_ids));
-        b.push(Block::Note("PR: parental responsibility.".into()));
-
-        b.push(Block::Heading("5. The concern".into()));
-        b.push(Block::Subheading("What has happened".into()));
-        let concerns: Vec<&ChronologyEntry> = records
-            .iter()
-            .filter(|e| e.kind != RecordKind::Voice)
-            .collect();
-        if concerns.is_empty() {
-            b.push(Block::Paragraph(NOT_KNOWN.into()));
-        }
-        for e in &concerns {
-            b.push(Block::Subheading(entry_heading(e)));
-            b.push(Block::Paragraph(e.details_text()));
-        }
-        b.push(Block::Subheading("Impact on the child".into()));
-        b.push(Block::Paragraph(NOT_KNOWN.into()));
-        b.push(Block::Subheading(
-            "Disclosures: who said what, and when".into(),
-        ));
-        let disclosures: Vec<&ChronologyEntry> = concerns
-            .iter()
-            .copied()
-            .filter(|e| e.child_words.is_some())
-            .collect();
-        if disclosures.is_empty() {
-            b.push(Block::Paragraph(NOT_KNOWN.into()));
-        }
-        for e in disclosures {
-            b.push(Block::Quote {
-                label: format!(
-                    "{name}, {}, as recorded by {}:",
-                    display_london(e.at),
-                    e.author
-                ),
-                text: e.child_words.clone().unwrap_or_default(),
-            });
-        }
-        b.push(Block::Subheading("History".into()));
-        let history: Vec<Vec<String>> = everything
-            .iter()
-            .filter(|e| {
-                matches!(
-                    e.kind,
-                    RecordKind::Referral
-                        | RecordKind::Decision
-                        | RecordKind::Escalation
-                        | RecordKind::EscalationEvent
-                ) || (e.kind == RecordKind::Concern
-                    && !records.iter().any(|r| r.record_id == e.record_id))
-            })
-            .map(|e| vec![display_london(e.at), e.title.clone()])
-            .collect();
-        if history.is_empty() {
-            b.push(Block::Paragraph(NOT_KNOWN.into()));
-        } else {
-            b.push(Block::Table {
-                headers: vec!["When".into(), "What".into()],
-                widths: vec![1.0, 4.0],
-                rows: history,
-            });
-        }
-
-        b.push(Block::Heading("6. The child's voice".into()));
-        let voices: Vec<&ChronologyEntry> = records
-            .iter()
-            .filter(|e| e.kind == RecordKind::Voice)
-            .collect();
-        if voices.is_empty() {
-            b.push(Block::Paragraph(NOT_KNOWN.into()));
-        }
-        for e in voices {
-            b.push(Block::Quote {
-                label: format!(
-                    "{name}, {}, recorded by {}:",
-                    display_london(e.at),
-                    e.author
-                ),
-                text: e.child_words.clone().unwrap_or_default(),
-            });
-            b.push(Block::Paragraph(e.details_text()));
-        }
-
-        b.push(Block::Heading("7. What is going well".into()));
-        b.push(Block::Paragraph(NOT_KNOWN.into()));
-
-        b.push(Block::Heading(
-            "8. What the school has done, and with what result".into(),
-        ));
-        let done: Vec<Vec<String>> = everything
-            .iter()
-            .filter(|e| e.kind == RecordKind::FollowUp)
-            .map(|e| vec![display_london(e.at), e.details_text()])
-            .collect();
-        if done.is_empty() {
-            b.push(Block::Paragraph(NOT_KNOWN.into()));
-        } else {
-            b.push(Block::Table {
-                headers: vec!["When".into(), "Action and outcome".into()],
-                widths: vec![1.0, 4.0],
-                rows: done,
-            });
-        }
-
-        b.push(Block::Heading("9. Other agencies involved".into()));
-        let agencies: Vec<Vec<String>> = everything
-            .iter()
-            .filter(|e| {
-                matches!(
-                    e.kind,
-                    RecordKind::Referral | RecordKind::Decision | RecordKind::EncompassChild
-                )
-            })
-            .map(|e| vec![display_london(e.at), e.title.clone(), e.details_text()])
-            .collect();
-        if agencies.is_empty() {
-            b.push(Block::Paragraph(NOT_KNOWN.into()));
-        } else {
-            b.push(Block::Table {
-                headers: vec!["When".into(), "Agency and record".into(), "Detail".into()],
-                widths: vec![1.0, 1.6, 3.0],
-                rows: agencies,
-            });
-        }
-
+        let b = documents::referral(&documents::ReferralData {
+            referrer: self.user().name.clone(),
+            referrer_role: self.user().role,
+            at: self.now(),
+            school: &school,
+            file: &file,
+            everything: &everything,
+            records: &records,
+            latest_referral: latest.as_ref(),
+            member_ids: &sel.member_ids,
+        });
         let mut ids: Vec<Uuid> = vec![sel.pupil_id];
         ids.extend(records.iter().map(|e| e.record_id));
         self.finish(
@@ -496,40 +178,8 @@ impl Session {
     ) -> Result<Pdf> {
         self.require(Role::reads_everything)?;
         let file = self.pupil_file(pupil)?;
-        let name = file.details.display_name();
-        let entries = if family {
-            self.document_chronology(pupil, true, filter)?
-        } else {
-            self.document_chronology(pupil, false, filter)?
-        };
-        let title = if family {
-            format!("Family chronology: {name} and siblings")
-        } else {
-            format!("Chronology: {name}")
-        };
-        let mut b = vec![Block::Title(title.clone())];
-        b.push(Block::Fields(vec![
-            (
-                "Child".into(),
-                format!("{name}, born {}", display_date(file.details.date_of_birth)),
-            ),
-            (
-                "Siblings included".into(),
-                if family {
-                    let s: Vec<String> = file.siblings.iter().map(|s| s.name.clone()).collect();
-                    if s.is_empty() {
-                        "None recorded".into()
-                    } else {
-                        s.join(", ")
-                    }
-                } else {
-                    "No (this child only)".into()
-                },
-            ),
-            ("Entries".into(), entries.len().to_string()),
-        ]));
-        b.push(Block::Heading("Chronology".into()));
-        b.push(Self::chronology_table(&entries, family));
+        let entries = self.document_chronology(pupil, family, filter)?;
+        let (title, b) = documents::chronology(&file, &entries, family);
         let mut ids = vec![pupil];
         ids.extend(entries.iter().map(|e| e.record_id));
         let action = if family {
@@ -540,127 +190,6 @@ impl Session {
         self.finish(&title, action, b, &ids)
     }
 
-    fn chronology_table(entries: &[ChronologyEntry], family: bool) -> Block {
-        let rows = entries
-            .iter()
-            .map(|e| {
-                let mut text = format!("{}\n{}", e.title, e.details_text());
-                if let Some(w) = &e.child_words {
-                    text.push_str(&format!("\nIn the child's words: “{w}”"));
-                }
-                for a in &e.amendments {
-                    text.push_str(&format!(
-                        "\nAmended {} by {}: {} (reason: {})",
-                        display_london(a.at),
-                        a.by,
-                        a.field,
-                        a.reason
-                    ));
-                }
-                let mut row = vec![display_london(e.at)];
-                if family {
-                    row.push(e.pupil_name.clone());
-                }
-                row.push(text);
-                row.push(e.author.clone());
-                row
-            })
-            .collect::<Vec<_>>();
-        if rows.is_empty() {
-            return Block::Paragraph("Nothing recorded.".into());
-        }
-        let (headers, widths) = if family {
-            (
-                vec!["When", "Child", "Entry", "Recorded by"],
-                vec![1.0, 1.0, 4.0, 1.1],
-            )
-        } else {
-            (vec!["When", "Entry", "Recorded by"], vec![1.0, 5.0, 1.1])
-        };
-        Block::Table {
-            headers: headers.into_iter().map(String::from).collect(),
-            widths,
-            rows,
-        }
-    }
-
-    fn escalation_blocks(v: &EscalationView, b: &mut Vec<Block>) {
-        b.push(Block::Heading(format!("{} — {}", v.pupil_name, v.subject)));
-        b.push(Block::Fields(vec![
-            ("Child".into(), v.pupil_name.clone()),
-            ("Agency".into(), v.agency.clone()),
-            (
-                "Opened".into(),
-                format!("{} by {}", display_london(v.opened_at), v.opened_by),
-            ),
-            (
-                "Status".into(),
-                match &v.resolution {
-                    Some(r) => format!("Resolved {} by {}", display_london(r.at), r.by),
-                    None => format!("Open at stage {}", v.stages.len()),
-                },
-            ),
-        ]));
-        let rows = v
-            .stages
-            .iter()
-            .map(|s| {
-                let timeliness = match s.on_time {
-                    None => format!("Waiting ({} working days so far)", s.working_days_taken),
-                    Some(true) => format!("In time ({} working days)", s.working_days_taken),
-                    Some(false) => format!("Late ({} working days)", s.working_days_taken),
-                };
-                vec![
-                    format!("{}. {}", s.stage_no, s.stage_name),
-                    display_date(s.raised_on),
-                    format!("{} ({}, {})", s.with_name, s.with_role, s.with_agency),
-                    display_date(s.due_on),
-                    s.responses
-                        .iter()
-                        .map(|r| format!("{}: {}", display_london(r.at), r.text))
-                        .collect::<Vec<_>>()
-                        .join("\n"),
-                    timeliness,
-                ]
-            })
-            .collect();
-        b.push(Block::Table {
-            headers: ["Stage", "Raised", "With", "Due", "Response", "Timeliness"]
-                .map(String::from)
-                .to_vec(),
-            widths: vec![1.3, 1.1, 1.5, 1.1, 2.3, 1.2],
-            rows,
-        });
-        for s in &v.stages {
-            b.push(Block::Subheading(format!(
-                "Stage {}: the disagreement and the evidence",
-                s.stage_no
-            )));
-            b.push(Block::Fields(vec![
-                ("Disagreement".into(), s.disagreement.clone()),
-                ("Evidence".into(), s.evidence.clone()),
-                ("Recorded by".into(), s.recorded_by.clone()),
-            ]));
-        }
-        b.push(Block::Subheading("Outcome".into()));
-        b.push(Block::Paragraph(v.resolution.as_ref().map_or_else(
-            || "Not yet resolved.".into(),
-            |r| r.text.clone(),
-        )));
-        b.push(Block::Subheading("Review comments".into()));
-        if v.review_comments.is_empty() {
-            b.push(Block::Paragraph("None.".into()));
-        }
-        for c in &v.review_comments {
-            b.push(Block::Paragraph(format!(
-                "{} ({}): {}",
-                c.by,
-                display_london(c.at),
-                c.text
-            )));
-        }
-    }
-
     /// The history of one escalation, or of all of them (for the head and the partnership).
     pub fn escalations_pdf(&mut self, only: Option<Id>) -> Result<Pdf> {
         self.require(Role::reads_everything)?;
@@ -669,33 +198,7 @@ impl Session {
             None => self.escalations(true)?,
         };
         let procedure = self.resolution_procedure()?;
-        let title = match only {
-            Some(_) => format!("Escalation history: {}", list[0].pupil_name),
-            None => "Escalation history: all escalations".to_owned(),
-        };
-        let mut b = vec![Block::Title(title.clone())];
-        b.push(Block::Note(format!(
-            "{} resolution procedure: {}.",
-            procedure.partnership,
-            procedure
-                .stages
-                .iter()
-                .enumerate()
-                .map(|(i, s)| format!(
-                    "stage {} {} ({} working days)",
-                    i + 1,
-                    s.name,
-                    s.working_days
-                ))
-                .collect::<Vec<_>>()
-                .join("; ")
-        )));
-        if list.is_empty() {
-            b.push(Block::Paragraph("No escalations recorded.".into()));
-        }
-        for v in &list {
-            Self::escalation_blocks(v, &mut b);
-        }
+        let (title, b) = documents::escalations(&list, &procedure, only.is_some());
         let ids: Vec<Uuid> = list.iter().map(|v| v.id).collect();
         self.finish(&title, Action::DocumentEscalations, b, &ids)
     }
@@ -708,80 +211,7 @@ impl Session {
         let name = file.details.display_name();
         let entries = self.document_chronology(pupil, false, &ChronologyFilter::default())?;
         let escalations = self.escalations_for_pupil(pupil)?;
-        // The whole file: every field the child's record holds, and each household member's.
-        let mut body = vec![
-            Block::Heading("The child".into()),
-            Self::all_fields(shown_fields(&file.details)?),
-        ];
-        body.push(Block::Heading("Household and family".into()));
-        body.push(Self::household_table(&file, &[]));
-        for m in file.household.iter().filter(|m| m.pupil_id != Some(pupil)) {
-            let left = if m.left {
-                " (has left the household)"
-            } else {
-                ""
-            };
-            body.push(Block::Subheading(format!("{}{left}", m.name)));
-            // The fields the pupil's page shows: the household's, the member's, their leaving.
-            body.push(Self::all_fields(m.fields.clone()));
-        }
-        body.push(Block::Heading("Chronology".into()));
-        body.push(Self::chronology_table(&entries, false));
-        body.push(Block::Heading("The child's words".into()));
-        let words: Vec<&ChronologyEntry> =
-            entries.iter().filter(|e| e.child_words.is_some()).collect();
-        if words.is_empty() {
-            body.push(Block::Paragraph("None recorded.".into()));
-        }
-        for e in words {
-            body.push(Block::Quote {
-                label: format!("{}, {} ({}):", display_london(e.at), e.title, e.author),
-                text: e.child_words.clone().unwrap_or_default(),
-            });
-        }
-        body.push(Block::Heading("Escalations".into()));
-        if escalations.is_empty() {
-            body.push(Block::Paragraph("None.".into()));
-        }
-        for v in &escalations {
-            Self::escalation_blocks(v, &mut body);
-        }
-        // Contents: where each section heading lands, after the contents page(s) themselves.
-        let titles: Vec<String> = body
-            .iter()
-            .filter_map(|b| match b {
-                Block::Heading(t) => Some(t.clone()),
-                _ => None,
-            })
-            .collect();
-        let front = |pages: &[usize], offset: usize| {
-            vec![
-                Block::Title(format!("Child protection file: {name}")),
-                Block::Fields(vec![
-                    ("School".into(), school.name.clone()),
-                    (
-                        "Date of birth".into(),
-                        display_date(file.details.date_of_birth),
-                    ),
-                    ("UPN".into(), or_not_known(&file.details.upn)),
-                ]),
-                Block::Subheading("Contents".into()),
-                Block::Table {
-                    headers: vec!["Section".into(), "Page".into()],
-                    widths: vec![5.0, 1.0],
-                    rows: titles
-                        .iter()
-                        .zip(pages.iter().chain(std::iter::repeat(&0)))
-                        .map(|(t, p)| vec![t.clone(), (p + offset).to_string()])
-                        .collect(),
-                },
-                Block::PageBreak,
-            ]
-        };
-        let front_pages = pdf::page_count(&front(&[], 0))?;
-        let body_pages = pdf::heading_pages(&body)?;
-        let mut blocks = front(&body_pages, front_pages);
-        blocks.extend(body);
+        let blocks = documents::child_file(&file, &school, &entries, &escalations)?;
         let mut ids = vec![pupil];
         ids.extend(entries.iter().map(|e| e.record_id));
         self.finish(
