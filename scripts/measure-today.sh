@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # Measures the window at release speed on a large seeded school: the time from pressing Unlock
 # to Today's prompts painted, in the real window (WebKitGTK under Xvfb, driven by tauri-driver).
-# Not part of the test command: it builds an optimised app (the `measure` profile: release, with
-# the automation switch the shipped app refuses) and a school of 2,000 pupils over 10 years
-# (a few minutes, made once under the target folder and copied for each run).
+# Not part of the test command: it builds an optimised app (the `measure` profile, release
+# with the `webview-automation` feature, whose switch the shipped app refuses) and a school of
+# 2,000 pupils over 10 years (a few minutes, made once under the target and copied for each run).
 #
 #   scripts/measure-today.sh [--pupils N] [--years N] [--runs N]
 set -euo pipefail
@@ -25,7 +25,7 @@ done
 
 (cd ui && npm run --silent build)
 cargo build --quiet --release -p safeguard-core --bin sgd
-cargo build --quiet --profile measure -p safeguard-desk --bin safeguard-desk
+cargo build --quiet --profile measure -p safeguard-desk --bin safeguard-desk --features webview-automation
 sgd="$CARGO_TARGET_DIR/release/sgd"
 app="$CARGO_TARGET_DIR/measure/safeguard-desk"
 

@@ -37,9 +37,10 @@ step "UI type check and unit tests"
 (cd ui && npm run --silent check && npx vitest run)
 
 step "E2E: the real window (WebKitGTK via tauri-driver, Xvfb)"
-# Built as shipped, without the tests' features: code only the tests use would warn here as
-# dead, so a warning fails the run (cargo replays a cached build's warnings).
-built="$(cargo build --quiet -p safeguard-desk -p safeguard-core --bin safeguard-desk --bin sgd 2>&1)" || { echo "$built" >&2; exit 1; }
+# Built as shipped, without the tests' features (code only the tests use would warn here as
+# dead, so a warning fails the run: cargo replays a cached build's warnings), except the one
+# that lets WebDriver drive the window (`webview-automation`; a build without it refuses).
+built="$(cargo build --quiet -p safeguard-desk -p safeguard-core --bin safeguard-desk --bin sgd --features safeguard-desk/webview-automation 2>&1)" || { echo "$built" >&2; exit 1; }
 if grep -q "^warning" <<<"$built"; then
   echo "$built" >&2
   echo "the app or the CLI builds with warnings" >&2

@@ -17,10 +17,16 @@ const PREFIX: &str = "safeguard-desk-webview-";
 /// This run's private web profile folder, removed at exit.
 pub struct WebProfile(PathBuf);
 
-/// Only a debug build (the one the E2E tests drive) honours the automation switch: a release
-/// build is always incognito, whatever its environment says.
+/// Only a build made for driving the window (the `webview-automation` feature, which
+/// scripts/test.sh and scripts/measure-today.sh turn on) honours the automation switch: any other
+/// build, debug or release, is always incognito, whatever its environment says.
 fn under_automation() -> bool {
-    cfg!(debug_assertions) && std::env::var("TAURI_WEBVIEW_AUTOMATION").as_deref() == Ok("true")
+    honours_automation(std::env::var("TAURI_WEBVIEW_AUTOMATION").ok().as_deref())
+}
+
+/// Whether this build lets the switch's value turn automation on.
+fn honours_automation(switch: Option<&str>) -> bool {
+    cfg!(feature = "webview-automation") && switch == Some("true")
 }
 
 fn profile_parent() -> PathBuf {
@@ -81,11 +87,17 @@ pub fn open_main(app: &AppHandle) -> tauri::Result<WebProfile> {
     let dir = make_profile_dir(&parent).map_err(tauri::Error::Io)?;
     remove_leftovers(&parent, &dir);
     WebviewWindowBuilder::new(app, "main", WebviewUrl::default())
-        .title("Safeguard Desk")
+        .title(if cfg!(feature = "webview-automation") {
+            "Safeguard Desk (automation build)"
+        } else {
+            "Safeguard Desk"
+        })
         .inner_size(1200.0, 780.0)
         .min_inner_size(800.0, 560.0)
         .data_directory(dir.clone())
         .incognito(!under_automation())
+        // The inspector is a developer's tool: never in an optimised build, measured or shipped.
+        .devtools(cfg!(debug_assertions))
         .build()?;
     Ok(WebProfile(dir))
 }
@@ -93,4 +105,16 @@ pub fn open_main(app: &AppHandle) -> tauri::Result<WebProfile> {
 /// Removes this run's profile folder.
 pub fn remove_profile(profile: &WebProfile) {
     let _ = std::fs::remove_dir_all(&profile.0);
+}
+
+#[cfg(test)]
+mod tests {
+    /// The build `cargo test` and `cargo build` make (no `webview-automation`) refuses the
+    /// switch: its window stays incognito even when the environment asks for automation.
+    #[test]
+    #[cfg(not(feature = "webview-automation"))]
+    fn a_build_without_the_automation_feature_refuses_the_switch() {
+        assert!(!super::honours_automation(Some("true")));
+        assert!(!super::honours_automation(None));
+    }
 }
