@@ -227,6 +227,19 @@ fn staff_record_concerns_into_the_inbox_and_read_only_their_own() {
     assert_eq!(entry.attachments.len(), 1);
     assert_eq!(entry.attachments[0].added_by, "Sue Staff");
     drop(dsl);
+    // The attachment's filing names the child among its targets, as any attachment's does.
+    let conn =
+        safeguard_core::testing::raw_connection(&w.fx.dir, common::DSL, &pass(common::DSL_PASS))
+            .unwrap();
+    let targets: String = conn
+        .query_row(
+            "SELECT targets FROM audit_events WHERE action = 'inbox.file_attachment'",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert!(targets.contains(&w.pupil.to_string()), "{targets}");
+    drop(conn);
 
     // Sue still reads what she wrote, now with the team's receipt.
     let sue = w.fx.staff("Sue Staff", "staff passphrase").unwrap();

@@ -298,8 +298,22 @@ impl Session {
             idle_lock_minutes: self.idle_lock_minutes()?,
             pupils,
         };
+        let path = self.dir.join(inbox::ROSTER_FILE);
+        // Unchanged since it was written (every unlock asks): the write and its fsyncs are
+        // spared. A roster missing, damaged or under an older roster key is written again.
+        let published = std::fs::read(&path)
+            .ok()
+            .and_then(|bytes| inbox::open_roster(&key, roster.store_id, &bytes).ok());
+        if published.is_some_and(|old| {
+            Roster {
+                written_at: roster.written_at.clone(),
+                ..old
+            } == roster
+        }) {
+            return Ok(());
+        }
         let bytes = inbox::seal_roster(&key, &roster)?;
-        crate::files::write_atomic(&self.dir.join(inbox::ROSTER_FILE), &bytes)
+        crate::files::write_atomic(&path, &bytes)
     }
 
     /// Files every waiting inbox item as a record (DSL and deputies, at unlock). An item that
@@ -473,15 +487,21 @@ impl Session {
                     .map_err(|_| Error::invalid("inbox attachment", "is not base64"))?;
                 check_attachment(&file_name, &media_type, &bytes)?;
                 // Only to a concern (never another kind of record) its author wrote.
-                let concern_author: Option<String> = self
+                let concern: Option<(String, String)> = self
                     .conn
                     .query_row(
-                        "SELECT recorded_by FROM concerns WHERE id = ?1",
+                        "SELECT recorded_by, pupil_id FROM concerns WHERE id = ?1",
                         [concern_id.to_string()],
-                        |r| r.get(0),
+                        |r| Ok((r.get(0)?, r.get(1)?)),
                     )
                     .optional()?;
-                if concern_author != Some(author.to_string()) {
+                let Some((concern_author, pupil)) = concern else {
+                    return Err(Error::invalid(
+                        "inbox attachment",
+                        "is for a concern its author did not write",
+                    ));
+                };
+                if concern_author != author.to_string() {
                     return Err(Error::invalid(
                         "inbox attachment",
                         "is for a concern its author did not write",
@@ -498,7 +518,11 @@ impl Session {
                         &bytes,
                     )?;
                     filed(c, ctx, "attachment")?;
-                    Ok((item_id, vec![item_id, concern_id, author]))
+                    // The child it is about among the targets, as for any attachment: the audit
+                    // names them, and Today reworks only their family's prompts.
+                    let pupil = Uuid::parse_str(&pupil)
+                        .map_err(|_| Error::damaged("a concern's pupil is not an id"))?;
+                    Ok((item_id, vec![item_id, concern_id, author, pupil]))
                 })
             }
         }
