@@ -260,6 +260,7 @@ fn plaintext_comparison(c: &mut Criterion, dir: &std::path::Path, pupil: uuid::U
     // Search reads the last year's index first (`search_recent`), as `Session::search` does.
     let search = "SELECT s.record_id FROM search_recent JOIN search_text s ON s.rowid = search_recent.rowid WHERE search_recent MATCH '\"pupil\"*' ORDER BY search_recent.rowid DESC LIMIT 50";
     let dash = "SELECT count(*) FROM open_follow_ups o JOIN follow_ups f ON f.id = o.follow_up_id";
+    print_ratios(&enc, &pl, &pupil);
     let mut g = c.benchmark_group("raw queries: encrypted vs plain");
     for (name, conn) in [("sqlcipher", &enc), ("plain", &pl)] {
         g.bench_function(format!("chronology rows ({name})"), |b| {
@@ -289,3 +290,56 @@ criterion_group! {
     targets = benches
 }
 criterion_main!(store_benches);
+
+/// The reads behind each target, as SQL on the encrypted store and on its plaintext copy:
+/// prints the median of each and the encrypted/plain ratio (what SQLCipher costs a read).
+fn print_ratios(enc: &rusqlite::Connection, plain: &rusqlite::Connection, pupil: &str) {
+    let reads: [(&str, &str); 7] = [
+        (
+            "pupil chronology (facts of one child)",
+            "SELECT * FROM chronology_facts WHERE pupil_id = ?1 ORDER BY at DESC",
+        ),
+        (
+            "family chronology (facts of the household)",
+            "SELECT c.* FROM chronology_facts c WHERE c.pupil_id IN (SELECT m.pupil_id FROM household_members m WHERE m.household_id IN (SELECT household_id FROM household_members WHERE pupil_id = ?1)) ORDER BY c.at DESC",
+        ),
+        (
+            "page of pupils",
+            "SELECT * FROM pupil_facts WHERE ?1 <> '' ORDER BY sort_name LIMIT 100",
+        ),
+        (
+            "search (limit 50)",
+            "SELECT s.record_id FROM search_recent JOIN search_text s ON s.rowid = search_recent.rowid WHERE search_recent MATCH '\"pupil\"*' AND ?1 <> '' ORDER BY search_recent.rowid DESC LIMIT 50",
+        ),
+        (
+            "escalation history (a page of 25)",
+            "SELECT e.body, s.body FROM (SELECT * FROM escalations WHERE ?1 <> '' ORDER BY seq DESC LIMIT 25) e JOIN escalation_stages s ON s.escalation_id = e.id",
+        ),
+        (
+            "dashboard (open items)",
+            "SELECT f.body FROM open_follow_ups o JOIN follow_ups f ON f.id = o.follow_up_id WHERE ?1 <> ''",
+        ),
+        (
+            "every concern's body (a read of the whole table)",
+            "SELECT body FROM concerns WHERE ?1 <> ''",
+        ),
+    ];
+    let median = |conn: &rusqlite::Connection, sql: &str| {
+        let mut st = conn.prepare_cached(sql).unwrap();
+        let mut runs: Vec<f64> = (0..31)
+            .map(|_| {
+                let t = std::time::Instant::now();
+                let n = st.query_map([pupil], |_| Ok(())).unwrap().count();
+                std::hint::black_box(n);
+                t.elapsed().as_secs_f64() * 1000.0
+            })
+            .collect();
+        runs.sort_by(f64::total_cmp);
+        runs[runs.len() / 2]
+    };
+    println!("encrypted / plain (median of 31, warm):");
+    for (name, sql) in reads {
+        let (e, p) = (median(enc, sql), median(plain, sql));
+        println!("  {name:<50} {e:>8.3} ms / {p:>8.3} ms = {:.2}x", e / p);
+    }
+}

@@ -49,11 +49,20 @@ function isIpcError(e: unknown): e is IpcError {
   return typeof e === "object" && e !== null && "code" in e && "message" in e;
 }
 
+/** Commands timed as User Timing measures ("ipc <command>"), at most this many kept. */
+const TIMINGS_KEPT = 200;
+
 export async function call<T>(cmd: string, args?: Record<string, unknown>): Promise<T> {
+  const start = performance.now();
   try {
     return await invoke<T>(cmd, args);
   } catch (e) {
     if (isIpcError(e)) throw new AppError(e.code, e.message);
     throw new AppError("Internal", String(e));
+  } finally {
+    // How long each command took, for the measurement of Today (scripts/measure-today.sh)
+    // and for anyone profiling the window: the name only, never the arguments.
+    if (performance.getEntriesByType("measure").length >= TIMINGS_KEPT) performance.clearMeasures();
+    performance.measure(`ipc ${cmd}`, { start });
   }
 }
