@@ -256,30 +256,14 @@ fn plaintext_comparison(c: &mut Criterion, dir: &std::path::Path, pupil: uuid::U
     let pl = rusqlite::Connection::open(&plain).unwrap();
     pl.execute_batch("PRAGMA cache_size = -65536;").unwrap();
     let pupil = pupil.to_string();
-    let chron = "SELECT id, recorded_at, body FROM concerns WHERE pupil_id = ?1 UNION ALL SELECT id, recorded_at, body FROM voice_entries WHERE pupil_id = ?1 UNION ALL SELECT id, recorded_at, body FROM referrals WHERE pupil_id = ?1";
-    // Search reads the last year's index first (`search_recent`), as `Session::search` does.
-    let search = "SELECT s.record_id FROM search_recent JOIN search_text s ON s.rowid = search_recent.rowid WHERE search_recent MATCH '\"pupil\"*' ORDER BY search_recent.rowid DESC LIMIT 50";
-    let dash = "SELECT count(*) FROM open_follow_ups o JOIN follow_ups f ON f.id = o.follow_up_id";
     print_ratios(&enc, &pl, &pupil);
     let mut g = c.benchmark_group("raw queries: encrypted vs plain");
-    for (name, conn) in [("sqlcipher", &enc), ("plain", &pl)] {
-        g.bench_function(format!("chronology rows ({name})"), |b| {
-            b.iter(|| {
-                let mut st = conn.prepare_cached(chron).unwrap();
-                st.query_map([&pupil], |r| r.get::<_, String>(2))
-                    .unwrap()
-                    .count()
-            })
-        });
-        g.bench_function(format!("fts limit 50 ({name})"), |b| {
-            b.iter(|| {
-                let mut st = conn.prepare_cached(search).unwrap();
-                st.query_map([], |r| r.get::<_, String>(0)).unwrap().count()
-            })
-        });
-        g.bench_function(format!("open follow-ups ({name})"), |b| {
-            b.iter(|| conn.query_row(dash, [], |r| r.get::<_, i64>(0)).unwrap())
-        });
+    for (read, sql) in READS {
+        for (name, conn) in [("sqlcipher", &enc), ("plain", &pl)] {
+            g.bench_function(format!("{read} ({name})"), |b| {
+                b.iter(|| rows(conn, sql, &pupil))
+            });
+        }
     }
     g.finish();
 }
@@ -291,46 +275,55 @@ criterion_group! {
 }
 criterion_main!(store_benches);
 
-/// The reads behind each target, as SQL on the encrypted store and on its plaintext copy:
-/// prints the median of each and the encrypted/plain ratio (what SQLCipher costs a read).
+/// The reads behind each target, as SQL (`?1` where a read names a pupil).
+const READS: [(&str, &str); 7] = [
+    (
+        "pupil chronology rows",
+        "SELECT * FROM chronology_facts WHERE pupil_id = ?1 ORDER BY at DESC",
+    ),
+    (
+        "family chronology rows",
+        "SELECT c.* FROM chronology_facts c WHERE c.pupil_id IN (SELECT m.pupil_id FROM household_members m WHERE m.household_id IN (SELECT household_id FROM household_members WHERE pupil_id = ?1)) ORDER BY c.at DESC",
+    ),
+    (
+        "page of pupils",
+        "SELECT * FROM pupil_facts ORDER BY sort_name LIMIT 100",
+    ),
+    (
+        // Search reads the last year's index first (`search_recent`), as `Session::search` does.
+        "fts limit 50",
+        "SELECT s.record_id FROM search_recent JOIN search_text s ON s.rowid = search_recent.rowid WHERE search_recent MATCH '\"pupil\"*' ORDER BY search_recent.rowid DESC LIMIT 50",
+    ),
+    (
+        "escalation page of 25 with stages",
+        "SELECT e.body, s.body FROM (SELECT * FROM escalations ORDER BY seq DESC LIMIT 25) e JOIN escalation_stages s ON s.escalation_id = e.id",
+    ),
+    (
+        "open follow-ups",
+        "SELECT f.body FROM open_follow_ups o JOIN follow_ups f ON f.id = o.follow_up_id",
+    ),
+    ("every concern's body", "SELECT body FROM concerns"),
+];
+
+/// Runs one read to its last row: how many rows.
+fn rows(conn: &rusqlite::Connection, sql: &str, pupil: &str) -> usize {
+    let mut st = conn.prepare_cached(sql).unwrap();
+    let params: &[&dyn rusqlite::ToSql] = if st.parameter_count() == 1 {
+        &[&pupil]
+    } else {
+        &[]
+    };
+    st.query_map(params, |_| Ok(())).unwrap().count()
+}
+
+/// Prints each read's median on the encrypted store and on its plaintext copy, and the ratio
+/// (what SQLCipher costs a read).
 fn print_ratios(enc: &rusqlite::Connection, plain: &rusqlite::Connection, pupil: &str) {
-    let reads: [(&str, &str); 7] = [
-        (
-            "pupil chronology (facts of one child)",
-            "SELECT * FROM chronology_facts WHERE pupil_id = ?1 ORDER BY at DESC",
-        ),
-        (
-            "family chronology (facts of the household)",
-            "SELECT c.* FROM chronology_facts c WHERE c.pupil_id IN (SELECT m.pupil_id FROM household_members m WHERE m.household_id IN (SELECT household_id FROM household_members WHERE pupil_id = ?1)) ORDER BY c.at DESC",
-        ),
-        (
-            "page of pupils",
-            "SELECT * FROM pupil_facts WHERE ?1 <> '' ORDER BY sort_name LIMIT 100",
-        ),
-        (
-            "search (limit 50)",
-            "SELECT s.record_id FROM search_recent JOIN search_text s ON s.rowid = search_recent.rowid WHERE search_recent MATCH '\"pupil\"*' AND ?1 <> '' ORDER BY search_recent.rowid DESC LIMIT 50",
-        ),
-        (
-            "escalation history (a page of 25)",
-            "SELECT e.body, s.body FROM (SELECT * FROM escalations WHERE ?1 <> '' ORDER BY seq DESC LIMIT 25) e JOIN escalation_stages s ON s.escalation_id = e.id",
-        ),
-        (
-            "dashboard (open items)",
-            "SELECT f.body FROM open_follow_ups o JOIN follow_ups f ON f.id = o.follow_up_id WHERE ?1 <> ''",
-        ),
-        (
-            "every concern's body (a read of the whole table)",
-            "SELECT body FROM concerns WHERE ?1 <> ''",
-        ),
-    ];
     let median = |conn: &rusqlite::Connection, sql: &str| {
-        let mut st = conn.prepare_cached(sql).unwrap();
         let mut runs: Vec<f64> = (0..31)
             .map(|_| {
                 let t = std::time::Instant::now();
-                let n = st.query_map([pupil], |_| Ok(())).unwrap().count();
-                std::hint::black_box(n);
+                std::hint::black_box(rows(conn, sql, pupil));
                 t.elapsed().as_secs_f64() * 1000.0
             })
             .collect();
@@ -338,8 +331,8 @@ fn print_ratios(enc: &rusqlite::Connection, plain: &rusqlite::Connection, pupil:
         runs[runs.len() / 2]
     };
     println!("encrypted / plain (median of 31, warm):");
-    for (name, sql) in reads {
+    for (name, sql) in READS {
         let (e, p) = (median(enc, sql), median(plain, sql));
-        println!("  {name:<50} {e:>8.3} ms / {p:>8.3} ms = {:.2}x", e / p);
+        println!("  {name:<36} {e:>8.3} ms / {p:>8.3} ms = {:.2}x", e / p);
     }
 }

@@ -495,18 +495,15 @@ impl Session {
                         |r| Ok((r.get(0)?, r.get(1)?)),
                     )
                     .optional()?;
-                let Some((concern_author, pupil)) = concern else {
-                    return Err(Error::invalid(
-                        "inbox attachment",
-                        "is for a concern its author did not write",
-                    ));
+                let pupil = match concern {
+                    Some((by, pupil)) if by == author.to_string() => super::parse_id(&pupil)?,
+                    _ => {
+                        return Err(Error::invalid(
+                            "inbox attachment",
+                            "is for a concern its author did not write",
+                        ));
+                    }
                 };
-                if concern_author != author.to_string() {
-                    return Err(Error::invalid(
-                        "inbox attachment",
-                        "is for a concern its author did not write",
-                    ));
-                }
                 self.write(Action::InboxFileAttachment, |c, ctx| {
                     insert_attachment(
                         c,
@@ -520,8 +517,6 @@ impl Session {
                     filed(c, ctx, "attachment")?;
                     // The child it is about among the targets, as for any attachment: the audit
                     // names them, and Today reworks only their family's prompts.
-                    let pupil = Uuid::parse_str(&pupil)
-                        .map_err(|_| Error::damaged("a concern's pupil is not an id"))?;
                     Ok((item_id, vec![item_id, concern_id, author, pupil]))
                 })
             }
