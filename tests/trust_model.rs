@@ -1163,6 +1163,50 @@ fn removing_staff_rotates_the_roster_key_without_a_rekey() {
     all_present(&fx, pupil, &ids);
 }
 
+/// Whatever sits at the roster's path (a FIFO that would block a plain read, a link to a file
+/// elsewhere) never holds up or redirects the DSL's unlock: the roster is written again as a
+/// regular file the staff then open, and the link's target is left untouched.
+#[test]
+fn a_fifo_or_link_at_the_rosters_path_is_replaced_at_unlock_without_blocking_it() {
+    use safeguard_core::inbox;
+    let (fx, _pupil, _ids) = populated();
+    let roster = fx.dir.join(inbox::ROSTER_FILE);
+    let elsewhere = fx._tmp.path().join("elsewhere");
+    std::fs::write(&elsewhere, b"not the roster").unwrap();
+    for plant in ["fifo", "link"] {
+        std::fs::remove_file(&roster).unwrap();
+        match plant {
+            "fifo" => assert!(
+                Command::new("mkfifo")
+                    .arg(&roster)
+                    .status()
+                    .unwrap()
+                    .success()
+            ),
+            _ => std::os::unix::fs::symlink(&elsewhere, &roster).unwrap(),
+        }
+        let dir = fx.dir.clone();
+        let opts = fx.opts();
+        let (tx, rx) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            let got = safeguard_core::unlock(&dir, Some(DSL), &pass(DSL_PASS), opts).map(drop);
+            let _ = tx.send(got);
+        });
+        let got = rx
+            .recv_timeout(std::time::Duration::from_secs(60))
+            .unwrap_or_else(|_| panic!("the unlock blocked on a {plant} at the roster's path"));
+        got.unwrap();
+        let meta = std::fs::symlink_metadata(&roster).unwrap();
+        assert!(
+            meta.is_file(),
+            "{plant}: the roster is a regular file again"
+        );
+        assert_eq!(std::fs::read(&elsewhere).unwrap(), b"not the roster");
+        fx.staff("Sue Staff", "staff passphrase")
+            .unwrap_or_else(|e| panic!("{plant}: staff open the rewritten roster: {e}"));
+    }
+}
+
 /// A removed deputy puts back the keyring from before their removal: staff seal to the inbox
 /// key the deputy still holds. The DSL's check refuses that keyring, and once the real one is
 /// back, the item sealed to the retired key is set aside for the DSL, never filed silently.

@@ -300,8 +300,10 @@ impl Session {
         };
         let path = self.dir.join(inbox::ROSTER_FILE);
         // Unchanged since it was written (every unlock asks): the write and its fsyncs are
-        // spared. A roster missing, damaged or under an older roster key is written again.
-        let published = std::fs::read(&path)
+        // spared. A roster missing, damaged, under an older roster key, too large, or not a
+        // regular file (a link, or a FIFO that would block the unlock) is written again: the
+        // atomic write replaces whatever is at the path.
+        let published = crate::files::read_chosen_file(&path, inbox::MAX_ROSTER_BYTES, "roster")
             .ok()
             .and_then(|bytes| inbox::open_roster(&key, roster.store_id, &bytes).ok());
         if published.is_some_and(|old| {
@@ -496,7 +498,15 @@ impl Session {
                     )
                     .optional()?;
                 let pupil = match concern {
-                    Some((by, pupil)) if by == author.to_string() => super::parse_id(&pupil)?,
+                    // A damaged child id on that concern sets this one item aside (with its
+                    // reason in the report) instead of stopping every later item's filing.
+                    Some((by, pupil)) if by == author.to_string() => super::parse_id(&pupil)
+                        .map_err(|_| {
+                            Error::invalid(
+                                "inbox attachment",
+                                "is for a concern whose child's id is damaged: run verify",
+                            )
+                        })?,
                     _ => {
                         return Err(Error::invalid(
                             "inbox attachment",

@@ -63,10 +63,15 @@ export async function call<T>(cmd: string, args?: Record<string, unknown>): Prom
   } finally {
     // How long each command took, for the measurement of Today (scripts/measure-today.sh)
     // and for anyone profiling the window: the name only, never the arguments.
-    if (++timed > TIMINGS_KEPT) {
-      performance.clearMeasures();
-      timed = 1;
+    // A timing that cannot be taken must never turn a command's result into an error.
+    try {
+      if (++timed > TIMINGS_KEPT) {
+        performance.clearMeasures();
+        timed = 1;
+      }
+      performance.measure(`ipc ${cmd}`, { start });
+    } catch {
+      // Measurement is best effort.
     }
-    performance.measure(`ipc ${cmd}`, { start });
   }
 }
