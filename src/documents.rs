@@ -379,11 +379,7 @@ pub(crate) fn child_file(
 }
 
 fn yes_no(v: Option<bool>) -> String {
-    match v {
-        Some(true) => "Yes".into(),
-        Some(false) => "No".into(),
-        None => NOT_KNOWN.into(),
-    }
+    crate::vocabulary::yes_no_unknown(v).into()
 }
 
 fn or_not_known(v: &Option<String>) -> String {

@@ -344,3 +344,25 @@ fn the_ui_decides_nothing_by_comparing_role_names() {
         "read `session.can` and the core's vocabulary instead: {offenders:?}"
     );
 }
+
+/// A closed set's words come from the core (`Vocabulary`), never a table in a component: a
+/// choice written out in the markup (`<option value="given">Given</option>`) or a
+/// `[Value, string][]` label table drifts from the PDFs' words and misses a new value.
+#[test]
+fn the_ui_keeps_no_label_table_of_its_own() {
+    let mut offenders = Vec::new();
+    for (path, text) in ui_sources() {
+        for (n, line) in text.lines().enumerate() {
+            let literal_choice = line
+                .match_indices("<option value=\"")
+                .any(|(i, m)| !line[i + m.len()..].starts_with('"'));
+            if literal_choice || line.contains(", string][] = [") {
+                offenders.push(format!("{}:{}", path.display(), n + 1));
+            }
+        }
+    }
+    assert!(
+        offenders.is_empty(),
+        "offer the core's vocabulary (ui/src/lib/vocabulary.svelte.ts) instead: {offenders:?}"
+    );
+}

@@ -15,6 +15,17 @@ pub enum BodySide {
     Back,
 }
 
+impl BodySide {
+    pub const ALL: [BodySide; 2] = [BodySide::Front, BodySide::Back];
+
+    pub fn label(self) -> &'static str {
+        match self {
+            BodySide::Front => "Front",
+            BodySide::Back => "Back",
+        }
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
 #[serde(deny_unknown_fields)]
 #[ts(export)]

@@ -74,6 +74,19 @@ impl StatusFlag {
         StatusFlag::AttendanceConcern,
     ];
 
+    /// What the pupil list's filter shows for this flag.
+    pub fn label(self) -> &'static str {
+        match self {
+            StatusFlag::AnyPlan => "Any plan (early help, CIN, CP)",
+            StatusFlag::EarlyHelp => "Early help",
+            StatusFlag::ChildInNeed => "Child in need",
+            StatusFlag::ChildProtectionPlan => "Child protection plan",
+            StatusFlag::LookedAfter => "Looked after",
+            StatusFlag::YoungCarer => "Young carer",
+            StatusFlag::AttendanceConcern => "Attendance concern",
+        }
+    }
+
     /// This flag's bit in `pupil_facts.flags`.
     pub(crate) fn bit(self) -> i64 {
         1 << StatusFlag::ALL.iter().position(|f| *f == self).unwrap_or(0)

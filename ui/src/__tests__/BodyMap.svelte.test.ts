@@ -1,10 +1,15 @@
 // @vitest-environment jsdom
-import { afterEach, describe, expect, it } from "vitest";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { cleanup, fireEvent, render } from "@testing-library/svelte";
 import { flushSync } from "svelte";
 import BodyMap from "../BodyMap.svelte";
 import type { BodyMark } from "../bindings/BodyMark";
+import type { Vocabulary } from "../bindings/Vocabulary";
+import vocabulary from "../bindings/vocabulary.json";
+import { words } from "../lib/vocabulary.svelte";
 
+// The core's own words (written by `cargo test`), as the shell sends them.
+beforeEach(() => words.set(vocabulary as Vocabulary));
 afterEach(cleanup);
 
 /** jsdom has no layout: give the outline a size so a click has a position on it. */
@@ -40,6 +45,17 @@ describe("BodyMap", () => {
     expect(props.marks[0].y).toBeCloseTo(0.38);
     for (let i = 0; i < 60; i++) await fireEvent.keyDown(handle, { key: "ArrowLeft" });
     expect(props.marks[0].x).toBe(0);
+  });
+
+  it("a mark's side is chosen from the core's words, and changing it moves the mark", async () => {
+    const props = $state({ marks: [{ side: "front", x: 0.5, y: 0.5, description: "bruise" }] as BodyMark[] });
+    const { getByLabelText } = render(BodyMap, { props });
+    const side = getByLabelText("Side of mark 1") as HTMLSelectElement;
+    expect([...side.options].map((o) => o.textContent)).toEqual(vocabulary.body_sides.map((s) => s.label));
+    expect(getByLabelText(/Mark 1 on the front/)).toBeTruthy();
+    await fireEvent.change(side, { target: { value: "back" } });
+    flushSync();
+    expect(props.marks[0].side).toBe("back");
   });
 
   it("a mark can be removed", async () => {
