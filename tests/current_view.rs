@@ -11,8 +11,11 @@ use common::pdf::text_of;
 use common::*;
 use safeguard_core::Session;
 use safeguard_core::kinds::shown_labels;
+use safeguard_core::prompts::Prompt;
 use safeguard_core::records::*;
-use safeguard_core::session::{ChronologyFilter, PromptQuery, PupilQuery, ReferralSelection};
+use safeguard_core::session::{
+    ChronologyEntry, ChronologyFilter, EscalationQuery, PromptQuery, PupilQuery, ReferralSelection,
+};
 use serde_json::json;
 
 struct World {
@@ -375,39 +378,68 @@ fn the_pupils_page_and_chronologies_show_amended_values() {
         s.family_chronology(w.zoe, &ChronologyFilter::default())
             .unwrap(),
     ] {
-        let of = |id: Id| entries.iter().find(|e| e.record_id == id).unwrap();
-        let field = |id: Id, label: &str| {
-            of(id)
-                .fields
-                .iter()
-                .find(|f| f.label == label)
-                .unwrap()
-                .value
-                .clone()
-        };
-        assert_eq!(of(w.concern).categories, vec![Category::Neglect]);
-        assert_eq!(of(w.concern).title, "Concern: Neglect");
-        assert_eq!(field(w.concern, "Where"), "Dining hall");
-        assert_eq!(field(w.concern, "Categories"), "Neglect");
-        let oe = entries
-            .iter()
-            .find(|e| e.kind == RecordKind::EncompassChild)
-            .unwrap();
-        assert!(oe.text.contains("Amended circumstances."), "{}", oe.text);
-        assert!(oe.text.contains("In the garden"), "{}", oe.text);
-        assert!(of(w.voice).text.contains("Amended wishes"));
-        assert!(of(w.follow_up).text.contains("Amended action"));
-        assert_eq!(
-            of(w.chased_referral).title,
-            "Referral to Northshire Front Door"
-        );
-        assert_eq!(of(w.decision).text, "Amended notes.");
-        assert_eq!(field(w.overdue, "Agency"), "Amended Agency");
-        assert!(of(w.answered_stage).text.contains("Amended Worker"));
-        assert_eq!(of(w.response).text, "Amended response.");
-        assert_eq!(of(w.comment).text, "Amended comment.");
-        assert!(entries.iter().all(|e| e.pupil_name == "Zed Nowak"));
+        chronology_shows_amended_values(&entries, &w);
     }
+}
+
+/// The prompts' facts are read in their current view: the referral's amended agency name and the
+/// escalation's amended agency are what the prompts say.
+fn prompts_show_amended_values(prompts: &[Prompt]) {
+    let why: Vec<&str> = prompts.iter().map(|p| p.why.as_str()).collect();
+    assert!(
+        why.iter()
+            .any(|w| w.contains("Referral to Northshire Front Door")),
+        "{why:#?}"
+    );
+    assert!(
+        why.iter().any(|w| w.contains("with Amended Agency")),
+        "{why:#?}"
+    );
+    assert!(
+        why.iter().all(|w| !w.contains("with Testshire Police")),
+        "{why:#?}"
+    );
+    assert!(
+        prompts
+            .iter()
+            .all(|p| p.pupils.iter().all(|(_, n)| n == "Zed Nowak"))
+    );
+}
+
+/// Every kind's amended value, as a chronology entry shows it (and nothing of the stored one).
+fn chronology_shows_amended_values(entries: &[ChronologyEntry], w: &World) {
+    let of = |id: Id| entries.iter().find(|e| e.record_id == id).unwrap();
+    let field = |id: Id, label: &str| {
+        of(id)
+            .fields
+            .iter()
+            .find(|f| f.label == label)
+            .unwrap()
+            .value
+            .clone()
+    };
+    assert_eq!(of(w.concern).categories, vec![Category::Neglect]);
+    assert_eq!(of(w.concern).title, "Concern: Neglect");
+    assert_eq!(field(w.concern, "Where"), "Dining hall");
+    assert_eq!(field(w.concern, "Categories"), "Neglect");
+    let oe = entries
+        .iter()
+        .find(|e| e.kind == RecordKind::EncompassChild)
+        .unwrap();
+    assert!(oe.text.contains("Amended circumstances."), "{}", oe.text);
+    assert!(oe.text.contains("In the garden"), "{}", oe.text);
+    assert!(of(w.voice).text.contains("Amended wishes"));
+    assert!(of(w.follow_up).text.contains("Amended action"));
+    assert_eq!(
+        of(w.chased_referral).title,
+        "Referral to Northshire Front Door"
+    );
+    assert_eq!(of(w.decision).text, "Amended notes.");
+    assert_eq!(field(w.overdue, "Agency"), "Amended Agency");
+    assert!(of(w.answered_stage).text.contains("Amended Worker"));
+    assert_eq!(of(w.response).text, "Amended response.");
+    assert_eq!(of(w.comment).text, "Amended comment.");
+    assert!(entries.iter().all(|e| e.pupil_name == "Zed Nowak"));
 }
 
 #[test]
@@ -454,26 +486,49 @@ fn the_escalation_history_and_the_prompts_show_amended_values() {
         "Amended Agency"
     );
 
-    let prompts = s.prompts().unwrap();
-    let why: Vec<&str> = prompts.iter().map(|p| p.why.as_str()).collect();
-    assert!(
-        why.iter()
-            .any(|w| w.contains("Referral to Northshire Front Door")),
-        "{why:#?}"
-    );
-    assert!(
-        why.iter().any(|w| w.contains("with Amended Agency")),
-        "{why:#?}"
-    );
-    assert!(
-        why.iter().all(|w| !w.contains("with Testshire Police")),
-        "{why:#?}"
-    );
-    assert!(
-        prompts
-            .iter()
-            .all(|p| p.pupils.iter().all(|(_, n)| n == "Zed Nowak"))
-    );
+    prompts_show_amended_values(&s.prompts().unwrap());
+}
+
+/// The window reads Today's prompts, a chronology and the head's review a page at a time: each
+/// page is made from the current view, as the whole reads are.
+#[test]
+fn the_windows_paged_reads_show_amended_values() {
+    let (_fx, mut s) = new_store();
+    let w = world(&mut s);
+    let page = s.prompt_page(&PromptQuery::default()).unwrap();
+    assert_eq!(page.total as usize, page.items.len(), "one page holds them");
+    prompts_show_amended_values(&page.items);
+
+    for family in [false, true] {
+        let page = s
+            .chronology_page(w.zoe, family, &ChronologyFilter::default(), 1000)
+            .unwrap();
+        assert_eq!(page.earlier, 0);
+        chronology_shows_amended_values(&page.entries, &w);
+        // The newest page alone, too: a page is not made from the stored bodies.
+        let newest = s
+            .chronology_page(w.zoe, family, &ChronologyFilter::default(), 1)
+            .unwrap();
+        let whole = page.entries.last().unwrap();
+        assert_eq!(newest.entries.len(), 1);
+        assert_eq!(newest.entries[0].record_id, whole.record_id);
+        assert_eq!(newest.entries[0].text, whole.text);
+    }
+
+    let page = s
+        .escalation_page(&EscalationQuery {
+            include_resolved: true,
+            offset: 0,
+            limit: 0,
+        })
+        .unwrap();
+    let answered = page.items.iter().find(|e| e.id == w.answered).unwrap();
+    assert_eq!(answered.stages[0].with_name, "Amended Worker");
+    assert_eq!(answered.stages[0].responses[0].text, "Amended response.");
+    assert_eq!(answered.review_comments[0].text, "Amended comment.");
+    let overdue = page.items.iter().find(|e| e.id == w.overdue).unwrap();
+    assert_eq!(overdue.agency, "Amended Agency");
+    assert!(page.items.iter().all(|e| e.pupil_name == "Zed Nowak"));
 }
 
 #[test]
@@ -634,6 +689,103 @@ fn the_cli_shows_amended_values() {
     assert!(
         stdout.contains(&format!("{}\tZ000000000001\tZed Nowak", w.zoe)),
         "{stdout}"
+    );
+}
+
+/// The CLI's prompts (text and JSON) and every document it writes show the amended values.
+#[test]
+fn the_cli_prompts_and_documents_show_amended_values() {
+    let (fx, mut s) = new_store();
+    let _w = world(&mut s);
+    drop(s);
+    let dir = fx.dir.parent().unwrap().to_path_buf();
+    let sgd = |args: &[&str]| {
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_sgd"))
+            .args(args)
+            .env("SGD_USER", DSL)
+            .env("SGD_PASSPHRASE", DSL_PASS)
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    };
+    let store = fx.dir.to_str().unwrap();
+    for prompts in [sgd(&["prompts", store]), sgd(&["prompts", store, "--json"])] {
+        assert!(prompts.contains("with Amended Agency"), "{prompts}");
+        assert!(
+            prompts.contains("Referral to Northshire Front Door"),
+            "{prompts}"
+        );
+        assert!(!prompts.contains("with Testshire Police"), "{prompts}");
+        assert!(prompts.contains("Zed Nowak"), "{prompts}");
+    }
+
+    let pdf_text = |command: &str, extra: &[&str], amended: &[&str], stored: &[&str]| {
+        // The CLI never writes over a file: each document gets its own name.
+        let out = dir.join(format!("cli-{command}-{}.pdf", extra.len()));
+        let mut args = vec![command, store];
+        args.extend_from_slice(extra);
+        args.extend_from_slice(&["--out", out.to_str().unwrap()]);
+        sgd(&args);
+        let text = squash(&text_of(
+            &dir,
+            &format!("{command}-{}.pdf", extra.len()),
+            &std::fs::read(&out).unwrap(),
+        ));
+        for a in amended {
+            assert!(text.contains(a), "{command}: {a} missing:\n{text}");
+        }
+        for o in stored {
+            assert!(
+                !text.contains(o),
+                "{command}: the stored {o} shown:\n{text}"
+            );
+        }
+    };
+    let zoe = ["--pupil", "Z000000000001"];
+    pdf_text(
+        "referral",
+        &zoe,
+        &[
+            "Referral: Zed Nowak",
+            "Where: Dining hall",
+            "Categories: Neglect",
+        ],
+        &["Where: Hall"],
+    );
+    for family in [&zoe[..], &[zoe[0], zoe[1], "--family"][..]] {
+        pdf_text(
+            "chronology",
+            family,
+            &["Where: Dining hall", "Amended notes.", "Amended Worker"],
+            &["Where: Hall"],
+        );
+    }
+    pdf_text(
+        "escalations",
+        &[],
+        &[
+            "Amended response.",
+            "Amended Worker",
+            "Amended Agency",
+            "Amended comment.",
+        ],
+        &["Decision stands."],
+    );
+    pdf_text(
+        "file",
+        &zoe,
+        &[
+            "Where: Dining hall",
+            "Amended household",
+            "Amended risk",
+            "Amended wishes",
+        ],
+        &["Where: Hall"],
     );
 }
 
