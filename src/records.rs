@@ -265,23 +265,10 @@ impl RecordKind {
         RecordKind::EscalationEvent,
     ];
 
-    /// What the records of this kind are called together (a filter, a search result).
+    /// What the records of this kind are called together (a filter, a search result), as its
+    /// definition in `src/kinds/` declares it.
     pub fn label(self) -> &'static str {
-        match self {
-            RecordKind::Pupil => "Pupils",
-            RecordKind::Household => "Households",
-            RecordKind::HouseholdMember => "Family members",
-            RecordKind::Concern => "Concerns",
-            RecordKind::Encompass => "Operation Encompass notifications",
-            RecordKind::EncompassChild => "Operation Encompass",
-            RecordKind::Voice => "Child's voice",
-            RecordKind::FollowUp => "Follow-ups",
-            RecordKind::Referral => "Referrals",
-            RecordKind::Decision => "Decisions",
-            RecordKind::Escalation => "Escalations",
-            RecordKind::EscalationStage => "Escalation stages",
-            RecordKind::EscalationEvent => "Escalation responses and reviews",
-        }
+        crate::kinds::with_body!(self, T => <T as crate::kinds::Body>::LABEL)
     }
 
     /// Every field of this kind's body, as its definition in `src/kinds/` declares them.

@@ -4,7 +4,7 @@ use ts_rs::TS;
 
 use crate::error::{Error, Result};
 use crate::fields::{FieldOption, FieldType::*};
-use crate::kinds::{Amend::*, Body, Field, Table, field, options_of};
+use crate::kinds::{Amend::*, Body, Field, InChronology, Line, Table, field, options_of};
 use crate::records::*;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
@@ -105,6 +105,7 @@ impl Validate for OtherChild {
 
 impl Body for ConcernDetails {
     const KIND: RecordKind = RecordKind::Concern;
+    const LABEL: &'static str = "Concerns";
     const VERSION: u32 = 1;
     const TABLE: Table = Table {
         name: "concerns",
@@ -140,5 +141,68 @@ impl Body for ConcernDetails {
         ];
         parts.extend(self.body_marks.iter().map(|m| Some(m.description.as_str())));
         parts
+    }
+}
+
+impl ConcernDetails {
+    /// How the concern reads about its own child: its title and its text (the account, the
+    /// immediate action, the body map's marks).
+    pub(crate) fn title_and_text(&self) -> (String, String) {
+        let labels: Vec<&str> = self.categories.iter().map(|c| c.label()).collect();
+        let text = match self.immediate_action.trim().is_empty() {
+            true => self.account.clone(),
+            false => format!(
+                "{}\n\nImmediate action: {}",
+                self.account, self.immediate_action
+            ),
+        };
+        (
+            format!("Concern: {}", labels.join(", ")),
+            with_body_marks(text, &self.body_marks),
+        )
+    }
+}
+
+/// A concern's text with its body map marks listed after it, side by side with their description.
+fn with_body_marks(mut text: String, marks: &[BodyMark]) -> String {
+    if marks.is_empty() {
+        return text;
+    }
+    text.push_str("\n\nBody map:");
+    for (i, m) in marks.iter().enumerate() {
+        let side = m.side.label().to_lowercase();
+        text.push_str(&format!("\n{}. ({side}) {}", i + 1, m.description));
+    }
+    text
+}
+
+/// The context: the role another child's concern named this child in, if it is that.
+impl InChronology for ConcernDetails {
+    type Context<'a> = Option<&'a str>;
+
+    fn line(&self, _recorded_at: DateTime<Utc>, named_as: Option<&str>) -> Result<Line> {
+        let mut line = match named_as {
+            // What is shown is only that this child was named, never the other child's account.
+            Some(role) => Line {
+                lists_fields: false,
+                ..Line::new(
+                    self.observed_at,
+                    format!("Named in a concern about another child, as: {role}"),
+                    format!(
+                        "Reported by {} ({}) at {}.",
+                        self.reporter_name, self.reporter_role, self.location
+                    ),
+                )
+            },
+            None => {
+                let (title, text) = self.title_and_text();
+                Line {
+                    child_words: self.child_words.clone(),
+                    ..Line::new(self.observed_at, title, text)
+                }
+            }
+        };
+        line.categories = self.categories.clone();
+        Ok(line)
     }
 }

@@ -4,7 +4,7 @@ use ts_rs::TS;
 
 use crate::error::{Error, Result};
 use crate::fields::{FieldOption, FieldType::*};
-use crate::kinds::{Amend::*, Body, Field, Table, field, options_of};
+use crate::kinds::{Amend::*, Body, Field, InChronology, Line, Table, field, options_of};
 use crate::records::*;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
@@ -102,6 +102,7 @@ impl SupportType {
 
 impl Body for EncompassDetails {
     const KIND: RecordKind = RecordKind::Encompass;
+    const LABEL: &'static str = "Operation Encompass notifications";
     const VERSION: u32 = 1;
     const TABLE: Table = Table {
         name: "encompass_notifications",
@@ -144,6 +145,7 @@ impl Body for EncompassDetails {
 
 impl Body for EncompassChild {
     const KIND: RecordKind = RecordKind::EncompassChild;
+    const LABEL: &'static str = "Operation Encompass";
     const VERSION: u32 = 1;
     const TABLE: Table = Table {
         name: "encompass_children",
@@ -165,5 +167,31 @@ impl Body for EncompassChild {
 
     fn search_text(&self) -> Vec<Option<&str>> {
         vec![self.what_they_said.as_deref(), self.where_during.as_deref()]
+    }
+}
+
+/// A child's part in a notification reads with the notification itself (its current view).
+impl InChronology for EncompassChild {
+    type Context<'a> = &'a EncompassDetails;
+
+    fn line(&self, _recorded_at: DateTime<Utc>, n: &EncompassDetails) -> Result<Line> {
+        let present = match self.present {
+            Some(true) => "present",
+            Some(false) => "not present",
+            None => "presence not known",
+        };
+        Ok(Line {
+            child_words: self.what_they_said.clone(),
+            categories: vec![Category::DomesticAbuse],
+            ..Line::new(
+                n.received_at,
+                format!("Operation Encompass notification ({})", n.police_reference),
+                format!(
+                    "{}\n\nChild {present}; {}",
+                    n.circumstances,
+                    self.where_during.as_deref().unwrap_or_default()
+                ),
+            )
+        })
     }
 }

@@ -4,7 +4,7 @@ use ts_rs::TS;
 
 use crate::error::{Error, Result};
 use crate::fields::FieldType::*;
-use crate::kinds::{Amend::*, Body, Field, Table, field};
+use crate::kinds::{Amend::*, Body, Field, InChronology, Line, Table, field};
 use crate::records::*;
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
@@ -131,6 +131,7 @@ impl Validate for EscalationEventDetails {
 
 impl Body for EscalationDetails {
     const KIND: RecordKind = RecordKind::Escalation;
+    const LABEL: &'static str = "Escalations";
     const VERSION: u32 = 1;
     const TABLE: Table = Table {
         name: "escalations",
@@ -149,6 +150,7 @@ impl Body for EscalationDetails {
 
 impl Body for StageDetails {
     const KIND: RecordKind = RecordKind::EscalationStage;
+    const LABEL: &'static str = "Escalation stages";
     const VERSION: u32 = 1;
     const TABLE: Table = Table {
         name: "escalation_stages",
@@ -177,6 +179,7 @@ impl Body for StageDetails {
 
 impl Body for EscalationEventDetails {
     const KIND: RecordKind = RecordKind::EscalationEvent;
+    const LABEL: &'static str = "Escalation responses and reviews";
     const VERSION: u32 = 1;
     const TABLE: Table = Table {
         name: "escalation_events",
@@ -187,5 +190,51 @@ impl Body for EscalationEventDetails {
 
     fn search_text(&self) -> Vec<Option<&str>> {
         vec![Some(&self.text)]
+    }
+}
+
+impl InChronology for EscalationDetails {
+    type Context<'a> = ();
+
+    fn line(&self, recorded_at: DateTime<Utc>, _: ()) -> Result<Line> {
+        Ok(Line::new(
+            recorded_at,
+            format!("Escalation opened with {}", self.agency),
+            self.subject.clone(),
+        ))
+    }
+}
+
+/// The context: the stage's number and its due date.
+impl InChronology for StageDetails {
+    type Context<'a> = (i64, NaiveDate);
+
+    fn line(&self, _recorded_at: DateTime<Utc>, (no, due): Self::Context<'_>) -> Result<Line> {
+        Ok(Line::new(
+            crate::time::noon_london(self.raised_on),
+            format!(
+                "Escalation stage {no}: {} (due {})",
+                self.stage_name,
+                crate::time::display_date(due)
+            ),
+            format!(
+                "With {} ({}, {}).\nDisagreement: {}\nEvidence: {}",
+                self.with_name, self.with_role, self.with_agency, self.disagreement, self.evidence
+            ),
+        ))
+    }
+}
+
+/// The context: what the event is (`response`, `resolved` or a head's review `comment`).
+impl InChronology for EscalationEventDetails {
+    type Context<'a> = &'a str;
+
+    fn line(&self, recorded_at: DateTime<Utc>, event: &str) -> Result<Line> {
+        let title = match event {
+            "response" => "Escalation: response",
+            "resolved" => "Escalation resolved",
+            _ => "Head's review comment",
+        };
+        Ok(Line::new(recorded_at, title, self.text.clone()))
     }
 }

@@ -4,7 +4,7 @@ use ts_rs::TS;
 
 use crate::error::Result;
 use crate::fields::FieldType::*;
-use crate::kinds::{Amend::*, Body, EventBody, Field, Table, field};
+use crate::kinds::{Amend::*, Body, EventBody, Field, InChronology, Line, Table, field};
 use crate::records::*;
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
@@ -56,6 +56,7 @@ impl EventBody for Reassigned {
 
 impl Body for FollowUpDetails {
     const KIND: RecordKind = RecordKind::FollowUp;
+    const LABEL: &'static str = "Follow-ups";
     const VERSION: u32 = 1;
     const TABLE: Table = Table {
         name: "follow_ups",
@@ -66,5 +67,33 @@ impl Body for FollowUpDetails {
 
     fn search_text(&self) -> Vec<Option<&str>> {
         vec![Some(&self.action)]
+    }
+}
+
+/// The context: the follow-up's due date, and when and how it was completed, if it was.
+impl InChronology for FollowUpDetails {
+    type Context<'a> = (NaiveDate, Option<(DateTime<Utc>, FollowUpOutcome)>);
+
+    fn line(
+        &self,
+        recorded_at: DateTime<Utc>,
+        (due, completed): Self::Context<'_>,
+    ) -> Result<Line> {
+        let state = match completed {
+            Some((at, o)) => format!(
+                "Completed {}: {}",
+                crate::time::display_london(at),
+                o.outcome
+            ),
+            None => "Open".to_owned(),
+        };
+        Ok(Line {
+            status: Some(state.clone()),
+            ..Line::new(
+                recorded_at,
+                format!("Follow-up due {}", crate::time::display_date(due)),
+                format!("{}\n\n{state}", self.action),
+            )
+        })
     }
 }

@@ -102,6 +102,7 @@ impl EventBody for MemberEnd {
 
 impl Body for HouseholdDetails {
     const KIND: RecordKind = RecordKind::Household;
+    const LABEL: &'static str = "Households";
     const VERSION: u32 = 1;
     const TABLE: Table = Table {
         name: "households",
@@ -120,6 +121,7 @@ impl Body for HouseholdDetails {
 
 impl Body for MemberDetails {
     const KIND: RecordKind = RecordKind::HouseholdMember;
+    const LABEL: &'static str = "Family members";
     const VERSION: u32 = 1;
     const TABLE: Table = Table {
         name: "household_members",

@@ -5,16 +5,19 @@
 //! form, documents, the chronology's field list — is derived from that declaration, and the only
 //! way to read a stored body is [`current`], which applies its amendments.
 //!
+//! A kind a child's chronology lists also implements [`InChronology`]: how its entry reads.
+//!
 //! Adding a kind: a file here, an arm in [`with_body!`] and a `RecordKind` variant; the rest
-//! (a migration, the write, its chronology line) is in ARCHITECTURE.md's checklist.
+//! (a migration, the write, its chronology source) is in ARCHITECTURE.md's checklist.
 
+use chrono::{DateTime, Utc};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 use serde_json::Value;
 
 use crate::error::{Error, Result};
 use crate::fields::{FieldOption, FieldType};
-use crate::records::{RecordKind, Validate};
+use crate::records::{Category, RecordKind, Validate};
 use crate::session::AmendmentView;
 
 pub mod concern;
@@ -71,6 +74,8 @@ pub(crate) struct Table {
 /// A record kind's body, declared once.
 pub(crate) trait Body: Serialize + DeserializeOwned + Validate {
     const KIND: RecordKind;
+    /// What the records of this kind are called together (a filter, a search result).
+    const LABEL: &'static str;
     /// The version written into every stored body; a body without one is version 1.
     const VERSION: u32;
     const TABLE: Table;
@@ -92,6 +97,47 @@ pub(crate) trait Body: Serialize + DeserializeOwned + Validate {
         let _ = from;
         Ok(body)
     }
+}
+
+/// What one record says as an entry of a child's chronology (its fields are listed from the
+/// kind's `FIELDS`, unless `lists_fields` is false).
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct Line {
+    /// When it happened (observed, spoken, received, made), not when it was typed.
+    pub at: DateTime<Utc>,
+    pub title: String,
+    pub text: String,
+    /// The child's own words, verbatim, where the record holds them.
+    pub child_words: Option<String>,
+    pub categories: Vec<Category>,
+    /// Where the record stands (a follow-up open or completed).
+    pub status: Option<String>,
+    /// False where the entry shows only that the child was named in another child's record.
+    pub lists_fields: bool,
+}
+
+impl Line {
+    pub(crate) fn new(at: DateTime<Utc>, title: impl Into<String>, text: impl Into<String>) -> Line {
+        Line {
+            at,
+            title: title.into(),
+            text: text.into(),
+            child_words: None,
+            categories: Vec::new(),
+            status: None,
+            lists_fields: true,
+        }
+    }
+}
+
+/// A kind a child's chronology lists, and how its entry reads, declared with the kind.
+/// `Context` is what the chronology reads beside the record: the notification a child's part
+/// belongs to, a follow-up's due date and completion, an escalation stage's number.
+pub(crate) trait InChronology: Body {
+    type Context<'a>;
+
+    /// The entry of this record (its current view) that was recorded at `recorded_at`.
+    fn line(&self, recorded_at: DateTime<Utc>, context: Self::Context<'_>) -> Result<Line>;
 }
 
 /// The body of an event row that is not a record kind of its own and is never amended (a
@@ -484,6 +530,7 @@ mod tests {
 
     impl Body for Renamed {
         const KIND: RecordKind = RecordKind::Voice;
+        const LABEL: &'static str = "Child's voice";
         const VERSION: u32 = 2;
         const TABLE: Table = Table {
             name: "voice_entries",

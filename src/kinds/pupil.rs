@@ -147,6 +147,7 @@ impl ProtectionStatus {
 
 impl Body for PupilDetails {
     const KIND: RecordKind = RecordKind::Pupil;
+    const LABEL: &'static str = "Pupils";
     const VERSION: u32 = 1;
     const TABLE: Table = Table {
         name: "pupils",

@@ -4,7 +4,7 @@ use ts_rs::TS;
 
 use crate::error::{Error, Result};
 use crate::fields::{FieldOption, FieldType::*};
-use crate::kinds::{Amend::*, Body, Field, Table, field, options_of};
+use crate::kinds::{Amend::*, Body, Field, InChronology, Line, Table, field, options_of};
 use crate::records::*;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
@@ -231,6 +231,7 @@ impl DecisionOutcome {
 
 impl Body for ReferralDetails {
     const KIND: RecordKind = RecordKind::Referral;
+    const LABEL: &'static str = "Referrals";
     const VERSION: u32 = 1;
     const TABLE: Table = Table {
         name: "referrals",
@@ -286,6 +287,7 @@ impl Body for ReferralDetails {
 
 impl Body for DecisionDetails {
     const KIND: RecordKind = RecordKind::Decision;
+    const LABEL: &'static str = "Decisions";
     const VERSION: u32 = 1;
     const TABLE: Table = Table {
         name: "referral_decisions",
@@ -309,5 +311,38 @@ impl Body for DecisionDetails {
 
     fn search_text(&self) -> Vec<Option<&str>> {
         vec![Some(&self.notes), self.decided_by.as_deref()]
+    }
+}
+
+impl InChronology for ReferralDetails {
+    type Context<'a> = ();
+
+    fn line(&self, _recorded_at: DateTime<Utc>, _: ()) -> Result<Line> {
+        Ok(Line::new(
+            self.made_at,
+            format!("Referral to {}", self.agency_shown()),
+            self.what_was_shared.clone(),
+        ))
+    }
+}
+
+/// The context: when the referral it answers was made.
+impl InChronology for DecisionDetails {
+    type Context<'a> = Option<DateTime<Utc>>;
+
+    fn line(&self, _recorded_at: DateTime<Utc>, referral_made: Self::Context<'_>) -> Result<Line> {
+        // A decision has a date only: midday that day, but after the referral it answers.
+        let mut at = crate::time::noon_london(self.received_on);
+        if let Some(made) = referral_made {
+            at = at.max(made + chrono::Duration::minutes(1));
+        }
+        Ok(Line::new(
+            at,
+            format!(
+                "Referral decision: {}",
+                self.outcome.as_str().replace('_', " ")
+            ),
+            self.notes.clone(),
+        ))
     }
 }

@@ -4,7 +4,7 @@ use ts_rs::TS;
 
 use crate::error::Result;
 use crate::fields::FieldType::*;
-use crate::kinds::{Amend::*, Body, Field, Table, field};
+use crate::kinds::{Amend::*, Body, Field, InChronology, Line, Table, field};
 use crate::records::*;
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
@@ -42,6 +42,7 @@ impl Validate for VoiceDetails {
 
 impl Body for VoiceDetails {
     const KIND: RecordKind = RecordKind::Voice;
+    const LABEL: &'static str = "Child's voice";
     const VERSION: u32 = 1;
     const TABLE: Table = Table {
         name: "voice_entries",
@@ -66,5 +67,27 @@ impl Body for VoiceDetails {
             self.non_verbal.as_deref(),
             self.context.as_deref(),
         ]
+    }
+}
+
+impl InChronology for VoiceDetails {
+    type Context<'a> = ();
+
+    fn line(&self, _recorded_at: DateTime<Utc>, _: ()) -> Result<Line> {
+        let mut parts = vec![];
+        if let Some(w) = &self.wishes {
+            parts.push(format!("Wishes: {w}"));
+        }
+        if let Some(f) = &self.feelings {
+            parts.push(format!("Feelings: {f}"));
+        }
+        if let Some(n) = &self.non_verbal {
+            parts.push(format!("Non-verbal: {n}"));
+        }
+        parts.push(format!("Present: {}", self.who_was_present));
+        Ok(Line {
+            child_words: Some(self.words.clone()),
+            ..Line::new(self.spoken_at, "Child's voice", parts.join("\n"))
+        })
     }
 }

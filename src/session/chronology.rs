@@ -12,7 +12,7 @@
 
 use std::collections::{BTreeSet, HashMap};
 
-use chrono::{DateTime, Duration, NaiveDate, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
 use rusqlite::{Connection, params};
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
@@ -20,11 +20,10 @@ use uuid::Uuid;
 
 use super::amend::AmendmentView;
 use super::amend::{Amended, read_amendments};
-use super::concerns::concern_title_and_text;
 use super::{Session, parse_id, parse_time};
 use crate::audit::{Action, Watermark};
 use crate::error::{Error, Result};
-use crate::kinds::{ShownField, current_shown, read_event};
+use crate::kinds::{InChronology, Line, ShownField, current_shown, read_event};
 use crate::records::*;
 use crate::time::{fmt_utc, london_date, parse_date};
 
@@ -339,155 +338,49 @@ impl RawEntry {
         let amended = |id: &str| all_amendments.get(id).map(Vec::as_slice).unwrap_or(&[]);
         let amendments = amended(&self.record_id);
         let recorded_at = parse_time(&self.recorded_at)?;
-        let mut categories = Vec::new();
-        let mut child_words = None;
-        let mut fields = Vec::new();
-        let mut status = None;
-        let (at, title, text) = match (&self.source.kind, &self.extra) {
-            (RecordKind::Concern, extra) => {
-                let (d, shown) = current_shown::<ConcernDetails>(&self.body, amendments)?;
-                categories = d.categories.clone();
-                let (title, text) = match extra {
-                    // What is shown is only that this child was named, never the other
-                    // child's account.
-                    Extra::NamedAs(role) => (
-                        format!("Named in a concern about another child, as: {role}"),
-                        format!(
-                            "Reported by {} ({}) at {}.",
-                            d.reporter_name, d.reporter_role, d.location
-                        ),
-                    ),
-                    _ => {
-                        fields = shown;
-                        child_words = d.child_words.clone();
-                        concern_title_and_text(&d)
-                    }
-                };
-                (d.observed_at, title, text)
+        let body = self.body.as_str();
+        let (line, fields) = match (&self.source.kind, &self.extra) {
+            (RecordKind::Concern, Extra::NamedAs(role)) => {
+                entry::<ConcernDetails>(body, amendments, recorded_at, Some(role.as_str()))?
+            }
+            (RecordKind::Concern, _) => {
+                entry::<ConcernDetails>(body, amendments, recorded_at, None)?
             }
             (RecordKind::EncompassChild, Extra::Notification(nid, nbody)) => {
-                let (ch, child_fields) = current_shown::<EncompassChild>(&self.body, amendments)?;
-                let (n, shown) = current_shown::<EncompassDetails>(nbody, amended(nid))?;
-                fields = shown;
+                let (n, mut fields) = current_shown::<EncompassDetails>(nbody, amended(nid))?;
+                let (line, child_fields) =
+                    entry::<EncompassChild>(body, amendments, recorded_at, &n)?;
                 fields.extend(child_fields);
-                categories = vec![Category::DomesticAbuse];
-                child_words = ch.what_they_said.clone();
-                let present = match ch.present {
-                    Some(true) => "present",
-                    Some(false) => "not present",
-                    None => "presence not known",
-                };
-                (
-                    n.received_at,
-                    format!("Operation Encompass notification ({})", n.police_reference),
-                    format!(
-                        "{}\n\nChild {present}; {}",
-                        n.circumstances,
-                        ch.where_during.unwrap_or_default()
-                    ),
-                )
+                (line, fields)
             }
-            (RecordKind::Voice, _) => {
-                let (d, shown) = current_shown::<VoiceDetails>(&self.body, amendments)?;
-                fields = shown;
-                child_words = Some(d.words.clone());
-                let mut parts = vec![];
-                if let Some(w) = &d.wishes {
-                    parts.push(format!("Wishes: {w}"));
-                }
-                if let Some(f) = &d.feelings {
-                    parts.push(format!("Feelings: {f}"));
-                }
-                if let Some(n) = &d.non_verbal {
-                    parts.push(format!("Non-verbal: {n}"));
-                }
-                parts.push(format!("Present: {}", d.who_was_present));
-                (d.spoken_at, "Child's voice".to_owned(), parts.join("\n"))
-            }
+            (RecordKind::Voice, _) => entry::<VoiceDetails>(body, amendments, recorded_at, ())?,
             (RecordKind::FollowUp, Extra::FollowUp(due, outcome, done_at)) => {
-                let (d, shown) = current_shown::<FollowUpDetails>(&self.body, amendments)?;
-                fields = shown;
-                let state = match (outcome, done_at) {
-                    (Some(o), Some(at)) => {
-                        let o: FollowUpOutcome = read_event(o)?;
-                        format!(
-                            "Completed {}: {}",
-                            crate::time::display_london(parse_time(at)?),
-                            o.outcome
-                        )
-                    }
-                    _ => "Open".to_owned(),
+                let completed = match (outcome, done_at) {
+                    (Some(o), Some(at)) => Some((parse_time(at)?, read_event(o)?)),
+                    _ => None,
                 };
-                status = Some(state.clone());
-                (
-                    recorded_at,
-                    format!(
-                        "Follow-up due {}",
-                        crate::time::display_date(parse_date(due)?)
-                    ),
-                    format!("{}\n\n{state}", d.action),
-                )
+                let context = (parse_date(due)?, completed);
+                entry::<FollowUpDetails>(body, amendments, recorded_at, context)?
             }
             (RecordKind::Referral, _) => {
-                let (d, shown) = current_shown::<ReferralDetails>(&self.body, amendments)?;
-                fields = shown;
-                (
-                    d.made_at,
-                    format!("Referral to {}", d.agency_shown()),
-                    d.what_was_shared.clone(),
-                )
+                entry::<ReferralDetails>(body, amendments, recorded_at, ())?
             }
             (RecordKind::Decision, extra) => {
-                let (d, shown) = current_shown::<DecisionDetails>(&self.body, amendments)?;
-                fields = shown;
-                // A decision has a date only: midday that day, but after the referral it answers.
-                let mut at = crate::time::noon_london(d.received_on);
-                if let Extra::Decision(made) = extra {
-                    at = at.max(parse_time(made)? + Duration::minutes(1));
-                }
-                (
-                    at,
-                    format!(
-                        "Referral decision: {}",
-                        d.outcome.as_str().replace('_', " ")
-                    ),
-                    d.notes.clone(),
-                )
+                let made = match extra {
+                    Extra::Decision(made) => Some(parse_time(made)?),
+                    _ => None,
+                };
+                entry::<DecisionDetails>(body, amendments, recorded_at, made)?
             }
             (RecordKind::Escalation, _) => {
-                let (d, shown) = current_shown::<EscalationDetails>(&self.body, amendments)?;
-                fields = shown;
-                (
-                    recorded_at,
-                    format!("Escalation opened with {}", d.agency),
-                    d.subject.clone(),
-                )
+                entry::<EscalationDetails>(body, amendments, recorded_at, ())?
             }
             (RecordKind::EscalationStage, Extra::Stage(no, due)) => {
-                let (d, shown) = current_shown::<StageDetails>(&self.body, amendments)?;
-                fields = shown;
-                let name = &d.stage_name;
-                (
-                    crate::time::noon_london(d.raised_on),
-                    format!(
-                        "Escalation stage {no}: {name} (due {})",
-                        crate::time::display_date(parse_date(due)?)
-                    ),
-                    format!(
-                        "With {} ({}, {}).\nDisagreement: {}\nEvidence: {}",
-                        d.with_name, d.with_role, d.with_agency, d.disagreement, d.evidence
-                    ),
-                )
+                let context = (*no, parse_date(due)?);
+                entry::<StageDetails>(body, amendments, recorded_at, context)?
             }
             (RecordKind::EscalationEvent, Extra::Event(ev)) => {
-                let (v, shown) = current_shown::<EscalationEventDetails>(&self.body, amendments)?;
-                fields = shown;
-                let title = match ev.as_str() {
-                    "response" => "Escalation: response",
-                    "resolved" => "Escalation resolved",
-                    _ => "Head's review comment",
-                };
-                (recorded_at, title.to_owned(), v.text)
+                entry::<EscalationEventDetails>(body, amendments, recorded_at, ev.as_str())?
             }
             _ => {
                 return Err(Error::Internal {
@@ -496,15 +389,31 @@ impl RawEntry {
             }
         };
         Ok(Shown {
-            at,
-            title,
-            text,
-            child_words,
-            categories,
-            fields,
-            status,
+            at: line.at,
+            title: line.title,
+            text: line.text,
+            child_words: line.child_words,
+            categories: line.categories,
+            fields: if line.lists_fields {
+                fields
+            } else {
+                Vec::new()
+            },
+            status: line.status,
         })
     }
+}
+
+/// A record's entry as its kind declares it ([`InChronology`]), from its current view, with
+/// its fields as a person reads them.
+fn entry<T: InChronology>(
+    stored: &str,
+    amendments: &[AmendmentView],
+    recorded_at: DateTime<Utc>,
+    context: T::Context<'_>,
+) -> Result<(Line, Vec<ShownField>)> {
+    let (body, fields) = current_shown::<T>(stored, amendments)?;
+    Ok((body.line(recorded_at, context)?, fields))
 }
 
 /// What the entry of a record that cannot be read shows.

@@ -14,35 +14,6 @@ use crate::kinds::encode;
 use crate::records::*;
 use crate::time::fmt_utc;
 
-/// How a concern about the child reads in a chronology: its title and text.
-pub(crate) fn concern_title_and_text(d: &ConcernDetails) -> (String, String) {
-    let labels: Vec<&str> = d.categories.iter().map(|c| c.label()).collect();
-    let text = match d.immediate_action.trim().is_empty() {
-        true => d.account.clone(),
-        false => format!("{}\n\nImmediate action: {}", d.account, d.immediate_action),
-    };
-    (
-        format!("Concern: {}", labels.join(", ")),
-        with_body_marks(text, &d.body_marks),
-    )
-}
-
-/// A concern's text with its body map marks listed after it, side by side with their description.
-fn with_body_marks(mut text: String, marks: &[BodyMark]) -> String {
-    if marks.is_empty() {
-        return text;
-    }
-    text.push_str("\n\nBody map:");
-    for (i, m) in marks.iter().enumerate() {
-        let side = match m.side {
-            BodySide::Front => "front",
-            BodySide::Back => "back",
-        };
-        text.push_str(&format!("\n{}. ({side}) {}", i + 1, m.description));
-    }
-    text
-}
-
 impl Session {
     /// Records a concern. Any member of staff may.
     pub fn record_concern(&mut self, n: &NewConcern) -> Result<Id> {

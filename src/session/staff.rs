@@ -318,7 +318,7 @@ impl StaffSession {
                 .map(|p| p.name)
                 .unwrap_or_default();
             let d = &concern.details;
-            let (title, mut text) = super::concerns::concern_title_and_text(d);
+            let (title, mut text) = d.title_and_text();
             text.push_str(&match &i.filed {
                 Some((at, by)) => format!(
                     "\n\nFiled by the safeguarding team ({by}) on {}.",
