@@ -82,6 +82,13 @@ impl KdfParams {
         p: 4,
     };
 
+    /// Whether a wrapping made with `self` should be made again with `to`: `to` differs and
+    /// asks for at least as much of everything (memory, passes, lanes), so a rewrap never
+    /// lowers what a guess costs.
+    pub(crate) fn rewrap_to(self, to: KdfParams) -> bool {
+        self != to && to.m_kib >= self.m_kib && to.t >= self.t && to.p >= self.p
+    }
+
     fn check(&self) -> Result<()> {
         let low = self.m_kib < Self::MINIMUM.m_kib || self.t < Self::MINIMUM.t || self.p < 1;
         if low {
@@ -223,6 +230,8 @@ pub struct Unlocked {
     pub authority: Option<AuthorityKey>,
     /// The slot's own secret, kept so its owner can re-wrap it under a new passphrase.
     pub(crate) slot_secret: Zeroizing<[u8; 32]>,
+    /// The key-derivation parameters the slot's passphrase wrapping was made with.
+    pub(crate) kdf: KdfParams,
 }
 
 impl std::fmt::Debug for Unlocked {
@@ -1253,12 +1262,40 @@ fn open_slot(slot: &Slot, secret: &[u8], binding: &[u8]) -> Result<Unlocked> {
         previous_data_key,
         authority,
         slot_secret: arr,
+        kdf: slot.kdf.params,
     })
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A rewrap at unlock only ever raises what a guess costs: never fewer lanes, passes or
+    /// memory than the slot had, and never to the same parameters.
+    #[test]
+    fn a_wrapping_is_made_again_only_with_at_least_its_own_work() {
+        let one_lane = KdfParams::MINIMUM;
+        assert!(one_lane.rewrap_to(KdfParams::DEFAULT));
+        assert!(!KdfParams::DEFAULT.rewrap_to(one_lane));
+        assert!(!KdfParams::DEFAULT.rewrap_to(KdfParams::DEFAULT));
+        let more_memory_fewer_lanes = KdfParams {
+            m_kib: 128 * 1024,
+            ..one_lane
+        };
+        assert!(!more_memory_fewer_lanes.rewrap_to(KdfParams::DEFAULT));
+        for m in [64 * 1024, 128 * 1024] {
+            for t in [3, 4] {
+                for p in [1, 4, 8] {
+                    let from = KdfParams { m_kib: m, t, p };
+                    for to in [KdfParams::MINIMUM, KdfParams::DEFAULT] {
+                        if from.rewrap_to(to) {
+                            assert!(to.m_kib >= m && to.t >= t && to.p >= p && to != from);
+                        }
+                    }
+                }
+            }
+        }
+    }
     use proptest::prelude::*;
 
     fn pass(s: &str) -> Passphrase {

@@ -1207,6 +1207,108 @@ fn a_fifo_or_link_at_the_rosters_path_is_replaced_at_unlock_without_blocking_it(
     }
 }
 
+/// Each slot's Argon2id lanes, by the name on it ("recovery" for the recovery slot).
+fn lanes(fx: &Fixture) -> std::collections::BTreeMap<String, u64> {
+    keyring_json(fx)["slots"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| {
+            let name = s["user_name"].as_str().unwrap_or("recovery").to_owned();
+            (name, s["kdf"]["p"].as_u64().unwrap())
+        })
+        .collect()
+}
+
+/// A store made when one Argon2id lane was the default: each person's slot is made again with
+/// this build's four lanes at their next unlock (the real key derivation then opens it, and the
+/// database, with the same passphrase), the others' slots untouched; never again after, never
+/// to fewer lanes, and a keyring that cannot be written then keeps the old wrapping and lets
+/// the person in.
+#[test]
+fn a_one_lane_slot_is_made_again_with_four_lanes_at_its_owners_next_unlock() {
+    let fx = {
+        let tmp = tempfile::tempdir().unwrap();
+        let dir = tmp.path().join("store");
+        let clock = std::sync::Arc::new(safeguard_core::clock::ManualClock::new(monday()));
+        let mut opts = safeguard_core::StoreOptions::new(clock.clone());
+        opts.kdf = KdfParams::MINIMUM;
+        let (mut s, key) =
+            safeguard_core::create_store(&dir, &school(), DSL, &pass(DSL_PASS), opts).unwrap();
+        s.add_user("Tom Deputy", Role::Deputy, &pass("deputy passphrase"))
+            .unwrap();
+        add_pupil(&mut s, "Kept", 1);
+        drop(s);
+        Fixture {
+            _tmp: tmp,
+            dir,
+            clock,
+            recovery: Some(key),
+        }
+    };
+    assert_eq!(KdfParams::MINIMUM.p, 1);
+    assert!(lanes(&fx).values().all(|p| *p == 1), "{:?}", lanes(&fx));
+
+    // A keyring that cannot be written at that unlock (a full disk): the DSL is let in, and
+    // the one-lane wrapping is kept for the next time.
+    let store = fx.dir.to_str().unwrap().to_owned();
+    let env = [
+        ("SGD_USER", DSL),
+        ("SGD_PASSPHRASE", DSL_PASS),
+        ("SGD_FAULT", "keyring.rewrap_lanes:diskfull"),
+    ];
+    let out = sgd(&["pupils", &store], &env);
+    assert!(out.status.success(), "{}", text(&out));
+    assert_eq!(lanes(&fx)[DSL], 1);
+
+    let s = fx.dsl();
+    drop(s.list_pupils(&Default::default()).unwrap());
+    drop(s);
+    let after = lanes(&fx);
+    assert_eq!(after[DSL], 4, "{after:?}");
+    assert_eq!(
+        after["Tom Deputy"], 1,
+        "another person's slot is theirs to open"
+    );
+    assert_eq!(after["recovery"], 1);
+    // The real key derivation opens the new wrapping with the same passphrase.
+    let unlocked = Keyring::load(&fx.dir)
+        .unwrap()
+        .unlock_user(Some(DSL), &pass(DSL_PASS))
+        .unwrap();
+    assert!(unlocked.data_key.is_some());
+    assert!(matches!(
+        Keyring::load(&fx.dir)
+            .unwrap()
+            .unlock_user(Some(DSL), &pass("not the passphrase")),
+        Err(Error::WrongPassphrase)
+    ));
+
+    // Made once: the next unlock writes nothing.
+    // (The keyring's anchor moves with the audit at unlock; the wrappings are what must not.)
+    let slots = |fx: &Fixture| keyring_json(fx)["slots"].clone();
+    let before = slots(&fx);
+    drop(fx.dsl());
+    assert!(
+        slots(&fx) == before,
+        "a wrapping made again at a later unlock"
+    );
+
+    // The deputy's own unlock makes theirs; a build asking for less never lowers it.
+    drop(fx.unlock("Tom Deputy", "deputy passphrase").unwrap());
+    assert_eq!(lanes(&fx)["Tom Deputy"], 4);
+    let before = slots(&fx);
+    let mut fewer = fx.opts();
+    fewer.kdf = KdfParams::MINIMUM;
+    drop(safeguard_core::unlock(&fx.dir, Some(DSL), &pass(DSL_PASS), fewer).unwrap());
+    assert!(
+        slots(&fx) == before,
+        "a wrapping made again with fewer lanes"
+    );
+    let r = fx.dsl().verify().unwrap();
+    assert!(r.all_ok(), "{:?}", r.problems());
+}
+
 /// A removed deputy puts back the keyring from before their removal: staff seal to the inbox
 /// key the deputy still holds. The DSL's check refuses that keyring, and once the real one is
 /// back, the item sealed to the retired key is set aside for the DSL, never filed silently.

@@ -653,12 +653,27 @@ impl Session {
         // (staff in a store not yet moved on get theirs bound before they are told to wait).
         let mut keyring = keyring;
         // (An unsigned keyring is first migrated: its wrappings are bound at the next unlock.)
-        if unlocked.needs_rewrap
-            && !keyring.is_legacy()
+        if !keyring.is_legacy()
             && let Some(secret) = rewrap_with
         {
-            keyring.rewrap_slot(&unlocked.slot_secret, secret, opts.kdf)?;
-            keyring.save_rewrapped(dir)?;
+            if unlocked.needs_rewrap {
+                keyring.rewrap_slot(&unlocked.slot_secret, secret, opts.kdf)?;
+                keyring.save_rewrapped(dir)?;
+            } else if unlocked.kdf.rewrap_to(opts.kdf) {
+                // A wrapping made with other parameters than this build writes (one Argon2id
+                // lane, before 4 became the default) is made again with them, never with less
+                // work: one more derivation, once. Best effort: a keyring that cannot be written
+                // now (a full disk) keeps the old wrapping and never keeps the person out.
+                let mut next = keyring.clone();
+                if next
+                    .rewrap_slot(&unlocked.slot_secret, secret, opts.kdf)
+                    .and_then(|()| crate::faults::hit("keyring.rewrap_lanes"))
+                    .and_then(|()| next.save_rewrapped(dir))
+                    .is_ok()
+                {
+                    keyring = next;
+                }
+            }
         }
         if unlocked.user_id == Some(user.id) && user.role == Role::Staff {
             // A staff slot that still holds the database key: an older store the DSL has not
